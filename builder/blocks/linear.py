@@ -1,0 +1,47 @@
+"""Flatten and Linear: from feature maps to vectors to scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builder.blocks.code import nn_call
+from builder.blocks.params import BOOL, INT, Param
+from builder.blocks.spec import BlockSpec, Inferred, product, take_inferred
+from builder.core.shapes import Shape
+
+
+def _infer_flatten(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    return Inferred((product(ins[0]),))
+
+
+def _infer_linear(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    shape = ins[0]
+    fin = take_inferred(p, "in_features", shape[-1], "input features")
+    fout = p["out_features"]
+    weights = fin * fout
+    return Inferred((*shape[:-1], fout), weights + (fout if p["bias"] else 0), weights * product(shape[:-1]))
+
+
+BLOCKS = (
+    BlockSpec(
+        type="Flatten",
+        category="linear",
+        description="Lays a C×H×W feature map out as one vector, so Linear layers can take it.",
+        infer=_infer_flatten,
+        layer=lambda _p: "nn.Flatten()",
+    ),
+    BlockSpec(
+        type="Linear",
+        category="linear",
+        description="Fully connected layer: every output is a learned weighted sum of all inputs.",
+        params=(
+            Param("in_features", INT, "Size of each input vector; leave empty to take it from the wire.",
+                  default=None, min=1, optional=True, inferred=True),
+            Param("out_features", INT, "Size of each output vector: the number of classes for the last layer.", min=1),
+            Param("bias", BOOL, "Learn an added offset per output.", default=True),
+        ),
+        infer=_infer_linear,
+        layer=lambda p: nn_call("nn.Linear", [p["in_features"], p["out_features"]], [("bias", p["bias"], True)]),
+        key_params=("out_features",),
+    ),
+)

@@ -1,0 +1,155 @@
+"""Parameter declarations: kind, default, range or choices, and a one-line help for a learner.
+
+Editors, tooltips, validation and code generation are all derived from these declarations.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+INT = "int"
+FLOAT = "float"
+BOOL = "bool"
+CHOICE = "choice"
+INT_PAIR = "int_or_pair"  # an int, or [height, width]
+FLOAT_PAIR = "float_or_pair"
+SHAPE = "shape"  # a list of positive ints: a sample's shape without the batch dimension
+
+KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE)
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    help: str
+    default: Any = REQUIRED
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] = ()
+    # None is a valid value: "not set". For `inferred` params it means "take it from the input".
+    optional: bool = False
+    inferred: bool = False
+    min_exclusive: bool = False  # the minimum itself is not allowed (eps > 0, scale_factor > 0)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown parameter kind {self.kind!r}")
+        if self.kind == CHOICE and not self.choices:
+            raise ValueError(f"{self.name}: a choice needs its choices")
+        if self.inferred and not self.optional:
+            raise ValueError(f"{self.name}: an inferred parameter must accept None")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def validate(self, value: Any) -> tuple[Any, str | None]:
+        """Return (normalized value, None) or (None, a message saying what is wrong with it)."""
+        if value is None:
+            if self.optional:
+                return None, None
+            return None, f"{self.name} must be set"
+        if self.kind == BOOL:
+            if isinstance(value, bool):
+                return value, None
+            return None, f"{self.name} must be true or false, got {_show(value)}"
+        if self.kind == CHOICE:
+            if value in self.choices and type(value) is type(self.choices[self.choices.index(value)]):
+                # Keep the declaration's own object, never the file's, for the generated code.
+                return self.choices[self.choices.index(value)], None
+            options = ", ".join(str(c) for c in self.choices)
+            return None, f"{self.name} must be one of {options}; got {_show(value)}"
+        if self.kind == SHAPE:
+            return self._shape(value)
+        if self.kind in (INT_PAIR, FLOAT_PAIR):
+            return self._pair(value)
+        return self._number(value, self.kind)
+
+    def _number(self, value: Any, kind: str, label: str | None = None) -> tuple[Any, str | None]:
+        label = label or self.name
+        if kind == INT:
+            if not _is_int(value):
+                return None, f"{label} must be a whole number, got {_show(value)}"
+        else:
+            if not _is_number(value):
+                return None, f"{label} must be a number, got {_show(value)}"
+            value = float(value)
+            if not math.isfinite(value):
+                return None, f"{label} must be a finite number, got {value}"
+        if self.min is not None and (value < self.min or (self.min_exclusive and value == self.min)):
+            bound = f"greater than {_num(self.min)}" if self.min_exclusive else f"at least {_num(self.min)}"
+            return None, f"{label} must be {bound}, got {_num(value)}"
+        if self.max is not None and value > self.max:
+            return None, f"{label} must be at most {_num(self.max)}, got {_num(value)}"
+        return value, None
+
+    def _pair(self, value: Any) -> tuple[Any, str | None]:
+        kind = INT if self.kind == INT_PAIR else FLOAT
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                return None, f"{self.name} must be one {_noun(kind)} or a pair [height, width], got {len(value)} values"
+            parts = []
+            for item, axis in zip(value, ("height", "width")):
+                part, error = self._number(item, kind, f"{self.name} ({axis})")
+                if error:
+                    return None, error
+                parts.append(part)
+            return tuple(parts), None
+        if not (_is_int(value) if kind == INT else _is_number(value)):
+            return None, f"{self.name} must be one {_noun(kind)} or a pair [height, width], got {_show(value)}"
+        return self._number(value, kind)
+
+    def _shape(self, value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
+            return None, f"{self.name} must be a list of 1 to 3 sizes, e.g. [1, 28, 28] or [64], got {_show(value)}"
+        for item in value:
+            if not _is_int(item) or item < 1:
+                return None, f"{self.name} sizes must be whole numbers of at least 1, got {_show(item)}"
+            if item > 1_000_000:
+                return None, f"{self.name} size {item} is too large"
+        return tuple(value), None
+
+
+def unknown_param_message(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    valid = ", ".join(known) if known else "none"
+    return f"unknown parameter '{name}'{hint}; valid parameters: {valid}"
+
+
+def pair(value: Any) -> tuple[Any, Any]:
+    """A normalized int-or-pair value as (height, width)."""
+    return tuple(value) if isinstance(value, tuple) else (value, value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _noun(kind: str) -> str:
+    return "whole number" if kind == INT else "number"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,144 @@
+"""A block type's declaration: parameters, shape rule and code template, in one frozen object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.blocks.params import Param, pair
+from builder.core.shapes import Shape, format_shape
+
+CATEGORIES = (
+    "input/output",
+    "convolution",
+    "normalization",
+    "activation",
+    "pooling",
+    "linear",
+    "regularization",
+    "resize",
+    "merge",
+)
+
+
+class ShapeError(Exception):
+    """The block cannot take the shapes wired into it; the message says why, for a learner."""
+
+
+@dataclass(frozen=True)
+class Inferred:
+    shape: Shape
+    params: int = 0  # trainable parameters
+    macs: int = 0  # multiply-accumulates of one sample through the block's weights
+
+
+# infer(params, input shapes) -> Inferred; `params` is a resolved copy the rule may fill in
+# (inferred in_channels, say) and raises ShapeError with a learner's message.
+InferRule = Callable[[dict[str, Any], list[Shape]], Inferred]
+# layer(params) -> Python expression that builds the nn.Module, e.g. "nn.ReLU()".
+LayerTemplate = Callable[[dict[str, Any]], str]
+# forward(attribute, input variables, params) -> Python expression of the node's output.
+ForwardTemplate = Callable[[str, list[str], dict[str, Any]], str]
+# Cross-parameter rules: messages for combinations that are wrong whatever the input.
+ParamsRule = Callable[[dict[str, Any]], list[str]]
+
+
+def call_layer(attribute: str, args: list[str], _params: dict[str, Any]) -> str:
+    return f"self.{attribute}({args[0]})"
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    type: str
+    category: str
+    description: str
+    infer: InferRule
+    params: tuple[Param, ...] = ()
+    min_inputs: int = 1
+    max_inputs: int | None = 1  # None: any number, in port order
+    layer: LayerTemplate | None = None  # None: no submodule, the work happens in forward
+    forward: ForwardTemplate = call_layer
+    check_params: ParamsRule | None = None
+    comment: str = ""  # a short trailing comment on the generated layer line
+    legacy_names: tuple[str, ...] = ()
+    key_params: tuple[str, ...] = field(default=())  # shown on the canvas node
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"{self.type}: unknown category {self.category!r}")
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.type}: a parameter is declared twice")
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params if not p.required}
+
+    @property
+    def is_input(self) -> bool:
+        return self.max_inputs == 0
+
+    @property
+    def is_output(self) -> bool:
+        return self.type == "Output"
+
+
+# Helpers shared by the shape rules -------------------------------------------------------------
+
+def image(shape: Shape, what: str = "a C×H×W image") -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise ShapeError(f"expects {what} input but its input is {describe(shape)}; add a layer that reshapes it")
+    return shape  # type: ignore[return-value]
+
+
+def describe(shape: Shape) -> str:
+    if len(shape) == 1:
+        return f"a vector of {shape[0]} features"
+    return format_shape(shape)
+
+
+def take_inferred(params: dict[str, Any], name: str, actual: int, what: str) -> int:
+    """Fill an omitted in_channels-like parameter from the input, or check a given one against it."""
+    given = params.get(name)
+    if given is None:
+        params[name] = actual
+        return actual
+    if given != actual:
+        raise ShapeError(f"expects {given} {what} but its input has {actual}")
+    return given
+
+
+def window_out(p: dict[str, Any], h: int, w: int, what: str = "kernel") -> tuple[int, int]:
+    """Output height and width of a sliding window, with a learner's message when it does not fit."""
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["stride"])
+    (ph, pw), (dh, dw) = pair(p["padding"]), pair(p.get("dilation", 1))
+    oh, ow = conv_out(h, kh, sh, ph, dh), conv_out(w, kw, sw, pw, dw)
+    if oh < 1 or ow < 1:
+        span = f"{what} {size_text(kh, kw)}"
+        if (dh, dw) != (1, 1):
+            span += f" (spanning {size_text(dh * (kh - 1) + 1, dw * (kw - 1) + 1)} with dilation)"
+        padded = f" even with padding {size_text(ph, pw)}" if (ph, pw) != (0, 0) else ""
+        raise ShapeError(f"{span} is larger than its {h}×{w} input{padded}")
+    return oh, ow
+
+
+def size_text(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}×{b}"
+
+
+def conv_out(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output length of a convolution or pooling window along one axis (torch's formula)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def product(values: Shape) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result

@@ -1,0 +1,50 @@
+"""The command line: `builder check|export|train|eval` over the same engine as the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from builder import __version__
+from builder.cli import check_cmd, export_cmd
+from builder.cli.common import ArgumentError, fail
+from builder.core.project import ProjectError
+
+COMMANDS = (check_cmd, export_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument mistakes get one clear line and exit status 2, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ArgumentError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="builder",
+        description="NN Builder: build PyTorch networks from blocks, check them, export their code, train them.",
+        epilog="Run `builder COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"NN Builder {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return args.run(args)
+    except ArgumentError as exc:
+        return fail(str(exc), 2)
+    except ProjectError as exc:
+        return fail(str(exc), 2)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)

@@ -1,0 +1,52 @@
+"""`builder check PROJECT`: every model's table of shapes, parameters and MACs, or its problems."""
+
+from __future__ import annotations
+
+import argparse
+
+from builder.blocks.check import ModelReport, check_model
+from builder.cli.common import open_project, table
+from builder.core.shapes import format_shape
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "check", help="check a project's models and show each node's output shape, parameters and MACs",
+        description="Check every model of a project. Prints a table per model (node, type, output shape, "
+                    "parameters, multiply-accumulates for one sample) and the totals, and exits 0; with "
+                    "problems, prints one line per problem naming its node and exits 1.")
+    parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
+    parser.add_argument("--model", help="check only this model")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project = open_project(args.project, args.model)
+    models = [project.model(args.model)] if args.model else project.models
+    reports = [check_model(m) for m in models]
+    several = len(reports) > 1
+    failed = False
+    for report in reports:
+        prefix = f"{report.model.name}/" if several else ""
+        if report.errors:
+            failed = True
+            for problem in report.errors:
+                print(f"{prefix}{problem}")
+            continue
+        print(summary_table(report))
+        for problem in report.problems:
+            print(f"warning: {prefix}{problem}")
+        print()
+    return 1 if failed else 0
+
+
+def summary_table(report: ModelReport) -> str:
+    rows = []
+    for node_id in report.order:
+        if node_id not in report.live:
+            continue
+        info = report.infos[node_id]
+        rows.append([node_id, report.type_of(node_id), format_shape(info.shape), f"{info.params:,}", f"{info.macs:,}"])
+    rows.append(["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"])
+    body = table(["node", "type", "output", "params", "MACs"], rows, right={3, 4})
+    return f"model {report.model.name}\n{body}"

@@ -1,0 +1,22 @@
+"""A problem found in a graph or a file, pinned to where it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, with the node it belongs to (None for the model or file as a whole).
+
+    `related` names further nodes involved (the other nodes of a cycle, say), so a view can
+    highlight all of them while the message is shown once.
+    """
+
+    node: str | None
+    message: str
+    related: tuple[str, ...] = ()
+    warning: bool = False  # worth knowing, but the model still compiles and trains
+
+    def __str__(self) -> str:
+        return f"{self.node}: {self.message}" if self.node is not None else self.message

@@ -1,0 +1,280 @@
+"""Project files (format "nn-builder-project", version 1): loading with every problem reported,
+and saving atomically so that what is saved loads back to the same document.
+
+A project file is data. Nothing in it is ever evaluated; values reach generated code only after
+`builder.blocks` has validated them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.core.atomic import atomic_write_text
+from builder.core.graph import Edge, ModelGraph, Node
+
+FORMAT = "nn-builder-project"
+VERSION = 1
+MAX_ID_LENGTH = 100
+
+_PROJECT_KEYS = {"format", "version", "models", "data", "training", "runs"}
+_MODEL_KEYS = {"name", "nodes", "edges", "ui"}
+_NODE_KEYS = {"id", "type", "params", "ui"}
+_EDGE_KEYS = {"src", "dst", "port"}
+
+
+@dataclass
+class Project:
+    models: list[ModelGraph] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    runs: list[Any] = field(default_factory=list)
+    path: Path | None = None  # the file it was loaded from or saved to
+
+    @property
+    def folder(self) -> Path:
+        """Relative paths inside the project resolve against the project file's folder."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def resolve(self, relative: str | os.PathLike) -> Path:
+        return (self.folder / Path(relative)).resolve()
+
+    def model(self, name: str) -> ModelGraph:
+        for model in self.models:
+            if model.name == name:
+                return model
+        known = ", ".join(m.name for m in self.models) or "none"
+        raise KeyError(f"no model named '{name}' (models: {known})")
+
+
+class ProjectError(Exception):
+    """A project file that cannot be loaded, with every problem found and where it is."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(str(path), ["no such file"]) from None
+    except IsADirectoryError:
+        raise ProjectError(str(path), ["is a folder, not a project file"]) from None
+    except UnicodeDecodeError:
+        raise ProjectError(str(path), ["is not a text file (expected JSON)"]) from None
+    except OSError as exc:
+        raise ProjectError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    project = parse_project(text, source=str(path))
+    project.path = path.resolve()
+    return project
+
+
+def parse_project(text: str, source: str = "<project>") -> Project:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(source, [f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"]) from None
+    return project_from_dict(raw, source)
+
+
+def project_from_dict(raw: Any, source: str = "<project>") -> Project:
+    reader = _Reader()
+    project = reader.project(raw)
+    if reader.problems:
+        raise ProjectError(source, reader.problems)
+    return project
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "models": []}
+    for model in project.models:
+        nodes = []
+        for node in model.nodes:
+            item: dict[str, Any] = {"id": node.id, "type": node.type, "params": node.params}
+            if node.ui is not None:
+                item["ui"] = node.ui
+            nodes.append(item)
+        edges = [{"src": e.src, "dst": e.dst, "port": e.port} for e in model.edges]
+        item = {"name": model.name, "nodes": nodes, "edges": edges}
+        if model.ui is not None:
+            item["ui"] = model.ui
+        out["models"].append(item)
+    out["data"] = project.data
+    out["training"] = project.training
+    if project.runs:
+        out["runs"] = project.runs
+    return out
+
+
+def project_to_json(project: Project) -> str:
+    return json.dumps(project_to_dict(project), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    atomic_write_text(path, project_to_json(project))
+    project.path = Path(path).resolve()
+
+
+class _Reader:
+    """Walks a decoded JSON document, collecting every problem with its location."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def project(self, raw: Any) -> Project:
+        if not isinstance(raw, dict):
+            self.fail("", f"expected a JSON object at the top, found {_kind(raw)}")
+            return Project()
+        fmt = raw.get("format")
+        if fmt != FORMAT:
+            self.fail("format", f"expected \"{FORMAT}\", found {json.dumps(fmt)}: this is not an NN Builder project")
+            return Project()
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            self.fail("version", f"expected a whole number, found {json.dumps(version)}")
+            return Project()
+        if version > VERSION:
+            self.fail("version", f"the file is version {version}, newer than this NN Builder reads ({VERSION}); update NN Builder")
+            return Project()
+        self.unknown_keys("", raw, _PROJECT_KEYS)
+        models_raw = raw.get("models")
+        models = []
+        if not isinstance(models_raw, list):
+            self.fail("models", f"expected a list of models, found {_kind(models_raw)}")
+        else:
+            names: set[str] = set()
+            for i, item in enumerate(models_raw):
+                model = self.model(f"models[{i}]", item)
+                if model is None:
+                    continue
+                if model.name in names:
+                    self.fail(f"models[{i}].name", f"two models are named '{model.name}'")
+                names.add(model.name)
+                models.append(model)
+        data = self.section("data", raw.get("data", {}))
+        training = self.section("training", raw.get("training", {}))
+        runs = raw.get("runs", [])
+        if not isinstance(runs, list):
+            self.fail("runs", f"expected a list, found {_kind(runs)}")
+            runs = []
+        return Project(models, data, training, runs)
+
+    def section(self, where: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(where, f"expected an object, found {_kind(value)}")
+            return {}
+        return value
+
+    def model(self, where: str, raw: Any) -> ModelGraph | None:
+        if not isinstance(raw, dict):
+            self.fail(where, f"expected an object, found {_kind(raw)}")
+            return None
+        self.unknown_keys(where, raw, _MODEL_KEYS)
+        name = self.text(f"{where}.name", raw.get("name"))
+        nodes: list[Node] = []
+        ids: set[str] = set()
+        for i, item in enumerate(self.list(f"{where}.nodes", raw.get("nodes"))):
+            node = self.node(f"{where}.nodes[{i}]", item)
+            if node is None:
+                continue
+            if node.id in ids:
+                self.fail(f"{where}.nodes[{i}].id", f"two nodes share the id '{node.id}'")
+                continue
+            ids.add(node.id)
+            nodes.append(node)
+        edges = []
+        for i, item in enumerate(self.list(f"{where}.edges", raw.get("edges", []))):
+            edge = self.edge(f"{where}.edges[{i}]", item, ids if len(ids) == len(nodes) else None)
+            if edge is not None:
+                edges.append(edge)
+        ui = raw.get("ui")
+        if ui is not None and not isinstance(ui, dict):
+            self.fail(f"{where}.ui", f"expected an object, found {_kind(ui)}")
+            ui = None
+        return ModelGraph(name or "Model", nodes, edges, ui)
+
+    def node(self, where: str, raw: Any) -> Node | None:
+        if not isinstance(raw, dict):
+            self.fail(where, f"expected an object, found {_kind(raw)}")
+            return None
+        self.unknown_keys(where, raw, _NODE_KEYS)
+        node_id = self.text(f"{where}.id", raw.get("id"))
+        block = self.text(f"{where}.type", raw.get("type"))
+        params = raw.get("params", {})
+        if not isinstance(params, dict):
+            self.fail(f"{where}.params", f"expected an object of parameter values, found {_kind(params)}")
+            params = {}
+        ui = raw.get("ui")
+        if ui is not None and not isinstance(ui, dict):
+            self.fail(f"{where}.ui", f"expected an object, found {_kind(ui)}")
+            ui = None
+        if node_id is None or block is None:
+            return None
+        return Node(node_id, block, params, ui)
+
+    def edge(self, where: str, raw: Any, ids: set[str] | None) -> Edge | None:
+        if not isinstance(raw, dict):
+            self.fail(where, f"expected an object, found {_kind(raw)}")
+            return None
+        self.unknown_keys(where, raw, _EDGE_KEYS)
+        src = self.text(f"{where}.src", raw.get("src"))
+        dst = self.text(f"{where}.dst", raw.get("dst"))
+        port = raw.get("port", 0)
+        if not isinstance(port, int) or isinstance(port, bool) or port < 0:
+            self.fail(f"{where}.port", f"expected a port number (0, 1, ...), found {json.dumps(port)}")
+            return None
+        if src is None or dst is None:
+            return None
+        if ids is not None:
+            for key, value in (("src", src), ("dst", dst)):
+                if value not in ids:
+                    self.fail(f"{where}.{key}", f"no node has the id '{value}'")
+                    return None
+        return Edge(src, dst, port)
+
+    def text(self, where: str, value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, f"expected a non-empty string, found {_kind(value)}")
+            return None
+        if len(value) > MAX_ID_LENGTH or not value.isprintable():
+            self.fail(where, f"must be at most {MAX_ID_LENGTH} printable characters")
+            return None
+        return value
+
+    def list(self, where: str, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(where, f"expected a list, found {_kind(value)}")
+            return []
+        return value
+
+    def unknown_keys(self, where: str, raw: dict[str, Any], allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.fail(f"{where}.{key}" if where else key, f"unknown key (expected one of: {hint})")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{json.dumps(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {json.dumps(value)[:60]}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

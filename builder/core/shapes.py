@@ -1,0 +1,24 @@
+"""Per-sample tensor shapes (no batch dimension) and how they are written for people."""
+
+from __future__ import annotations
+
+Shape = tuple[int, ...]
+
+_DIM_NAMES = {
+    1: ("features",),
+    2: ("channels", "length"),
+    3: ("channels", "height", "width"),
+}
+
+
+def format_shape(shape: Shape, sep: str = "×") -> str:
+    """`(16, 14, 14)` -> `16×14×14`, the way the canvas and the CLI show shapes."""
+    return sep.join(str(d) for d in shape) if shape else "scalar"
+
+
+def dim_name(shape: Shape, index: int) -> str:
+    """A learner's name for dimension `index` (0-based, no batch) of a shape of this rank."""
+    names = _DIM_NAMES.get(len(shape))
+    if names is None or not 0 <= index < len(names):
+        return f"dimension {index + 1}"
+    return names[index]

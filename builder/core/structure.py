@@ -1,0 +1,86 @@
+"""Structural checks of a model graph with networkx: dangling wires, doubled ports, cycles, order.
+
+These need no knowledge of block types; port counts and shapes are checked in `builder.blocks`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from builder.core.graph import ModelGraph
+from builder.core.problems import Problem
+
+
+@dataclass
+class Structure:
+    """What the wiring of a model says, whatever the blocks are."""
+
+    order: list[str]  # nodes not on a cycle, in a deterministic topological order
+    inputs: dict[str, dict[int, str]]  # node -> {port: source node}
+    consumers: dict[str, list[str]]  # node -> nodes reading its output, one entry per wire
+    problems: list[Problem] = field(default_factory=list)
+
+
+def analyze_structure(model: ModelGraph) -> Structure:
+    problems: list[Problem] = []
+    known = set()
+    for node in model.nodes:
+        if node.id in known:
+            problems.append(Problem(node.id, f"two nodes share the id '{node.id}'"))
+        known.add(node.id)
+
+    inputs: dict[str, dict[int, str]] = defaultdict(dict)
+    consumers: dict[str, list[str]] = defaultdict(list)
+    for edge in model.edges:
+        missing = [n for n in (edge.src, edge.dst) if n not in known]
+        if missing:
+            pinned = edge.dst if edge.dst in known else edge.src if edge.src in known else None
+            problems.append(
+                Problem(pinned, f"a wire {edge.src} → {edge.dst} refers to a missing node '{missing[0]}'")
+            )
+            continue
+        if edge.port < 0:
+            problems.append(Problem(edge.dst, f"input port {edge.port} does not exist"))
+            continue
+        taken = inputs[edge.dst].get(edge.port)
+        if taken is not None:
+            problems.append(
+                Problem(edge.dst, f"input port {edge.port} has two wires, from '{taken}' and '{edge.src}'")
+            )
+            continue
+        inputs[edge.dst][edge.port] = edge.src
+        consumers[edge.src].append(edge.dst)
+
+    graph = model.to_networkx()
+    on_cycle: set[str] = set()
+    for component in _cycles(graph):
+        on_cycle.update(component)
+        cycle = _one_cycle(graph, component)
+        path = " → ".join([*cycle, cycle[0]])
+        problems.append(
+            Problem(cycle[0], f"is on a cycle: {path}; a network must flow one way", tuple(cycle[1:]))
+        )
+
+    acyclic = graph.subgraph(n for n in graph if n not in on_cycle)
+    order = list(nx.lexicographical_topological_sort(acyclic, key=lambda n: graph.nodes[n]["index"]))
+    return Structure(order, dict(inputs), dict(consumers), problems)
+
+
+def _cycles(graph: nx.DiGraph) -> list[list[str]]:
+    """Strongly connected parts that hold a cycle, in document order."""
+    index = nx.get_node_attributes(graph, "index")
+    found = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
+            found.append(sorted(component, key=index.__getitem__))
+    return sorted(found, key=lambda c: index[c[0]])
+
+
+def _one_cycle(graph: nx.DiGraph, component: list[str]) -> list[str]:
+    """One simple cycle through the component's first node, as a list of node ids."""
+    start = component[0]
+    edges = nx.find_cycle(graph.subgraph(component), source=start)
+    return [src for src, _dst in edges]
