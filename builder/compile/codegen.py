@@ -84,35 +84,86 @@ def _class_lines(report: ModelReport, class_name: str,
                         f"torch.tensor({literal(list(map(float, values)))}).view{literal(shape)})")
 
     forward: list[str] = []
-    var: dict[str, str] = {}
+    variables = _Variables(report, live, names)
     uses_functional = False
-    live_consumers = {n: [c for c in report.consumers.get(n, []) if c in report.live] for n in live}
     for node_id in live:
         spec = BLOCKS[nodes[node_id].type]
         info = report.infos[node_id]
-        if spec.is_input:
-            var[node_id] = names[node_id]
-            if node_id in norm:
-                v = names[node_id]
-                forward.append(f"{INDENT * 2}{v} = ({v} - self.{v}_mean) / self.{v}_std  # normalized as in training")
-            continue
-        sources = report.sources[node_id]
         if spec.is_output:
-            var[node_id] = var[sources[0]]
+            continue
+        if spec.is_input:
+            v = variables.assign_input(node_id)
+            if node_id in norm:
+                forward.append(f"{INDENT * 2}{v} = ({v} - self.{v}_mean) / self.{v}_std  # normalized as in training")
             continue
         if spec.layer is not None:
             comment = f"  # {spec.comment}" if spec.comment else ""
             init.append(f"{INDENT * 2}self.{names[node_id]} = {spec.layer(info.resolved)}{comment}")
-        first = sources[0]
-        reuse = live_consumers[first] == [node_id]
-        var[node_id] = var[first] if reuse else names[node_id]
-        expression = spec.forward(names[node_id], [var[s] for s in sources], info.resolved)
+        args = [variables.of(s) for s in report.sources[node_id]]
+        target = variables.assign(node_id)
+        expression = spec.forward(names[node_id], args, info.resolved)
         uses_functional |= expression.startswith("F.")
         shape = ", ".join(["N", *map(str, info.shape)])
-        forward.append(f"{INDENT * 2}{var[node_id]} = {expression}  # ({shape})")
+        forward.append(f"{INDENT * 2}{target} = {expression}  # ({shape})")
 
     arguments = ", ".join(["self", *(names[i] for i in report.inputs)])
-    results = [var[o] for o in report.outputs]
+    results = [variables.of(report.sources[o][0]) for o in report.outputs]
     forward.append(f"{INDENT * 2}return {', '.join(results)}")
     lines = [*init, "", f"{INDENT}def forward({arguments}):", *forward]
     return lines, names, uses_functional
+
+
+class _Variables:
+    """Chooses forward's local variables the way people write them.
+
+    A value read by several nodes keeps the node's own name (`act1`); a chain flows through one
+    variable (`x = self.conv(x)`), reusing its input's variable once that value is dead, else the
+    first free of the model's input name and `out` (`out = self.conv1(x) ... out = out + x`).
+    """
+
+    def __init__(self, report: ModelReport, live: list[str], names: dict[str, str]) -> None:
+        self._names = names
+        self._sources = report.sources
+        outputs = set(report.outputs)
+        live_set = set(live)
+        consumers = {n: [c for c in report.consumers.get(n, []) if c in live_set] for n in live}
+        # Values an Output returns stay alive to the end; others die after their last reader.
+        self._pending = {n: sum(c not in outputs for c in consumers[n]) for n in live}
+        self._pinned = {n for n in live if any(c in outputs for c in consumers[n])}
+        self._fanout = {n: len(consumers[n]) for n in live}
+        self._flow = [names[i] for i in report.inputs][:1] + ["out"]
+        self._var: dict[str, str] = {}
+        self._holder: dict[str, str] = {}  # variable -> node whose value it holds
+
+    def of(self, node_id: str) -> str:
+        return self._var[node_id]
+
+    def assign_input(self, node_id: str) -> str:
+        return self._put(node_id, self._names[node_id])
+
+    def assign(self, node_id: str) -> str:
+        sources = self._sources[node_id]
+        for source in sources:
+            self._pending[source] -= 1
+        if self._fanout[node_id] > 1:
+            wanted = [self._names[node_id]]
+        else:
+            wanted = [self._var[sources[0]], *self._flow, self._names[node_id]]
+        for name in wanted:
+            if self._free(name):
+                return self._put(node_id, name)
+        base, counter = self._names[node_id], 1
+        while not self._free(f"{base}_{counter}"):
+            counter += 1
+        return self._put(node_id, f"{base}_{counter}")
+
+    def _free(self, name: str) -> bool:
+        holder = self._holder.get(name)
+        if holder is None:
+            return True
+        return self._pending[holder] <= 0 and holder not in self._pinned
+
+    def _put(self, node_id: str, name: str) -> str:
+        self._var[node_id] = name
+        self._holder[name] = node_id
+        return name

@@ -15,7 +15,7 @@ RESERVED = frozenset(
     | set(keyword.kwlist)
     | set(keyword.softkwlist)
     | set(dir(builtins))
-    | set(dir(nn.Module))
+    | set(dir(nn.Module()))  # an instance: also `training` and the other fields __init__ sets
 )
 
 _NOT_IDENTIFIER = re.compile(r"[^0-9a-zA-Z_]+")

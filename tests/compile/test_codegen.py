@@ -1,0 +1,119 @@
+"""Generated source: golden files, readable forward code, safe identifiers, refusal of broken graphs."""
+
+import ast
+import os
+from pathlib import Path
+
+import nets
+import pytest
+from graphs import chain, model, project
+
+from builder.compile import CompileError, build_classes, generate_code
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+
+
+@pytest.mark.parametrize("name", sorted(nets.ALL))
+def test_generated_code_matches_golden_file(name):
+    source = generate_code(project(nets.ALL[name]())).source
+    golden = GOLDEN / f"{name}.py"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(source)
+    assert source == golden.read_text(), f"generated code for {name} changed; UPDATE_GOLDEN=1 rewrites it"
+
+
+def test_exported_source_imports_torch_only():
+    source = generate_code(project(*(make() for make in nets.ALL.values()))).source
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module.split(".")[0])
+    assert imported == {"torch"}
+
+
+def test_chain_reuses_its_variable_and_branches_get_names():
+    source = generate_code(project(nets.residual_block())).source
+    forward = source.split("def forward")[1]
+    assert "def forward(self, x):" in source
+    assert "out = self.conv1(x)" in forward  # x is still needed by the skip
+    assert "out = self.bn1(out)" in forward
+    assert "out = out + x" in forward
+    unet = generate_code(project(nets.unet())).source
+    assert "act1 = self.act1(x)" in unet  # read twice: keeps its own name
+    assert "x = self.down(act1)" in unet  # x was dead, so the chain flows on in it
+    assert "x = torch.cat([x, act1], dim=1)" in unet
+
+
+def test_several_models_and_outputs():
+    encoder = model("Encoder", [("img", "Input", {"shape": [4]}), ("fc", "Linear", {"out_features": 2}),
+                                ("mu", "Output"), ("raw", "Output")],
+                    [("img", "fc"), ("fc", "mu"), ("img", "raw")])
+    code = generate_code(project(encoder, chain("Head", [2], [("fc", "Linear", {"out_features": 1})])))
+    assert code.class_names == {"Encoder": "Encoder", "Head": "Head"}
+    assert "return out, img" in code.source
+    classes = build_classes(code)
+    import torch
+
+    mu, raw = classes["Encoder"]()(torch.ones(3, 4))
+    assert mu.shape == (3, 2) and torch.equal(raw, torch.ones(3, 4))
+
+
+def test_identifiers_are_sanitized_unique_and_never_shadow_module_members():
+    net = chain("my model!", [3], [
+        ("forward", "Linear", {"out_features": 3}),
+        ("class", "ReLU"),
+        ("a b", "Linear", {"out_features": 3}),
+        ("a-b", "Linear", {"out_features": 3}),
+        ("1st", "Tanh"),
+        ("training", "Sigmoid"),
+    ])
+    code = generate_code(project(net))
+    names = code.attributes["my model!"]
+    assert names["forward"] != "forward" and names["class"] != "class" and names["training"] != "training"
+    assert names["a b"] != names["a-b"]
+    assert names["1st"].isidentifier()
+    assert code.class_names["my model!"] == "my_model"
+    import torch
+
+    module = build_classes(code)["my model!"]()
+    assert module(torch.randn(2, 3)).shape == (2, 3)
+
+
+def test_hostile_ids_and_values_never_reach_the_source_as_code(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    net = chain(f"X):\n    {payload}\nclass Y(", [3], [
+        (f"a\n{payload}", "Linear", {"out_features": 3}),
+    ])
+    source = generate_code(project(net)).source
+    calls = [n.func.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    assert "__import__" not in calls
+    assert source.count("\nclass ") == 1
+    build_classes(generate_code(project(net)))
+    assert not marker.exists()
+    with pytest.raises(CompileError):  # a string where a number belongs is refused, not written
+        generate_code(project(chain("Net", [3], [("fc", "Linear", {"out_features": payload})])))
+    with pytest.raises(CompileError):  # a choice outside the declared ones is refused
+        generate_code(project(chain("Net", [3], [("g", "GELU", {"approximate": payload})])))
+
+
+def test_broken_graph_is_refused_with_its_problems():
+    with pytest.raises(CompileError) as caught:
+        generate_code(project(chain("Net", [1, 4, 4], [("c", "Conv2d", {"out_channels": 2, "kernel_size": 9})])))
+    (model_name, problem), = caught.value.problems
+    assert model_name == "Net" and problem.node == "c" and "larger than its 4×4 input" in problem.message
+
+
+def test_traceback_from_the_model_shows_the_generated_line():
+    import traceback
+
+    import torch
+
+    code = generate_code(project(nets.lenet()))
+    module = build_classes(code)["LeNet"]()
+    with pytest.raises(RuntimeError) as caught:
+        module(torch.randn(2, 3, 28, 28))  # wrong channel count
+    text = "".join(traceback.format_exception(caught.value))
+    assert "x = self.conv1(x)" in text
