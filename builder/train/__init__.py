@@ -1,0 +1,1 @@
+"""Data, the training engine and metrics, with no Qt: driven by the CLI and by the app alike."""

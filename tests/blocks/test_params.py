@@ -1,0 +1,53 @@
+"""Parameter declarations validate and normalize the values a project file holds."""
+
+import math
+
+import pytest
+
+from builder.blocks.params import CHOICE, FLOAT, FLOAT_PAIR, INT, INT_PAIR, SHAPE, Param, unknown_param_message
+
+
+def test_int_or_pair_normalizes_lists_to_tuples():
+    p = Param("kernel_size", INT_PAIR, "help", min=1)
+    assert p.validate(3) == (3, None)
+    assert p.validate([3, 5]) == ((3, 5), None)
+    assert p.validate(True)[1] == "kernel_size must be one whole number or a pair [height, width], got True"
+
+
+def test_floats_accept_ints_and_refuse_non_finite():
+    p = Param("p", FLOAT, "help", min=0.0, max=1.0)
+    assert p.validate(1) == (1.0, None)
+    assert p.validate(math.nan)[1] == "p must be a finite number, got nan"
+    pair = Param("scale_factor", FLOAT_PAIR, "help", min=0.0, min_exclusive=True)
+    assert pair.validate([2, 0.5]) == ((2.0, 0.5), None)
+    assert pair.validate(0)[1] == "scale_factor must be greater than 0, got 0"
+
+
+def test_choice_returns_the_declared_object():
+    p = Param("mode", CHOICE, "help", default="nearest", choices=("nearest", "bilinear"))
+    value, error = p.validate("".join(["bi", "linear"]))
+    assert error is None and value is p.choices[1]
+    assert p.validate(1)[1] == "mode must be one of nearest, bilinear; got 1"
+
+
+def test_shape_and_optional_values():
+    p = Param("shape", SHAPE, "help")
+    assert p.validate([1, 28, 28]) == ((1, 28, 28), None)
+    assert p.validate([])[1].startswith("shape must be a list of 1 to 3 sizes")
+    assert p.validate([1, 0])[1] == "shape sizes must be whole numbers of at least 1, got 0"
+    assert p.validate(None)[1] == "shape must be set"
+    optional = Param("in_channels", INT, "help", default=None, min=1, optional=True, inferred=True)
+    assert optional.validate(None) == (None, None)
+
+
+def test_declaration_mistakes_are_caught_early():
+    with pytest.raises(ValueError):
+        Param("x", "complex", "help")
+    with pytest.raises(ValueError):
+        Param("x", CHOICE, "help")
+    with pytest.raises(ValueError):
+        Param("x", INT, "help", inferred=True)
+
+
+def test_unknown_parameter_suggests_the_closest():
+    assert unknown_param_message("strde", ["stride", "padding"]).startswith("unknown parameter 'strde' (did you mean 'stride'?)")

@@ -1,0 +1,46 @@
+"""The registry: one declaration per block, complete enough for the palette, inspector and docs."""
+
+import pytest
+
+from builder.blocks.registry import BLOCKS, Registry
+from builder.blocks.spec import CATEGORIES, BlockSpec, Inferred
+
+ISSUE_BLOCKS = {
+    "Input", "Output", "Conv2d", "ConvTranspose2d", "DepthwiseConv2d", "GroupConv2d", "BatchNorm2d", "BatchNorm1d",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "Flatten", "Linear", "Dropout", "Dropout2d", "Interpolate", "Add", "Concat",
+}
+
+
+def test_every_block_the_product_promises_is_registered():
+    assert set(BLOCKS.names()) >= ISSUE_BLOCKS
+
+
+@pytest.mark.parametrize("spec", list(BLOCKS), ids=lambda s: s.type)
+def test_each_declaration_explains_itself(spec):
+    assert spec.category in CATEGORIES
+    assert spec.description.endswith(".") and len(spec.description) < 120
+    for param in spec.params:
+        assert param.help and len(param.help) < 120, param.name
+        if not param.required:
+            value, error = param.validate(param.default)
+            assert error is None, (param.name, error)
+    assert set(spec.key_params) <= {p.name for p in spec.params}
+
+
+def test_duplicates_are_refused_and_legacy_names_resolve():
+    registry = Registry()
+    spec = BlockSpec("Thing", "activation", "A thing.", infer=lambda p, ins: Inferred(ins[0]),
+                     legacy_names=("OldThing",))
+    registry.register(spec)
+    assert registry.get("OldThing") is spec
+    with pytest.raises(ValueError, match="declared twice"):
+        registry.register(spec)
+    with pytest.raises(ValueError, match="'OldThing' is declared twice"):
+        registry.register(BlockSpec("OldThing", "activation", "B.", infer=spec.infer))
+
+
+def test_categories_group_the_palette_in_order():
+    groups = BLOCKS.by_category()
+    assert list(groups) == [c for c in CATEGORIES if c in groups]
+    assert [s.type for s in groups["merge"]] == ["Add", "Concat"]

@@ -1,0 +1,71 @@
+"""`builder check`: a table per model and exit 0, or one line per problem and exit 1, never a traceback."""
+
+import json
+import subprocess
+import sys
+
+import nets
+from graphs import chain, project
+
+from builder.cli import main
+from builder.core.project import save_project
+
+
+def write(tmp_path, *models, name="net.json"):
+    path = tmp_path / name
+    save_project(project(*models), path)
+    return str(path)
+
+
+def test_clean_project_prints_a_table_with_totals(tmp_path, capsys):
+    assert main(["check", write(tmp_path, nets.lenet())]) == 0
+    out = capsys.readouterr().out
+    assert "model LeNet" in out
+    lines = out.splitlines()
+    conv1 = next(line for line in lines if line.startswith("conv1"))
+    assert conv1.split() == ["conv1", "Conv2d", "6×28×28", "156", "117,600"]
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split()[1] == "61,706"
+
+
+def test_problems_name_their_node_and_exit_1(tmp_path, capsys):
+    bad = chain("Net", [1, 2, 2], [("pool", "MaxPool2d", {"kernel_size": 3})])
+    assert main(["check", write(tmp_path, bad)]) == 1
+    assert capsys.readouterr().out == "pool: kernel 3 is larger than its 2×2 input\n"
+
+
+def test_several_models_prefix_the_model(tmp_path, capsys):
+    bad = chain("D", [4], [("fc", "Linear", {"out_features": 0})])
+    assert main(["check", write(tmp_path, nets.lenet(), bad)]) == 1
+    out = capsys.readouterr().out
+    assert "D/fc: out_features must be at least 1, got 0" in out
+    assert "model LeNet" in out
+
+
+def test_bad_files_and_arguments_get_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "missing.json")]) == 2
+    assert capsys.readouterr().err.strip().endswith("missing.json: no such file")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{nope")
+    assert main(["check", str(broken)]) == 2
+    assert "broken.json: line 1, column 2: not valid JSON" in capsys.readouterr().err
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"format": "other", "version": 1}))
+    assert main(["check", str(wrong)]) == 2
+    assert "this is not an NN Builder project" in capsys.readouterr().err
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PROJECT" in err
+    assert main(["frobnicate"]) == 2
+    assert main(["check", write(tmp_path, nets.lenet()), "--model", "Nope"]) == 2
+    assert "no model named 'Nope' (models: LeNet)" in capsys.readouterr().err
+
+
+def test_python_dash_m_and_console_script_run_without_traceback(tmp_path):
+    path = write(tmp_path, chain("Net", [1, 2, 2], [("pool", "MaxPool2d", {"kernel_size": 3})]))
+    result = subprocess.run([sys.executable, "-m", "builder", "check", path], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout.startswith("pool: ")
+    helped = subprocess.run([sys.executable, "-m", "builder", "--help"], capture_output=True, text=True)
+    assert helped.returncode == 0 and "check" in helped.stdout and "export" in helped.stdout
