@@ -113,7 +113,7 @@ def check_model(model: ModelGraph) -> ModelReport:
             continue
         report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
 
-    _mark_live(report, model, specs)
+    _mark_live(report, structure.graph, specs)
     return report
 
 
@@ -171,8 +171,7 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: M
     return len(report.problems) == before
 
 
-def _mark_live(report: ModelReport, model: ModelGraph, specs: dict[str, BlockSpec]) -> None:
-    graph = model.to_networkx()
+def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec]) -> None:
     outputs = [n for n in report.order if n in specs and specs[n].is_output]
     live: set[str] = set()
     for out in outputs:
