@@ -17,8 +17,9 @@ CHOICE = "choice"
 INT_PAIR = "int_or_pair"  # an int, or [height, width]
 FLOAT_PAIR = "float_or_pair"
 SHAPE = "shape"  # a list of positive ints: a sample's shape without the batch dimension
+TEXT = "text"  # a short printable string (a model name, a device); never written into code
 
-KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE)
+KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE, TEXT)
 
 
 class _Required:
@@ -42,6 +43,8 @@ class Param:
     optional: bool = False
     inferred: bool = False
     min_exclusive: bool = False  # the minimum itself is not allowed (eps > 0, scale_factor > 0)
+    axes: tuple[str, str] = ("height", "width")  # what the two numbers of a pair are
+    pair_only: bool = False  # a pair must be given as two numbers (Adam's betas), not one
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -73,6 +76,10 @@ class Param:
             return None, f"{self.name} must be one of {options}; got {_show(value)}"
         if self.kind == SHAPE:
             return self._shape(value)
+        if self.kind == TEXT:
+            if isinstance(value, str) and value.strip() and value.isprintable() and len(value) <= 100:
+                return value, None
+            return None, f"{self.name} must be a short piece of text, got {_show(value)}"
         if self.kind in (INT_PAIR, FLOAT_PAIR):
             return self._pair(value)
         return self._number(value, self.kind)
@@ -97,18 +104,20 @@ class Param:
 
     def _pair(self, value: Any) -> tuple[Any, str | None]:
         kind = INT if self.kind == INT_PAIR else FLOAT
+        shape = f"[{', '.join(self.axes)}]"
+        expected = f"a pair {shape}" if self.pair_only else f"one {_noun(kind)} or a pair {shape}"
         if isinstance(value, (list, tuple)):
             if len(value) != 2:
-                return None, f"{self.name} must be one {_noun(kind)} or a pair [height, width], got {len(value)} values"
+                return None, f"{self.name} must be {expected}, got {len(value)} values"
             parts = []
-            for item, axis in zip(value, ("height", "width")):
+            for item, axis in zip(value, self.axes):
                 part, error = self._number(item, kind, f"{self.name} ({axis})")
                 if error:
                     return None, error
                 parts.append(part)
             return tuple(parts), None
-        if not (_is_int(value) if kind == INT else _is_number(value)):
-            return None, f"{self.name} must be one {_noun(kind)} or a pair [height, width], got {_show(value)}"
+        if self.pair_only or not (_is_int(value) if kind == INT else _is_number(value)):
+            return None, f"{self.name} must be {expected}, got {_show(value)}"
         return self._number(value, kind)
 
     def _shape(self, value: Any) -> tuple[Any, str | None]:
@@ -122,11 +131,11 @@ class Param:
         return tuple(value), None
 
 
-def unknown_param_message(name: str, known: list[str]) -> str:
+def unknown_param_message(name: str, known: list[str], noun: str = "parameter") -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     valid = ", ".join(known) if known else "none"
-    return f"unknown parameter '{name}'{hint}; valid parameters: {valid}"
+    return f"unknown {noun} '{name}'{hint}; valid {noun}s: {valid}"
 
 
 def pair(value: Any) -> tuple[Any, Any]:

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from builder import __version__
-from builder.cli import blocks_cmd, check_cmd, export_cmd
+from builder.cli import blocks_cmd, check_cmd, eval_cmd, export_cmd, train_cmd
 from builder.cli.common import ArgumentError, fail
 from builder.core.project import ProjectError
 
-COMMANDS = (check_cmd, export_cmd, blocks_cmd)
+COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, blocks_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

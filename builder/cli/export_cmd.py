@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from builder.cli.common import ArgumentError, open_project
-from builder.compile import CompileError, generate_code
 from builder.core.atomic import atomic_write_text
 
 
@@ -22,6 +21,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from builder.compile import CompileError, generate_code  # torch loads here, not for every command
+
     project = open_project(args.project, args.model)
     try:
         code = generate_code(project, [args.model] if args.model else None)

@@ -1,0 +1,187 @@
+"""The project's `data` and `training` sections, validated with every problem located.
+
+Each key is declared once as a Param (kind, default, range, help), the same way block
+parameters are, so the training panel can build its editors from these declarations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.blocks.params import BOOL, CHOICE, FLOAT, INT, TEXT, Param, unknown_param_message
+from builder.core.project import Project
+from builder.train.data.base import TASKS
+from builder.train.losses import LOSSES
+from builder.train.optimizers import OPTIMIZERS, OPTION_NAMES
+from builder.train.schedules import SCHEDULES
+
+DEFAULT_SOURCE = {"kind": "synthetic", "name": "shapes"}
+
+DATA_PARAMS = (
+    Param("task", CHOICE, "What the network learns: class labels, to rebuild its input, or target values.",
+          default="classification", choices=TASKS),
+    Param("batch_size", INT, "Samples per step; larger is faster per sample but needs more memory.",
+          default=64, min=1, max=1_000_000),
+    Param("shuffle", BOOL, "Reshuffle the training samples every epoch.", default=True),
+    Param("num_workers", INT, "Processes loading data in the background; 0 loads in the training process.",
+          default=0, min=0, max=64),
+    Param("val_split", FLOAT, "Share of the samples held out for validation, e.g. 0.2.", default=0.2, min=0.0, max=0.9),
+    Param("normalize", BOOL, "Scale inputs to mean 0, std 1 per channel (statistics of the training split); "
+          "the exported model does it too.", default=False),
+    Param("seed", INT, "Seed of the validation split; empty uses the training seed.", default=None, min=0, optional=True),
+    Param("in_memory", BOOL, "Load the whole data set into memory; empty decides by its size.",
+          default=None, optional=True),
+)
+
+TRAINING_PARAMS = (
+    Param("model", TEXT, "The model to train; empty means the project's first model.", default=None, optional=True),
+    Param("loss", CHOICE, "What training minimizes; empty picks CrossEntropyLoss for classification, else MSELoss.",
+          default=None, choices=tuple(LOSSES), optional=True),
+    Param("optimizer", CHOICE, "How the weights are updated from the gradients.", default="Adam",
+          choices=tuple(OPTIMIZERS)),
+    Param("lr", FLOAT, "Learning rate: the size of each update step.", default=0.001, min=0.0, min_exclusive=True),
+    Param("epochs", INT, "Passes over the training data.", default=10, min=1, max=1_000_000),
+    Param("device", TEXT, "auto (a CUDA GPU if there is one), cpu, cuda or cuda:N.", default="auto"),
+    Param("seed", INT, "Seed of weights, shuffling and dropout: the same seed gives the same run.", default=0, min=0),
+    Param("mixed_precision", BOOL, "On CUDA, compute in 16-bit floats where safe: faster, less memory.",
+          default=False),
+    Param("early_stopping", INT, "Stop after this many epochs without a better validation loss; empty never stops.",
+          default=None, min=1, optional=True),
+    Param("keep_best", BOOL, "Keep the weights of the epoch with the best validation loss, not the last.",
+          default=True),
+)
+
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    source: dict[str, Any]
+    task: str
+    batch_size: int
+    shuffle: bool
+    num_workers: int
+    val_split: float
+    normalize: bool
+    seed: int | None
+    in_memory: bool | None
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    model: str | None
+    loss: str
+    optimizer: str
+    lr: float
+    epochs: int
+    device: str
+    seed: int
+    mixed_precision: bool
+    early_stopping: int | None
+    keep_best: bool
+    options: dict[str, Any] = field(default_factory=dict)  # the optimizer's options that were given
+    schedule: tuple[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: DataConfig
+    training: TrainingConfig
+
+
+def parse_settings(project: Project) -> Settings:
+    problems: list[str] = []
+    data = _data(project.data, problems)
+    training = _training(project.training, data.task if data else "classification", problems)
+    if problems:
+        raise ConfigError(problems)
+    return Settings(data, training)
+
+
+def _values(section: dict[str, Any], params: tuple[Param, ...], where: str, problems: list[str],
+            extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    known = [p.name for p in params]
+    for key in section:
+        if key not in known and key not in extra:
+            problems.append(f"{where}.{key}: {unknown_param_message(key, known + list(extra), 'key')}")
+    values = {}
+    for param in params:
+        if param.name not in section and param.required:
+            problems.append(f"{where}.{param.name}: is required: {param.help}")
+            continue
+        value, error = param.validate(section.get(param.name, param.default))
+        if error:
+            problems.append(located(where, param, error))
+        values[param.name] = value
+    return values
+
+
+def located(where: str, param: Param, error: str) -> str:
+    """`data.batch_size: must be at least 1`, not `data.batch_size: batch_size must be...`."""
+    if error.startswith(param.name + " "):
+        error = error[len(param.name) + 1:]
+    return f"{where}.{param.name}: {error}"
+
+
+def _data(section: dict[str, Any], problems: list[str]) -> DataConfig | None:
+    before = len(problems)
+    values = _values(section, DATA_PARAMS, "data", problems, extra=("source",))
+    source = section.get("source", DEFAULT_SOURCE)
+    if not isinstance(source, dict) or not isinstance(source.get("kind"), str):
+        problems.append('data.source: expected an object with a "kind", e.g. {"kind": "image_folder", "path": "digits/"}')
+    if len(problems) > before:
+        return None
+    return DataConfig(source=dict(source), **values)
+
+
+def _training(section: dict[str, Any], task: str, problems: list[str]) -> TrainingConfig:
+    values = _values(section, TRAINING_PARAMS, "training", problems, extra=(*OPTION_NAMES, "schedule"))
+    if values["device"] is not None and not _DEVICE.match(values["device"]):
+        problems.append(f"training.device: must be auto, cpu, cuda or cuda:N, got '{values['device']}'")
+    if values["loss"] is None:
+        values["loss"] = "CrossEntropyLoss" if task == "classification" else "MSELoss"
+    options = _optimizer_options(section, values["optimizer"], problems)
+    schedule = _schedule(section.get("schedule"), problems)
+    return TrainingConfig(**values, options=options, schedule=schedule)
+
+
+def _optimizer_options(section: dict[str, Any], name: str | None, problems: list[str]) -> dict[str, Any]:
+    spec = OPTIMIZERS.get(name or "")
+    options: dict[str, Any] = {}
+    for key in OPTION_NAMES:
+        if key not in section or spec is None:
+            continue
+        param = spec.option(key)
+        if param is None:
+            takes = ", ".join(p.name for p in spec.options)
+            problems.append(f"training.{key}: {name} has no option '{key}' (it takes {takes})")
+            continue
+        value, error = param.validate(section[key])
+        if error:
+            problems.append(located("training", param, error))
+        else:
+            options[key] = value
+    if options.get("nesterov") and not options.get("momentum"):
+        problems.append("training.nesterov: Nesterov momentum needs momentum > 0")
+    return options
+
+
+def _schedule(raw: Any, problems: list[str]) -> tuple[str, dict[str, Any]] | None:
+    if raw is None:
+        return None
+    names = ", ".join(SCHEDULES)
+    if not isinstance(raw, dict) or raw.get("kind") not in SCHEDULES:
+        problems.append(f'training.schedule: expected {{"kind": one of {names}, ...options}}, got {raw!r:.60}')
+        return None
+    spec = SCHEDULES[raw["kind"]]
+    options = {k: v for k, v in raw.items() if k != "kind"}
+    values = _values(options, spec.options, "training.schedule", problems)
+    return spec.name, values

@@ -1,0 +1,1 @@
+"""Data sources: each builds a real torch Dataset from a project's `data.source` object."""

@@ -1,0 +1,47 @@
+"""Which device training runs on, and what it can do."""
+
+from __future__ import annotations
+
+import torch
+
+
+class DeviceError(Exception):
+    """A device the project asks for that this machine does not have."""
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` is the first CUDA GPU when there is one, else the CPU; others must exist."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            built = "without CUDA support" if torch.version.cuda is None else f"with CUDA {torch.version.cuda}"
+            raise DeviceError(f"device '{name}': no CUDA GPU is available here (torch {torch.__version__} is built "
+                              f"{built}); use 'cpu' or 'auto'")
+        index = device.index or 0
+        if index >= torch.cuda.device_count():
+            raise DeviceError(f"device '{name}': this machine has {torch.cuda.device_count()} CUDA GPU(s), "
+                              f"numbered from 0")
+        device = torch.device("cuda", index)
+    return device
+
+
+def available_devices() -> list[tuple[str, str]]:
+    """(value for the project file, label for people): the CPU and each CUDA GPU by name."""
+    devices = [("cpu", "CPU")]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            devices.append((f"cuda:{i}", f"cuda:{i}: {torch.cuda.get_device_name(i)}"))
+    return devices
+
+
+def describe(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype:
+    """bfloat16 where the GPU has it (no loss scaling needed), else float16."""
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

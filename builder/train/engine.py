@@ -1,0 +1,354 @@
+"""The training engine: a plain iterator of events with a cooperative stop.
+
+    trainer = Trainer(prepare(project))
+    for event in trainer:          # Started, Step..., EpochEnd, ..., Finished | Failed
+        ...                        # trainer.stop() from any thread ends it within one batch
+
+The loop is the standard one (zero_grad, loss, backward, step). On CUDA it never waits for the
+GPU per step: losses are summed on the device and read once per epoch; a non-finite loss is
+looked for every few steps. Faults end the run with a Failed event, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from builder.train.batches import TensorBatches, data_loader
+from builder.train.checkpoint import FORMAT, VERSION, CheckpointError, atomic_torch_save, load_checkpoint
+from builder.train.data.base import DataError
+from builder.train.devices import autocast_dtype, describe
+from builder.train.events import EpochEnd, EpochRecord, Event, Failed, Finished, Started, Step
+from builder.train.metrics import Evaluation, MetricAccumulator
+from builder.train.objective import Objective
+from builder.train.optimizers import OPTIMIZERS
+from builder.train.schedules import SCHEDULES
+from builder.train.setup import Run
+
+# Data on the GPU: keep it resident when it fits in this share of the card's memory.
+RESIDENT_SHARE = 0.25
+
+
+class NonFiniteLoss(Exception):
+    def __init__(self, step: int, value: float):
+        self.step, self.value = step, value
+
+
+class Trainer:
+    def __init__(self, run: Run, checkpoint: str | Path | None = None, resume: bool = False,
+                 multiprocessing_context: str | None = None, check_every: int | None = None) -> None:
+        self.run = run
+        self.checkpoint_path = Path(checkpoint) if checkpoint else None
+        self.resume = resume
+        self.multiprocessing_context = multiprocessing_context
+        self.device = run.device
+        # How often a non-finite loss is looked for: every step on the CPU (free), else every few.
+        self.check_every = check_every or (1 if self.device.type == "cpu" else 32)
+        self.history: list[EpochRecord] = []
+        self.model: nn.Module | None = None
+        self._stop = threading.Event()
+        self._best: dict[str, Any] | None = None  # {"epoch", "loss", "state"}
+        self._last_good: dict[str, torch.Tensor] | None = None
+        self._bad_epochs = 0
+
+    def stop(self) -> None:
+        """Ask the run to end; it does so before the next batch (safe from any thread)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def __iter__(self) -> Iterator[Event]:
+        return self._events()
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def _events(self) -> Iterator[Event]:
+        epoch = step = None
+        try:
+            for event in self._train():
+                if isinstance(event, Step):
+                    epoch, step = event.epoch, event.step
+                yield event
+        except NonFiniteLoss as exc:
+            self._restore_last_good()
+            lr = self.run.settings.training.lr
+            yield Failed("nan", f"the loss became {exc.value} at epoch {epoch}, step {exc.step}",
+                         f"The learning rate ({lr:g}) may be too high: try {lr / 10:g}; normalizing the inputs "
+                         f"(data.normalize) also helps", epoch, exc.step)
+        except torch.cuda.OutOfMemoryError:
+            self._free_gpu()
+            batch = self.run.settings.data.batch_size
+            yield Failed("out_of_memory", f"the GPU ran out of memory at epoch {epoch} with batch_size {batch}",
+                         f"Try batch_size {max(batch // 2, 1)}, or mixed_precision", epoch, step,
+                         traceback.format_exc())
+        except DataError as exc:
+            yield Failed("data", _data_error_message(exc) or "unreadable data", "Fix or remove the file, then train again",
+                         epoch, step)
+        except CheckpointError as exc:
+            yield Failed("error", str(exc), "", epoch, step)
+        except Exception as exc:  # noqa: BLE001 - a run must end with an event, whatever went wrong
+            message = _data_error_message(exc) or f"{type(exc).__name__}: {_first_line(exc)}"
+            kind = "data" if _data_error_message(exc) else "error"
+            yield Failed(kind, f"training stopped at epoch {epoch}, step {step}: {message}" if epoch else message,
+                         _hint_for(exc, self.run), epoch, step, traceback.format_exc())
+
+    def _train(self) -> Iterator[Event]:
+        run, settings = self.run, self.run.settings
+        training = settings.training
+        device = self.device
+        model = run.new_model().to(device)
+        self.model = model
+        optimizer = OPTIMIZERS[training.optimizer].make(model.parameters(), training.lr, training.options)
+        schedule_spec = SCHEDULES[training.schedule[0]] if training.schedule else None
+        scheduler = schedule_spec.make(optimizer, training.schedule[1], training.epochs) if schedule_spec else None
+        amp = training.mixed_precision and device.type == "cuda"
+        amp_dtype = autocast_dtype(device) if amp else None
+        scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16) if amp else None
+        generator = torch.Generator().manual_seed(training.seed)
+        if device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+
+        start_epoch = 0
+        if self.resume:
+            start_epoch = self._restore(model, optimizer, scheduler, scaler, generator)
+        train_batches, val_batches = make_loaders(self.run, generator, self.multiprocessing_context)
+        steps = len(train_batches)
+        precision = f"{str(amp_dtype).removeprefix('torch.')} mixed" if amp else "float32"
+        yield Started(run.model_name, describe(device), start_epoch, training.epochs, steps,
+                      len(run.split.train), len(run.split.val), tuple(str(w) for w in run.warnings),
+                      precision, tuple(run.data.classes) if run.data.classes else None)
+        if start_epoch >= training.epochs:
+            yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
+            return
+
+        for epoch in range(start_epoch + 1, training.epochs + 1):
+            started = time.perf_counter()
+            model.train()
+            totals = MetricAccumulator(device, None)
+            pending: list[torch.Tensor] = []
+            lr = optimizer.param_groups[0]["lr"]
+            autocast = torch.autocast("cuda", dtype=amp_dtype) if amp else nullcontext()
+            for index, (x, y) in enumerate(train_batches, start=1):
+                if self._stop.is_set():
+                    yield self._finished("stopped", f"stopped by request during epoch {epoch}")
+                    return
+                x = x.to(device, non_blocking=True)
+                y = y.to(device, non_blocking=True)
+                with autocast:
+                    output = model(x)
+                loss = run.objective(output, y)
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    optimizer.step()
+                loss = loss.detach()
+                totals.add(loss, len(x))
+                pending.append(loss)
+                if len(pending) >= self.check_every:
+                    self._check_finite(pending, index)
+                yield Step(epoch, index, steps, len(x), loss, lr)
+            self._check_finite(pending, steps)
+            if self._stop.is_set():
+                yield self._finished("stopped", f"stopped by request at the end of epoch {epoch}")
+                return
+
+            train_loss = totals.result().loss
+            evaluation = self.evaluate(val_batches) if len(run.split.val) else None
+            monitored = evaluation.loss if evaluation else train_loss
+            if scheduler is not None:
+                scheduler.step(monitored) if schedule_spec.needs_metric else scheduler.step()
+            record = EpochRecord(
+                epoch, train_loss, evaluation.loss if evaluation else None,
+                evaluation.accuracy if evaluation else None, lr, time.perf_counter() - started,
+                evaluation.per_class_accuracy if evaluation else None, evaluation.confusion if evaluation else None)
+            self.history.append(record)
+            improved = self._track_best(epoch, monitored, model)
+            self._last_good = _cpu_state(model)
+            if self.checkpoint_path is not None:
+                self._save_checkpoint(epoch, model, optimizer, scheduler, scaler, generator)
+            yield EpochEnd(record, improved)
+            if training.early_stopping and self._bad_epochs >= training.early_stopping:
+                yield self._finished("early_stopping", f"the validation loss has not improved for "
+                                     f"{self._bad_epochs} epochs; stopped early after epoch {epoch}")
+                return
+        yield self._finished("completed", f"trained {training.epochs} epochs")
+
+    def evaluate(self, batches: Any) -> Evaluation:
+        return evaluate(self.model, batches, self.run.objective, self.device, self._stop)
+
+    def _check_finite(self, pending: list[torch.Tensor], last_step: int) -> None:
+        if not pending:
+            return
+        losses = torch.stack(pending)
+        first = last_step - len(pending) + 1
+        pending.clear()
+        finite = torch.isfinite(losses)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0, 0])
+            raise NonFiniteLoss(first + bad, float(losses[bad]))
+
+    def _track_best(self, epoch: int, loss: float, model: nn.Module) -> bool:
+        if self._best is None or loss < self._best["loss"]:
+            self._best = {"epoch": epoch, "loss": loss,
+                          "state": _cpu_state(model) if self.run.settings.training.keep_best else None}
+            self._bad_epochs = 0
+            return True
+        self._bad_epochs += 1
+        return False
+
+    def _finished(self, reason: str, message: str) -> Finished:
+        best_epoch = self._best["epoch"] if self._best else None
+        if self.run.settings.training.keep_best and self._best and self._best["state"] is not None:
+            self.model.load_state_dict(self._best["state"])
+            if best_epoch != len(self.history):
+                message += f"; keeping the weights of epoch {best_epoch}, the best on validation"
+        return Finished(reason, message, len(self.history), best_epoch, tuple(self.history))
+
+    def _restore_last_good(self) -> None:
+        if self.model is not None and self._last_good is not None:
+            self.model.load_state_dict(self._last_good)
+
+    def _free_gpu(self) -> None:
+        if self.model is not None:
+            for parameter in self.model.parameters():
+                parameter.grad = None
+        if self._last_good is not None:
+            self._restore_last_good()
+        torch.cuda.empty_cache()
+
+    def source_digest(self) -> str:
+        return hashlib.sha256(self.run.code.source.encode()).hexdigest()
+
+    def _save_checkpoint(self, epoch: int, model: nn.Module, optimizer: Any, scheduler: Any, scaler: Any,
+                         generator: torch.Generator) -> None:
+        state = {
+            "format": FORMAT, "version": VERSION, "epoch": epoch, "model": self._last_good,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "scaler": scaler.state_dict() if scaler is not None else None,
+            "history": [r.to_dict() for r in self.history],
+            "best": self._best, "bad_epochs": self._bad_epochs,
+            "rng": {"torch": torch.get_rng_state(), "shuffle": generator.get_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+            "source_sha256": self.source_digest(),
+        }
+        atomic_torch_save(state, self.checkpoint_path)
+
+    def _restore(self, model: nn.Module, optimizer: Any, scheduler: Any, scaler: Any,
+                 generator: torch.Generator) -> int:
+        state = load_checkpoint(self.checkpoint_path)
+        if state.get("source_sha256") != self.source_digest():
+            raise CheckpointError(f"{self.checkpoint_path}: made for a different model (the graph or the data "
+                                  f"normalization changed since); train without --resume to start over")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler"):
+            scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        self.history = [EpochRecord.from_dict(r) for r in state["history"]]
+        self._best = state.get("best")
+        self._bad_epochs = state.get("bad_epochs", 0)
+        self._last_good = _cpu_state(model)
+        torch.set_rng_state(state["rng"]["torch"])
+        generator.set_state(state["rng"]["shuffle"])
+        if torch.cuda.is_available() and state["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        return int(state["epoch"])
+
+
+def evaluate(model: nn.Module, batches: Any, objective: Objective, device: torch.device,
+             stop: threading.Event | None = None) -> Evaluation:
+    """Loss and, for classification, accuracy and the confusion matrix on the given batches."""
+    metrics = MetricAccumulator(device, objective.num_classes)
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for x, y in batches:
+            if stop is not None and stop.is_set():
+                break
+            x = x.to(device, non_blocking=True)
+            y = y.to(device, non_blocking=True)
+            output = model(x)
+            loss = objective(output, y)
+            if objective.num_classes:
+                metrics.add(loss, len(x), objective.predict(output), y)
+            else:
+                metrics.add(loss, len(x))
+    model.train(was_training)
+    return metrics.result()
+
+
+def make_loaders(run: Run, generator: torch.Generator, multiprocessing_context: str | None = None) -> tuple[Any, Any]:
+    """Training and validation batches: cut from tensors when the data is in memory and no workers
+    are asked for (on the GPU itself when it fits), else real DataLoaders."""
+    cfg = run.settings.data
+    tensors = run.data.tensors
+    if tensors is not None and cfg.num_workers == 0:
+        x, y = tensors
+        parts = []
+        for indices in (run.split.train, run.split.val):
+            px, py = x[indices], (None if y is None else y[indices])
+            if _fits_on_device(run.device, px, py):
+                px = px.to(run.device)
+                py = None if py is None else py.to(run.device)
+            parts.append((px, py))
+        return (TensorBatches(*parts[0], cfg.batch_size, cfg.shuffle, generator),
+                TensorBatches(*parts[1], cfg.batch_size, False, None))
+    pin = run.device.type == "cuda"
+    train = data_loader(run.data.dataset, run.split.train, cfg.batch_size, cfg.shuffle, cfg.num_workers,
+                        generator, pin, multiprocessing_context)
+    # Its own generator, so validation never draws from the global RNG that dropout uses.
+    val = data_loader(run.data.dataset, run.split.val, cfg.batch_size, False, cfg.num_workers,
+                      torch.Generator().manual_seed(0), pin, multiprocessing_context)
+    return train, val
+
+
+def _fits_on_device(device: torch.device, x: torch.Tensor, y: torch.Tensor | None) -> bool:
+    if device.type != "cuda":
+        return False
+    size = x.nbytes + (y.nbytes if y is not None else 0)
+    free, _total = torch.cuda.mem_get_info(device)
+    return size < free * RESIDENT_SHARE
+
+
+def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _data_error_message(exc: BaseException) -> str | None:
+    """The one-line message of a DataError, also one a DataLoader worker raised: those come back
+    re-raised with the worker's traceback in their text, the original message on its last line."""
+    text = str(exc)
+    marker = "DataError: "
+    if marker in text:
+        return text.rsplit(marker, 1)[-1].strip().splitlines()[0]
+    return text.strip().splitlines()[0] if isinstance(exc, DataError) and text.strip() else None
+
+
+def _hint_for(exc: BaseException, run: Run) -> str:
+    text = str(exc)
+    if "between 0 and 1" in text:
+        return "BCELoss takes probabilities: add a Sigmoid before the Output, or use BCEWithLogitsLoss"
+    return "See the details for where it happened"
+

@@ -1,0 +1,78 @@
+"""The optimizer registry: each torch optimizer with its main options, declared once.
+
+Options sit in the project's `training` section under torch's own names (momentum, betas...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from builder.blocks.params import BOOL, FLOAT, FLOAT_PAIR, Param
+
+
+def _weight_decay(default: float = 0.0) -> Param:
+    return Param("weight_decay", FLOAT, "Pulls weights toward zero each step (L2 penalty) to fight overfitting.",
+                 default=default, min=0.0)
+
+
+def _eps(default: float) -> Param:
+    return Param("eps", FLOAT, "Tiny number added to the denominator for numerical stability.",
+                 default=default, min=0.0, min_exclusive=True)
+
+
+def _momentum() -> Param:
+    return Param("momentum", FLOAT, "Keeps moving in the recent direction; 0.9 is common, 0 turns it off.",
+                 default=0.0, min=0.0, max=1.0)
+
+
+def _betas() -> Param:
+    return Param("betas", FLOAT_PAIR, "Decay rates of the running gradient mean and square; GANs often use [0.5, 0.999].",
+                 default=(0.9, 0.999), min=0.0, max=1.0, axes=("beta1", "beta2"), pair_only=True)
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    name: str  # torch.optim class name
+    description: str
+    options: tuple[Param, ...]
+
+    def make(self, parameters: Any, lr: float, options: dict[str, Any]) -> torch.optim.Optimizer:
+        cls = getattr(torch.optim, self.name)
+        return cls(parameters, lr=lr, **options)
+
+    def option(self, name: str) -> Param | None:
+        return next((p for p in self.options if p.name == name), None)
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        OptimizerSpec("SGD", "Plain stochastic gradient descent, optionally with momentum: simple and well understood.", (
+            _momentum(), _weight_decay(),
+            Param("nesterov", BOOL, "Nesterov momentum: looks ahead before stepping; needs momentum > 0.", default=False),
+        )),
+        OptimizerSpec("RMSprop", "Scales each step by a running average of squared gradients.", (
+            Param("alpha", FLOAT, "Smoothing of the squared-gradient average.", default=0.99, min=0.0, max=1.0),
+            _eps(1e-8), _momentum(), _weight_decay(),
+        )),
+        OptimizerSpec("Adam", "Adaptive steps per weight from gradient averages: the usual first choice.", (
+            _betas(), _eps(1e-8), _weight_decay(),
+        )),
+        OptimizerSpec("AdamW", "Adam with decoupled weight decay: better regularization, common for larger models.", (
+            _betas(), _eps(1e-8), _weight_decay(0.01),
+        )),
+        OptimizerSpec("Adagrad", "Steps shrink for weights that have had large gradients; suits sparse data.", (
+            _eps(1e-10), _weight_decay(),
+        )),
+        OptimizerSpec("Adadelta", "Adagrad without its ever-shrinking steps; usually run with lr = 1.0.", (
+            Param("rho", FLOAT, "Smoothing of the running averages.", default=0.9, min=0.0, max=1.0),
+            _eps(1e-6), _weight_decay(),
+        )),
+    )
+}
+
+# Every option some optimizer takes: a key of the training section that belongs to an optimizer.
+OPTION_NAMES = sorted({p.name for spec in OPTIMIZERS.values() for p in spec.options})

@@ -1,0 +1,48 @@
+"""Learning-rate schedules, stepped once per epoch. Declared once, like blocks and optimizers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from builder.blocks.params import FLOAT, INT, Param
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str  # torch.optim.lr_scheduler class name
+    description: str
+    options: tuple[Param, ...]
+    # Options filled from the run when omitted (CosineAnnealingLR's T_max = the number of epochs).
+    from_run: Callable[[int], dict[str, Any]] = lambda epochs: {}
+    needs_metric: bool = False  # stepped with the validation loss
+
+    def make(self, optimizer: torch.optim.Optimizer, options: dict[str, Any], epochs: int) -> Any:
+        cls = getattr(torch.optim.lr_scheduler, self.name)
+        values = {**self.from_run(epochs), **{k: v for k, v in options.items() if v is not None}}
+        return cls(optimizer, **values)
+
+
+SCHEDULES: dict[str, ScheduleSpec] = {
+    spec.name: spec
+    for spec in (
+        ScheduleSpec("StepLR", "Multiplies the learning rate by gamma every step_size epochs.", (
+            Param("step_size", INT, "Epochs between two drops of the learning rate.", min=1),
+            Param("gamma", FLOAT, "Factor applied at each drop, e.g. 0.1.", default=0.1, min=0.0, max=1.0,
+                  min_exclusive=True),
+        )),
+        ScheduleSpec("CosineAnnealingLR", "Lowers the learning rate along a cosine curve to eta_min.", (
+            Param("T_max", INT, "Epochs of the descent; empty means the whole run.", default=None, min=1,
+                  optional=True),
+            Param("eta_min", FLOAT, "The lowest learning rate reached.", default=0.0, min=0.0),
+        ), from_run=lambda epochs: {"T_max": epochs}),
+        ScheduleSpec("ReduceLROnPlateau", "Lowers the learning rate when the validation loss stops improving.", (
+            Param("factor", FLOAT, "Factor applied when the loss plateaus, e.g. 0.1.", default=0.1, min=0.0, max=1.0,
+                  min_exclusive=True),
+            Param("patience", INT, "Epochs without improvement before lowering the rate.", default=10, min=0),
+        ), needs_metric=True),
+    )
+}

@@ -1,0 +1,63 @@
+"""The data and training sections: defaults, overrides of torch's names, every mistake located."""
+
+import pytest
+
+from builder.core.project import Project
+from builder.train.config import ConfigError, parse_settings
+
+
+def problems(data=None, training=None):
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(Project(data=data or {}, training=training or {}))
+    return caught.value.problems
+
+
+def test_empty_sections_train_the_built_in_shapes_with_sensible_defaults():
+    settings = parse_settings(Project())
+    assert settings.data.source == {"kind": "synthetic", "name": "shapes"}
+    assert (settings.data.task, settings.data.batch_size, settings.data.val_split) == ("classification", 64, 0.2)
+    t = settings.training
+    assert (t.loss, t.optimizer, t.lr, t.device, t.seed, t.keep_best) == ("CrossEntropyLoss", "Adam", 0.001, "auto", 0, True)
+
+
+def test_default_loss_follows_the_task():
+    assert parse_settings(Project(data={"task": "reconstruction"})).training.loss == "MSELoss"
+
+
+def test_optimizer_options_under_torch_names():
+    t = parse_settings(Project(training={"optimizer": "SGD", "momentum": 0.9, "nesterov": True, "weight_decay": 1e-4})).training
+    assert t.options == {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-4}
+    t = parse_settings(Project(training={"optimizer": "Adam", "betas": [0.5, 0.999]})).training
+    assert t.options == {"betas": (0.5, 0.999)}
+
+
+def test_every_mistake_is_located():
+    found = problems(data={"batch_size": 0, "sorce": {}, "task": "segmentation"},
+                     training={"lr": -1, "momentum": 0.9, "device": "gpu", "loss": "NLLLoss",
+                               "betas": [0.5], "schedule": {"kind": "StepLR"}})
+    expected = [
+        "data.sorce: unknown key 'sorce' (did you mean 'source'?)",
+        "data.batch_size: must be at least 1, got 0",
+        "data.task: must be one of classification, reconstruction, regression; got 'segmentation'",
+        "training.lr: must be greater than 0, got -1",
+        "training.device: must be auto, cpu, cuda or cuda:N, got 'gpu'",
+        "training.loss: must be one of CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss; got 'NLLLoss'",
+        "training.momentum: Adam has no option 'momentum' (it takes betas, eps, weight_decay)",
+        "training.betas: must be a pair [beta1, beta2], got 1 values",
+        "training.schedule.step_size: is required",
+    ]
+    for item in expected:
+        assert any(p.startswith(item) for p in found), (item, found)
+
+
+def test_option_rules_that_torch_would_raise_late_are_caught_early():
+    assert problems(training={"optimizer": "SGD", "nesterov": True}) == [
+        "training.nesterov: Nesterov momentum needs momentum > 0"]
+    assert problems(data={"source": "digits/"})[0].startswith('data.source: expected an object with a "kind"')
+    assert problems(training={"schedule": {"kind": "Cyclic"}})[0].startswith(
+        "training.schedule: expected {\"kind\": one of StepLR, CosineAnnealingLR, ReduceLROnPlateau")
+
+
+def test_schedules_take_their_options():
+    t = parse_settings(Project(training={"schedule": {"kind": "CosineAnnealingLR", "eta_min": 1e-5}})).training
+    assert t.schedule == ("CosineAnnealingLR", {"T_max": None, "eta_min": 1e-5})
