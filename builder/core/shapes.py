@@ -13,7 +13,7 @@ _DIM_NAMES = {
 
 def format_shape(shape: Shape, sep: str = "×") -> str:
     """`(16, 14, 14)` -> `16×14×14`, the way the canvas and the CLI show shapes."""
-    return sep.join(str(d) for d in shape) if shape else "scalar"
+    return sep.join(str(d) for d in shape) if shape else "a single value"
 
 
 def dim_name(shape: Shape, index: int) -> str:

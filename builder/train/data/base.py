@@ -38,6 +38,15 @@ class SourceRequest:
         return (self.folder / Path(str(self.spec[key]))).resolve()
 
 
+def show_path(path: Path, root: Path, folder: bool = False) -> str:
+    """A path as the person wrote it: relative to the project folder when it is inside it."""
+    try:
+        text = path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        text = path.as_posix()
+    return text + "/" if folder and not text.endswith("/") else text
+
+
 @dataclass
 class LoadedData:
     """A source's data.
@@ -49,11 +58,17 @@ class LoadedData:
     reconstruction), so batches can be cut without a per-sample collate.
     """
 
-    dataset: Dataset
+    dataset: Dataset | None  # None: made from `tensors`
     tensors: tuple[torch.Tensor, torch.Tensor | None] | None
     classes: list[str] | None = None  # class names, index = label (classification only)
     description: str = ""  # one line for people: "shapes: 2,000 synthetic 1×28×28 images, 4 classes"
     files: list[Path] = field(default_factory=list)  # what was read, for messages and previews
+
+    def __post_init__(self) -> None:
+        if self.dataset is None:
+            if self.tensors is None:
+                raise ValueError("LoadedData needs a dataset or tensors")
+            self.dataset = TensorPairDataset(*self.tensors)
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class SourceKind:
     keys: dict[str, str]  # allowed keys of the spec besides "kind" -> one-line help
     required: tuple[str, ...]
     load: Callable[[SourceRequest], LoadedData]
+    tasks: tuple[str, ...] = TASKS  # the tasks it can give data for
 
 
 class TensorPairDataset(Dataset):
@@ -78,9 +94,3 @@ class TensorPairDataset(Dataset):
         x = self.x[index]
         return x, (x if self.y is None else self.y[index])
 
-
-def in_memory(data: LoadedData) -> LoadedData:
-    """Give a source whose tensors are set the matching dataset, so both paths see the same data."""
-    if data.tensors is not None:
-        data.dataset = TensorPairDataset(*data.tensors)
-    return data

@@ -1,0 +1,233 @@
+"""A folder of image files, laid out as torchvision's ImageFolder expects: one subfolder per class.
+
+Images are read as torchvision's ToTensor reads them (float32 in [0, 1], channels first),
+converted to the Input's channels and resized to its height and width. Small folders are
+decoded up front, so a broken file is reported before training starts; large ones are read
+file by file as batches need them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch.utils.data import Dataset
+
+from builder.train.data.base import (
+    IN_MEMORY_LIMIT,
+    DataError,
+    LoadedData,
+    Shape,
+    SourceKind,
+    SourceRequest,
+    show_path,
+)
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
+MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+_NO_IMAGES = "no images (" + ", ".join(EXTENSIONS) + ")"
+
+
+def load(request: SourceRequest) -> LoadedData:
+    folder = request.path("path")
+    root = request.folder
+    _check_folder(folder, root)
+    mode = _mode(request.input_shape, "Input takes")
+    size = request.input_shape[1:]
+
+    labels: list[int] | None = None
+    classes: list[str] | None = None
+    if request.task == "classification":
+        classes = [entry.name for entry in sorted(folder.iterdir()) if entry.is_dir() and _visible(entry.name)]
+        groups = [_images_under(folder / name) for name in classes]
+        if not classes or not any(groups):
+            raise DataError(
+                f"{show_path(folder, root, True)}: no class folders with images: for classification, put each class's "
+                f"images in a subfolder named after the class ({show_path(folder, root, True)}cat/, "
+                f"{show_path(folder, root, True)}dog/, ...)"
+            )
+        for name, group in zip(classes, groups):
+            if not group:
+                raise DataError(f"{show_path(folder / name, root)}: {_NO_IMAGES}")
+        files = [path for group in groups for path in group]
+        labels = [label for label, group in enumerate(groups) for _ in group]
+    else:
+        files = _images_under(folder)
+        if not files:
+            raise DataError(f"{show_path(folder, root, True)}: {_NO_IMAGES}")
+
+    targets: list[Path] | None = None
+    target_mode, target_size = "", ()
+    if request.task == "regression":
+        if "targets" not in request.spec:
+            raise DataError(
+                "image_folder needs 'targets' for regression: a folder of target images with the same file names"
+            )
+        target_folder = request.path("targets")
+        _check_folder(target_folder, root)
+        target_mode = _mode(request.output_shape, "Output gives")
+        target_size = request.output_shape[1:]
+        targets = [_target_for(path.relative_to(folder), target_folder, root) for path in files]
+
+    in_ram = request.in_memory
+    if in_ram is None:
+        in_ram = len(files) * math.prod(request.input_shape) * 4 <= IN_MEMORY_LIMIT
+    dataset = ImageFiles(files, mode, size, root, labels, targets, target_mode, target_size)
+    count = f"{len(files):,} images" + (f" in {len(classes)} classes" if classes is not None else "")
+    described = f"image folder {show_path(folder, root, True)}: {count}, read as {'×'.join(map(str, request.input_shape))}"
+    if not in_ram:
+        return LoadedData(dataset, None, classes, described + ", from disk as needed", files)
+    x = dataset.read_all(files, mode, size)
+    y: torch.Tensor | None = None
+    if labels is not None:
+        y = torch.tensor(labels, dtype=torch.int64)
+    elif targets is not None:
+        y = dataset.read_all(targets, target_mode, target_size)
+    return LoadedData(None, (x, y), classes, described, files)  # in memory: served from the tensors
+
+
+class ImageFiles(Dataset):
+    """Reads one image (and its target image) per item, for folders too large to hold in memory."""
+
+    def __init__(
+        self,
+        files: list[Path],
+        mode: str,
+        size: Shape,
+        root: Path,
+        labels: list[int] | None = None,
+        targets: list[Path] | None = None,
+        target_mode: str = "",
+        target_size: Shape = (),
+    ) -> None:
+        self.files, self.mode, self.size, self.root = files, mode, size, root
+        self.labels, self.targets, self.target_mode, self.target_size = labels, targets, target_mode, target_size
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x = _to_tensor(self.read(self.files[index], self.mode, self.size)[None])[0]
+        if self.labels is not None:
+            return x, torch.tensor(self.labels[index], dtype=torch.int64)
+        if self.targets is not None:
+            path = self.targets[index]
+            return x, _to_tensor(self.read(path, self.target_mode, self.target_size)[None])[0]
+        return x, x
+
+    def read(self, path: Path, mode: str, size: Shape) -> np.ndarray:
+        """One image as uint8 (height, width, channels), converted and resized."""
+        return read_image(path, mode, size, self.root)
+
+    def read_all(self, files: list[Path], mode: str, size: Shape) -> torch.Tensor:
+        """Every file decoded (on a few threads: Pillow decodes outside the GIL) into one float tensor."""
+        h, w = size
+        out = np.empty((len(files), h, w, len(mode)), dtype=np.uint8)
+
+        def fill(i: int) -> None:
+            out[i] = self.read(files[i], mode, size)
+
+        if len(files) < 64:
+            for i in range(len(files)):
+                fill(i)
+        else:
+            with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+                list(pool.map(fill, range(len(files))))  # re-raises the first failure in file order
+        return _to_tensor(out)
+
+
+def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
+    """An image file as uint8 (height, width, channels) in `mode` and `size`; DataError if unreadable."""
+    h, w = size
+    try:
+        if path.stat().st_size == 0:
+            raise DataError(f"{show_path(path, root)}: cannot be read as an image: the file is empty (0 bytes)")
+        with Image.open(path) as img:
+            img = img.convert(mode) if img.mode != mode else img
+            if img.size != (w, h):
+                img = img.resize((w, h), Image.Resampling.BILINEAR)
+            array = np.array(img)  # a copy: writable, and free of the file
+    except DataError:
+        raise
+    except UnidentifiedImageError:
+        raise DataError(f"{show_path(path, root)}: cannot be read as an image: not a format Pillow knows") from None
+    except FileNotFoundError:
+        raise DataError(f"{show_path(path, root)}: no such file (was it moved or deleted?)") from None
+    except Exception as error:  # a corrupt file can fail deep inside any decoder, in any way
+        raise DataError(f"{show_path(path, root)}: cannot be read as an image: {error}") from None
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+def _to_tensor(batch: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, C) -> float32 (N, C, H, W) in [0, 1], as ToTensor does it."""
+    return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255).contiguous()
+
+
+def _images_under(folder: Path) -> list[Path]:
+    """Image files anywhere below a folder, hidden files and folders skipped, sorted by relative path."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for here, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if _visible(d)]
+        found.extend(Path(here) / n for n in names if _visible(n) and n.lower().endswith(EXTENSIONS))
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _target_for(relative: Path, target_folder: Path, root: Path) -> Path:
+    """The target with the same relative name; failing that, the same name with another image extension."""
+    exact = target_folder / relative
+    if exact.is_file():
+        return exact
+    for ext in EXTENSIONS:
+        for candidate in (exact.with_suffix(ext), exact.with_suffix(ext.upper())):
+            if candidate.is_file():
+                return candidate
+    raise DataError(f"{show_path(exact, root)}: missing: every image needs a target with the same name")
+
+
+def _check_folder(folder: Path, root: Path) -> None:
+    if not folder.exists():
+        raise DataError(f"{show_path(folder, root, True)}: no such folder")
+    if not folder.is_dir():
+        raise DataError(f"{show_path(folder, root)}: is a file, not a folder of images")
+
+
+def _mode(shape: Shape, side: str) -> str:
+    if len(shape) != 3:
+        raise DataError(
+            f"image_folder gives images (channels, height, width), but the model's {side} {'×'.join(map(str, shape))}"
+        )
+    if shape[0] not in MODES:
+        raise DataError(
+            f"image_folder reads images with 1 (grey), 3 (RGB) or 4 (RGBA) channels, "
+            f"but the model's {side} {shape[0]} channels"
+        )
+    return MODES[shape[0]]
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith(".")
+
+
+
+
+KIND = SourceKind(
+    kind="image_folder",
+    description="a folder of images (.png, .jpg, .jpeg, .bmp); for classification, one subfolder per class",
+    keys={
+        "path": "the folder of images, relative to the project folder",
+        "targets": "regression only: a folder of target images with the same file names",
+    },
+    required=("path",),
+    load=load,
+)

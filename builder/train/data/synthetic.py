@@ -1,0 +1,204 @@
+"""Synthetic data made on the spot: small, learnable sets for trying a model without any files.
+
+"shapes" draws circles, squares, triangles and crosses into images; "blobs" scatters points
+around a few centres. The same spec and seed always give the same tensors, so runs compare.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from builder.core.shapes import format_shape
+from builder.train.data.base import DataError, LoadedData, SourceKind, SourceRequest
+
+SHAPE_NAMES = ["circle", "square", "triangle", "cross"]
+NAMES = ("shapes", "blobs")
+
+
+def load(request: SourceRequest) -> LoadedData:
+    spec = request.spec
+    name = spec.get("name", "shapes")
+    if name not in NAMES:
+        raise DataError(f"synthetic name must be one of {', '.join(NAMES)}; got {_show(name)}")
+    samples = _whole(spec, "samples", 2000, minimum=1)
+    noise = _number(spec, "noise", 0.1)
+    seed = _whole(spec, "seed", request.seed, minimum=None)
+    if name == "shapes":
+        if "classes" in spec:
+            raise DataError("synthetic 'classes' is for name 'blobs' only; shapes always has 4 classes")
+        return _shapes(request, samples, noise, seed)
+    classes = _whole(spec, "classes", 3, minimum=2)
+    return _blobs(request, samples, noise, seed, classes)
+
+
+def _shapes(request: SourceRequest, n: int, noise: float, seed: int) -> LoadedData:
+    shape = request.input_shape
+    if len(shape) != 3 or shape[1] < 8 or shape[2] < 8:
+        raise DataError(
+            f"synthetic shapes needs an image Input (channels, height, width) of at least 8×8; "
+            f"the model's Input takes {format_shape(shape)}"
+        )
+    c, h, w = shape
+    if request.task == "regression" and tuple(request.output_shape) != (1, h, w):
+        raise DataError(
+            f"synthetic shapes regression targets are the shape masks, 1×{h}×{w}, "
+            f"but the model's Output gives {format_shape(request.output_shape)}"
+        )
+    x, mask, labels = make_shapes(n, c, h, w, noise, seed)
+    y = {"classification": labels, "regression": mask, "reconstruction": None}[request.task]
+    what = {"classification": "4 classes", "regression": "shape masks as targets", "reconstruction": "no labels"}
+    return (
+        LoadedData(
+            dataset=None,
+            tensors=(x, y),
+            classes=list(SHAPE_NAMES) if request.task == "classification" else None,
+            description=f"synthetic shapes: {n:,} images {format_shape(shape)}, {what[request.task]}",
+        )
+    )
+
+
+def make_shapes(n: int, c: int, h: int, w: int, noise: float, seed: int) -> tuple[torch.Tensor, ...]:
+    """(images (n, c, h, w) in [0, 1], clean masks (n, 1, h, w), labels (n,) int64), all seeded.
+
+    Each shape is drawn from a signed distance (negative inside, in pixels) so edges are
+    anti-aliased and outlines have a real stroke width, at any image size.
+    """
+    g = torch.Generator().manual_seed(seed)
+
+    def rand(*size: int) -> torch.Tensor:
+        return torch.rand(size, generator=g)
+
+    labels = torch.randint(0, len(SHAPE_NAMES), (n,), generator=g)
+    side = min(h, w)
+    r = (0.4 + 0.3 * rand(n)) * side / 2  # half the size: the shape spans 40% to 70% of the image
+    cx = r + rand(n) * (w - 1 - 2 * r)
+    cy = r + rand(n) * (h - 1 - 2 * r)
+    filled = rand(n) < 0.5
+    stroke = 1.5 + rand(n) * torch.clamp(0.35 * r - 1.5, min=0.3)  # outline width in pixels
+    bar = torch.maximum(r * (0.22 + 0.16 * rand(n)), torch.tensor(1.0))  # half-width of a cross's bars
+    if c == 1:
+        fg = 0.6 + 0.4 * rand(n, 1)
+        bg = 0.2 * rand(n, 1)
+    else:
+        fg = rand(n, c) + 0.05
+        fg = fg / fg.amax(dim=1, keepdim=True) * (0.6 + 0.4 * rand(n, 1))  # a colour with one bright channel
+        bg = 0.2 * rand(n, c)
+    grain = torch.randn((n, c, h, w), generator=g) * noise
+
+    ys = torch.arange(h, dtype=torch.float32).view(1, h, 1)
+    xs = torch.arange(w, dtype=torch.float32).view(1, 1, w)
+    dist = torch.empty(n, h, w)
+    for label in range(len(SHAPE_NAMES)):
+        idx = (labels == label).nonzero().squeeze(1)
+        if len(idx):
+            dx = xs - cx[idx].view(-1, 1, 1)
+            dy = ys - cy[idx].view(-1, 1, 1)
+            dist[idx] = _DISTANCES[label](dx, dy, r[idx].view(-1, 1, 1), bar[idx].view(-1, 1, 1))
+    # Outlines keep only a band of `stroke` pixels just inside the edge.
+    band = (dist + stroke.view(-1, 1, 1) / 2).abs() - stroke.view(-1, 1, 1) / 2
+    dist = torch.where(filled.view(-1, 1, 1), dist, band)
+    mask = torch.clamp(0.5 - dist, 0.0, 1.0).unsqueeze(1)
+
+    x = bg.view(n, c, 1, 1) + (fg - bg).view(n, c, 1, 1) * mask + grain
+    return x.clamp_(0.0, 1.0), mask, labels
+
+
+def _circle(dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    return torch.sqrt(dx * dx + dy * dy) - r
+
+
+def _square(dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    side = r * 0.9  # a square as wide as a circle looks bigger; this brings their areas closer
+    return torch.maximum(dx.abs(), dy.abs()) - side
+
+
+def _triangle(dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    # Apex at (0, -r), base from (-r, r) to (r, r): the largest of the three edges' distances.
+    s = math.sqrt(5.0)
+    return torch.maximum(torch.maximum((2 * dx - dy - r) / s, (-2 * dx - dy - r) / s), dy - r)
+
+
+def _cross(dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor, bar: torch.Tensor) -> torch.Tensor:
+    ax, ay = dx.abs(), dy.abs()
+    across = torch.maximum(ax - r, ay - bar)
+    down = torch.maximum(ax - bar, ay - r)
+    return torch.minimum(across, down)
+
+
+_DISTANCES = (_circle, _square, _triangle, _cross)
+
+
+def _blobs(request: SourceRequest, n: int, noise: float, seed: int, classes: int) -> LoadedData:
+    shape = request.input_shape
+    if len(shape) != 1:
+        raise DataError(
+            f"synthetic blobs needs a vector Input (features,); the model's Input takes {format_shape(shape)}"
+        )
+    if request.task == "regression" and len(request.output_shape) != 1:
+        raise DataError(
+            f"synthetic blobs regression targets are vectors (k,), "
+            f"but the model's Output gives {format_shape(request.output_shape)}"
+        )
+    features = shape[0]
+    g = torch.Generator().manual_seed(seed)
+    centres = (torch.rand((classes, features), generator=g) * 2 - 1) * 5
+    labels = torch.randint(0, classes, (n,), generator=g)
+    clean = centres[labels] + torch.randn((n, features), generator=g)
+    x = clean + torch.randn((n, features), generator=g) * noise
+    y: torch.Tensor | None = None
+    if request.task == "classification":
+        y = labels
+    elif request.task == "regression":
+        # A fixed linear map per seed, drawn apart so it does not shift with the sample count.
+        k = request.output_shape[0]
+        weights = torch.randn((features, k), generator=torch.Generator().manual_seed(seed + 7919)) / math.sqrt(features)
+        y = clean @ weights
+    what = {"classification": f"{classes} clusters", "regression": "linear targets", "reconstruction": "no labels"}
+    return (
+        LoadedData(
+            dataset=None,
+            tensors=(x, y),
+            classes=[f"cluster {i}" for i in range(classes)] if request.task == "classification" else None,
+            description=f"synthetic blobs: {n:,} points in {features} dims, {what[request.task]}",
+        )
+    )
+
+
+def _whole(spec: dict[str, Any], key: str, default: int, minimum: int | None) -> int:
+    value = spec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DataError(f"synthetic '{key}' must be a whole number, got {_show(value)}")
+    if minimum is not None and value < minimum:
+        raise DataError(f"synthetic '{key}' must be at least {minimum}, got {value}")
+    return value
+
+
+def _number(spec: dict[str, Any], key: str, default: float) -> float:
+    value = spec.get(key, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise DataError(f"synthetic '{key}' must be a number of at least 0, got {_show(value)}")
+    return float(value)
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+
+
+KIND = SourceKind(
+    kind="synthetic",
+    description="made-up data for trying a model: shapes (images of 4 shapes) or blobs (clustered points)",
+    keys={
+        "name": "'shapes' (images of circles, squares, triangles, crosses) or 'blobs' (points in clusters)",
+        "samples": "how many samples to make (default 2000)",
+        "noise": "how much random noise to add: the standard deviation (default 0.1)",
+        "classes": "blobs only: how many clusters (default 3)",
+        "seed": "the random seed: the same seed makes the same data (default: the training seed)",
+    },
+    required=(),
+    load=load,
+)

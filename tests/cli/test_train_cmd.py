@@ -1,0 +1,89 @@
+"""`builder train` and `builder eval`: the files a user takes away load and predict as in the app."""
+
+import csv
+import importlib.util
+
+import torch
+from projects import shapes_project
+
+from builder.cli import main
+from builder.core.project import save_project
+
+
+def saved(tmp_path, project):
+    path = tmp_path / "shapes.json"
+    save_project(project, path)
+    return path
+
+
+def test_train_writes_metrics_weights_code_and_checkpoint(tmp_path, capsys):
+    path = saved(tmp_path, shapes_project(samples=300, training={"epochs": 2}))
+    assert main(["train", str(path)]) == 0
+    out_dir = tmp_path / "shapes-training"
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "Net.pt", "Net.safetensors", "checkpoint.pt", "metrics.csv", "model.py"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("epoch 1/2  train_loss ") and "val_accuracy" in lines[0]
+    rows = list(csv.DictReader((out_dir / "metrics.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert list(rows[0]) == ["epoch", "train_loss", "val_loss", "val_accuracy", "lr", "seconds"]
+
+    spec = importlib.util.spec_from_file_location("exported", out_dir / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.Net()
+    model.load_state_dict(torch.load(out_dir / "Net.pt", weights_only=True))
+    from safetensors.torch import load_file
+
+    other = module.Net()
+    other.load_state_dict(load_file(out_dir / "Net.safetensors"))
+    x = torch.rand(3, 1, 16, 16)
+    torch.testing.assert_close(model.eval()(x), other.eval()(x))
+
+
+def test_resume_appends_epochs(tmp_path, capsys):
+    path = saved(tmp_path, shapes_project(samples=200, training={"epochs": 2}))
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--out", str(out), "--epochs", "1"]) == 0
+    assert main(["train", str(path), "--out", str(out), "--epochs", "2", "--resume"]) == 0
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert "resuming after epoch 1" in capsys.readouterr().err
+
+
+def test_eval_prints_the_table(tmp_path, capsys):
+    path = saved(tmp_path, shapes_project(samples=300, training={"epochs": 1}))
+    assert main(["train", str(path), "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(path), "--weights", str(tmp_path / "run" / "Net.safetensors")]) == 0
+    out = capsys.readouterr().out
+    assert "validation samples  75" in out and "accuracy" in out and "confusion matrix" in out
+    assert all(name in out for name in ("circle", "square", "triangle", "cross"))
+
+
+def test_problems_before_training_exit_1_and_bad_weights_exit_2(tmp_path, capsys):
+    path = saved(tmp_path, shapes_project(training={"lr": -1}))
+    assert main(["train", str(path)]) == 1
+    assert capsys.readouterr().out == "training.lr: must be greater than 0, got -1\n"
+    good = saved(tmp_path, shapes_project(samples=100))
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a torch file")
+    assert main(["eval", str(good), "--weights", str(junk)]) == 2
+    assert "junk.pt: cannot be read as weights" in capsys.readouterr().err
+    assert main(["train", str(good), "--epochs", "0"]) == 2
+
+
+def test_a_hostile_weights_file_never_runs_code(tmp_path, capsys):
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps({"fc.weight": Payload()}))
+    good = saved(tmp_path, shapes_project(samples=100))
+    assert main(["eval", str(good), "--weights", str(evil)]) == 2
+    assert not marker.exists()
