@@ -84,7 +84,8 @@ def _consume(trainer, prepared, out: Path, classification: bool) -> int:
         elif isinstance(event, Step):
             if bar is None:
                 bar = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{prepared.settings.training.epochs}",
-                           unit="step", leave=False, file=sys.stderr, dynamic_ncols=True)
+                           unit="step", leave=False, file=sys.stderr, dynamic_ncols=True,
+                           disable=None)  # no bar when stderr is not a terminal (logs, CI)
             bar.update(1)
             now = time.monotonic()
             if now - last_shown > 0.5:  # reading the loss waits for the GPU: only a few times a second

@@ -124,15 +124,74 @@ def test_an_unexpected_error_is_an_event_with_details(monkeypatch):
     assert "Traceback" in failure.details and "Traceback" not in failure.message
 
 
-def test_early_stopping_and_keep_best():
-    project = shapes_project(samples=200, training={"optimizer": "SGD", "lr": 5.0, "epochs": 30, "early_stopping": 2})
-    trainer, events = events_of(project)
-    finished = events[-1]
-    assert isinstance(finished, Finished)
-    if finished.reason == "early_stopping":
-        best = min(trainer.history, key=lambda r: r.val_loss)
-        assert finished.best_epoch == best.epoch
-        assert finished.epochs_done == best.epoch + 2
+def test_early_stopping_keeps_the_best_epochs_weights(monkeypatch):
+    import builder.train.engine as engine
+    from builder.train.metrics import Evaluation
+
+    losses = iter([3.0, 1.0, 2.0, 4.0, 5.0, 6.0])  # best at epoch 2, then two epochs worse
+
+    def scripted(model, batches, objective, device, stop=None):
+        return Evaluation(next(losses), 10, 0.5)
+
+    monkeypatch.setattr(engine, "evaluate", scripted)
+    project = shapes_project(samples=100, training={"epochs": 6, "early_stopping": 2})
+    trainer = Trainer(prepare(project))
+    states = {}
+    for event in trainer:
+        if isinstance(event, EpochEnd):
+            states[event.record.epoch] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    finished = event
+    assert finished.reason == "early_stopping" and finished.epochs_done == 4 and finished.best_epoch == 2
+    assert "keeping the weights of epoch 2" in finished.message
+    for key, value in trainer.model.state_dict().items():
+        assert torch.equal(value, states[2][key]), key
+    assert not torch.equal(states[2]["fc.weight"], states[4]["fc.weight"])
+
+
+def _image_folder(root, count=24, size=16):
+    from PIL import Image
+
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for i in range(count):
+            Image.new("L", (size, size), color=40 if label == "a" else 200).save(root / label / f"{i}.png")
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_bad_file_in_the_middle_of_an_epoch_is_named(tmp_path, workers):
+    _image_folder(tmp_path / "imgs")
+    (tmp_path / "imgs" / "b" / "7.png").write_bytes(b"\x89PNG broken")  # passes the listing, fails to decode
+    project = shapes_project(cnn(classes=2), data={"source": {"kind": "image_folder", "path": "imgs"},
+                                                   "in_memory": False, "num_workers": workers, "batch_size": 8})
+    project.path = tmp_path / "p.json"
+    events = list(Trainer(prepare(project)))
+    failure = events[-1]
+    assert isinstance(failure, Failed) and failure.kind == "data", failure
+    assert "imgs/b/7.png" in failure.message and "Traceback" not in failure.message
+
+
+def test_lazily_read_images_train_through_dataloader_workers(tmp_path):
+    _image_folder(tmp_path / "imgs")
+    project = shapes_project(cnn(classes=2), data={"source": {"kind": "image_folder", "path": "imgs"},
+                                                   "in_memory": False, "num_workers": 2, "batch_size": 8})
+    project.path = tmp_path / "p.json"
+    events = list(Trainer(prepare(project)))
+    assert isinstance(events[-1], Finished), events[-1]
+    assert [e.record.val_accuracy for e in events if isinstance(e, EpochEnd)][-1] == 1.0
+
+
+@pytest.mark.parametrize("schedule", [{"kind": "StepLR", "step_size": 1, "gamma": 0.5},
+                                      {"kind": "CosineAnnealingLR"}, {"kind": "ReduceLROnPlateau", "patience": 0}])
+def test_learning_rate_schedules_step_per_epoch(schedule):
+    trainer, events = events_of(shapes_project(samples=100, training={"epochs": 3, "lr": 0.01, "schedule": schedule}))
+    lrs = [e.record.lr for e in events if isinstance(e, EpochEnd)]
+    assert lrs[0] == 0.01
+    if schedule["kind"] == "StepLR":
+        assert lrs == [0.01, 0.005, 0.0025]
+    elif schedule["kind"] == "CosineAnnealingLR":
+        assert lrs[0] > lrs[1] > lrs[2] > 0
+    else:
+        assert all(b <= a for a, b in zip(lrs, lrs[1:]))
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
