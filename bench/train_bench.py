@@ -21,8 +21,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from builder.core.project import load_project
 from builder.train.batches import TensorBatches
 from builder.train.engine import Trainer
-from builder.train.setup import prepare
 from builder.train.optimizers import OPTIMIZERS
+from builder.train.setup import prepare
 
 EXAMPLE = "assets/examples/shapes_classifier.json"
 
