@@ -126,7 +126,7 @@ class Trainer:
         steps = len(train_batches)
         precision = f"{str(amp_dtype).removeprefix('torch.')} mixed" if amp else "float32"
         yield Started(run.model_name, describe(device), start_epoch, training.epochs, steps,
-                      len(run.split.train), len(run.split.val), tuple(str(w) for w in run.warnings),
+                      len(run.split.train), len(run.split.val), tuple(run.warnings),
                       precision, tuple(run.data.classes) if run.data.classes else None)
         if start_epoch >= training.epochs:
             yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")

@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from builder.core.problems import Problem
+
 
 @dataclass(frozen=True)
 class EpochRecord:
@@ -42,7 +44,7 @@ class Started:
     steps_per_epoch: int
     train_samples: int
     val_samples: int
-    warnings: tuple[str, ...]
+    warnings: tuple[Problem, ...]  # lints, each with its fix, pinned to a node where there is one
     precision: str  # "float32", "bfloat16 mixed" or "float16 mixed"
     classes: tuple[str, ...] | None
 
