@@ -108,14 +108,12 @@ def _finish(
         "regression": f"targets of {format_shape(tuple(request.output_shape))}",
         "reconstruction": "no labels",
     }[request.task]
-    return (
-        LoadedData(
-            dataset=None,
-            tensors=(xs, ys),
-            classes=classes,
-            description=f"{what}: {n:,} samples of {format_shape(tuple(request.input_shape))}, {tail}",
-            files=files,
-        )
+    return LoadedData(
+        dataset=None,
+        tensors=(xs, ys),
+        classes=classes,
+        description=f"{what}: {n:,} samples of {format_shape(tuple(request.input_shape))}, {tail}",
+        files=files,
     )
 
 

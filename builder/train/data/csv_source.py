@@ -75,14 +75,12 @@ def load(request: SourceRequest) -> LoadedData:
         "reconstruction": "no target",
     }[request.task]
     named = f" '{header[target_at]}'" if target_at is not None and request.task != "reconstruction" else ""
-    return (
-        LoadedData(
-            dataset=None,
-            tensors=(torch.from_numpy(x), y),
-            classes=classes,
-            description=f"csv {shown}: {len(rows):,} rows, {len(features)} features, {tail}{named}",
-            files=[path],
-        )
+    return LoadedData(
+        dataset=None,
+        tensors=(torch.from_numpy(x), y),
+        classes=classes,
+        description=f"csv {shown}: {len(rows):,} rows, {len(features)} features, {tail}{named}",
+        files=[path],
     )
 
 

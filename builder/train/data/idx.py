@@ -53,14 +53,12 @@ def load(request: SourceRequest) -> LoadedData:
         classes = [str(i) for i in range(int(labels.max()) + 1)]
         files.append(labels_path)
     tail = f"{len(classes)} classes" if classes is not None else "no labels"
-    return (
-        LoadedData(
-            dataset=None,
-            tensors=(x, y),
-            classes=classes,
-            description=f"idx {show_path(images_path, root)}: {n:,} images {format_shape(shape)}, {tail}",
-            files=files,
-        )
+    return LoadedData(
+        dataset=None,
+        tensors=(x, y),
+        classes=classes,
+        description=f"idx {show_path(images_path, root)}: {n:,} images {format_shape(shape)}, {tail}",
+        files=files,
     )
 
 

@@ -50,13 +50,11 @@ def _shapes(request: SourceRequest, n: int, noise: float, seed: int) -> LoadedDa
     x, mask, labels = make_shapes(n, c, h, w, noise, seed)
     y = {"classification": labels, "regression": mask, "reconstruction": None}[request.task]
     what = {"classification": "4 classes", "regression": "shape masks as targets", "reconstruction": "no labels"}
-    return (
-        LoadedData(
-            dataset=None,
-            tensors=(x, y),
-            classes=list(SHAPE_NAMES) if request.task == "classification" else None,
-            description=f"synthetic shapes: {n:,} images {format_shape(shape)}, {what[request.task]}",
-        )
+    return LoadedData(
+        dataset=None,
+        tensors=(x, y),
+        classes=list(SHAPE_NAMES) if request.task == "classification" else None,
+        description=f"synthetic shapes: {n:,} images {format_shape(shape)}, {what[request.task]}",
     )
 
 
