@@ -33,6 +33,7 @@ BLOCKS = (
     _simple("ReLU", "Keeps positive values and zeroes the rest: the default activation."),
     BlockSpec(
         type="LeakyReLU",
+        id_prefix="lrelu",
         category="activation",
         description="Like ReLU, but lets a small slope through for negative values (common in discriminators).",
         params=(Param("negative_slope", FLOAT, "Slope for negative inputs, e.g. 0.2 in a GAN discriminator.",

@@ -20,6 +20,7 @@ def _infer_output(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="Input",
+        id_prefix="x",
         category="input/output",
         description="Where a batch of samples enters the network; its shape leaves out the batch size.",
         params=(Param("shape", SHAPE, "One sample's shape without the batch: [channels, height, width] or [features]."),),
@@ -30,6 +31,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Output",
+        id_prefix="out",
         category="input/output",
         description="What the network returns: predictions for the loss, or images from a generator.",
         infer=_infer_output,

@@ -32,6 +32,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Linear",
+        id_prefix="fc",
         category="linear",
         description="Fully connected layer: every output is a learned weighted sum of all inputs.",
         params=(

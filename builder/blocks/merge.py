@@ -52,6 +52,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Concat",
+        id_prefix="cat",
         category="merge",
         description="Stacks its inputs along a dim (channels by default): the skip connection of a U-Net.",
         params=(Param("dim", INT, "The dim to join along, counting the batch as 0: 1 stacks channels.", default=1),),

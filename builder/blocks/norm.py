@@ -50,6 +50,7 @@ def _infer_bn1d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="BatchNorm2d",
+        id_prefix="bn",
         category="normalization",
         description="Normalizes each channel of an image batch: faster, steadier training of conv nets.",
         params=_params(),
@@ -58,6 +59,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="BatchNorm1d",
+        id_prefix="bn",
         category="normalization",
         description="Normalizes each feature over the batch, for vectors (after Linear) or sequences.",
         params=_params(),

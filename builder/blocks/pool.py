@@ -46,6 +46,7 @@ def _infer_adaptive(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="MaxPool2d",
+        id_prefix="pool",
         category="pooling",
         description="Keeps the largest value of each window: halves the size with kernel 2.",
         params=_window_params(),
@@ -55,6 +56,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="AvgPool2d",
+        id_prefix="avgpool",
         category="pooling",
         description="Averages each window: a smoother way to shrink an image.",
         params=_window_params(),
@@ -64,6 +66,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="AdaptiveAvgPool2d",
+        id_prefix="gap",
         category="pooling",
         description="Averages down to a fixed output size whatever the input size; 1 gives global average pooling.",
         params=(Param("output_size", INT_PAIR, "Height and width of the output, e.g. 1 for one value per channel.",

@@ -27,6 +27,7 @@ def _same_image(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="Dropout",
+        id_prefix="drop",
         category="regularization",
         description="Zeroes random values while training to fight overfitting.",
         params=(_probability(),),
@@ -36,6 +37,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Dropout2d",
+        id_prefix="drop",
         category="regularization",
         description="Zeroes whole random channels of a feature map while training.",
         params=(_probability(),),

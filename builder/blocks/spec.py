@@ -63,6 +63,11 @@ class BlockSpec:
     comment: str = ""  # a short trailing comment on the generated layer line
     legacy_names: tuple[str, ...] = ()
     key_params: tuple[str, ...] = field(default=())  # shown on the canvas node
+    id_prefix: str = ""  # new nodes are named prefix1, prefix2...; empty: the type in lower case
+
+    @property
+    def prefix(self) -> str:
+        return self.id_prefix or self.type.lower()
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:

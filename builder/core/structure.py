@@ -89,3 +89,11 @@ def _one_cycle(graph: nx.DiGraph, component: list[str]) -> list[str]:
     start = component[0]
     edges = nx.find_cycle(graph.subgraph(component), source=start)
     return [src for src, _dst in edges]
+
+
+def creates_cycle(model: ModelGraph, src: str, dst: str) -> bool:
+    """Would a wire src -> dst close a loop? (It would if dst already reaches src.)"""
+    if src == dst:
+        return True
+    graph = model.to_networkx()
+    return dst in graph and src in graph and nx.has_path(graph, dst, src)
