@@ -49,6 +49,7 @@ def _conv2d_layer(p: dict[str, Any]) -> str:
 
 CONV2D = BlockSpec(
     type="Conv2d",
+    starter={"out_channels": 16, "kernel_size": 3, "padding": 1},
     id_prefix="conv",
     category="convolution",
     description="Slides learned filters over an image: the basic layer of image networks.",
@@ -95,6 +96,7 @@ def _conv_transpose2d_layer(p: dict[str, Any]) -> str:
 
 CONV_TRANSPOSE2D = BlockSpec(
     type="ConvTranspose2d",
+    starter={"out_channels": 16, "kernel_size": 4, "stride": 2, "padding": 1},
     id_prefix="upconv",
     category="convolution",
     description="Learned upsampling: stride 2 doubles the height and width (generators, decoders).",
@@ -125,6 +127,7 @@ def _infer_depthwise(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 
 DEPTHWISE_CONV2D = BlockSpec(
     type="DepthwiseConv2d",
+    starter={"kernel_size": 3, "padding": 1},
     id_prefix="dwconv",
     category="convolution",
     description="Filters each channel on its own (Conv2d with groups = channels): cheap spatial filtering.",
@@ -150,6 +153,7 @@ def _infer_group_conv(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 
 GROUP_CONV2D = BlockSpec(
     type="GroupConv2d",
+    starter={"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 2},
     id_prefix="gconv",
     category="convolution",
     description="Conv2d split into independent channel groups: fewer weights and MACs (ResNeXt-style).",

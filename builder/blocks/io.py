@@ -20,6 +20,7 @@ def _infer_output(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="Input",
+        starter={"shape": [1, 28, 28]},
         id_prefix="x",
         category="input/output",
         description="Where a batch of samples enters the network; its shape leaves out the batch size.",

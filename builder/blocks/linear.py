@@ -32,6 +32,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Linear",
+        starter={"out_features": 10},
         id_prefix="fc",
         category="linear",
         description="Fully connected layer: every output is a learned weighted sum of all inputs.",

@@ -46,6 +46,7 @@ def _infer_adaptive(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="MaxPool2d",
+        starter={"kernel_size": 2},
         id_prefix="pool",
         category="pooling",
         description="Keeps the largest value of each window: halves the size with kernel 2.",
@@ -56,6 +57,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="AvgPool2d",
+        starter={"kernel_size": 2},
         id_prefix="avgpool",
         category="pooling",
         description="Averages each window: a smoother way to shrink an image.",

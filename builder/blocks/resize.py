@@ -51,6 +51,7 @@ def _forward(_attribute: str, args: list[str], p: dict[str, Any]) -> str:
 BLOCKS = (
     BlockSpec(
         type="Interpolate",
+        starter={"scale_factor": 2},
         id_prefix="up",
         category="resize",
         description="Resizes a feature map to a given size or by a factor, with no weights to learn.",

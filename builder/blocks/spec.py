@@ -64,6 +64,7 @@ class BlockSpec:
     legacy_names: tuple[str, ...] = ()
     key_params: tuple[str, ...] = field(default=())  # shown on the canvas node
     id_prefix: str = ""  # new nodes are named prefix1, prefix2...; empty: the type in lower case
+    starter: dict[str, Any] = field(default_factory=dict)  # params of a freshly added node: valid at once
 
     @property
     def prefix(self) -> str:

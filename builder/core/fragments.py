@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+
 from builder.core.graph import Edge, ModelGraph, Node
 
 FORMAT = "nn-builder-fragment"

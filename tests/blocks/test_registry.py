@@ -44,3 +44,12 @@ def test_categories_group_the_palette_in_order():
     groups = BLOCKS.by_category()
     assert list(groups) == [c for c in CATEGORIES if c in groups]
     assert [s.type for s in groups["merge"]] == ["Add", "Concat"]
+
+
+@pytest.mark.parametrize("spec", list(BLOCKS), ids=lambda s: s.type)
+def test_a_freshly_added_block_has_valid_parameters(spec):
+    from builder.blocks.check import resolve_params
+    from builder.core.graph import Node
+
+    params, problems = resolve_params(spec, Node("n", spec.type, dict(spec.starter)))
+    assert problems == [] and params is not None

@@ -1,6 +1,7 @@
 """Every edit is a command that undoes exactly: after undoing everything, the file is byte for byte the saved one."""
 
 import nets
+import pytest
 from graphs import project
 
 from builder.core.commands import (
@@ -19,6 +20,7 @@ from builder.core.commands import (
 )
 from builder.core.document import NODE_MOVED, Document
 from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.project import ProjectError
 
 
 def lenet_document(tmp_path):
@@ -106,8 +108,6 @@ def test_a_failed_load_leaves_the_document_as_it_was(tmp_path):
     doc.execute(set_param(doc, "LeNet", "conv1", "out_channels", 3))
     broken = tmp_path / "broken.json"
     broken.write_text("{")
-    try:
+    with pytest.raises(ProjectError):
         doc.load(broken)
-    except Exception:
-        pass
     assert doc.model("LeNet").node("conv1").params["out_channels"] == 3 and doc.dirty

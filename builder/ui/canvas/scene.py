@@ -1,0 +1,165 @@
+"""The scene: one NodeItem per node and one EdgeItem per wire of the model shown.
+
+It follows the document's events (add, remove, change, move, wire) and the session's checks
+(shapes, parameter counts, problems); it never changes the document itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsScene
+
+from builder.blocks.check import ModelReport
+from builder.core.document import (
+    EDGE_ADDED,
+    EDGE_REMOVED,
+    NODE_ADDED,
+    NODE_CHANGED,
+    NODE_MOVED,
+    NODE_REMOVED,
+    Change,
+)
+from builder.core.graph import Edge
+from builder.ui import theme
+from builder.ui.canvas.edge_item import EdgeItem
+from builder.ui.canvas.node_item import NodeItem
+from builder.ui.session import EditorSession
+
+GRID = 20
+
+
+class GraphScene(QGraphicsScene):
+    def __init__(self, session: EditorSession) -> None:
+        super().__init__()
+        self.session = session
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move a lot
+        session.document.changed.connect(self._on_change)
+        session.model_switched.connect(lambda _name: self.rebuild())
+        session.checked.connect(self._on_checked)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.clear()
+        self.nodes.clear()
+        self.edges.clear()
+        if not self.session.model:
+            return
+        graph = self.session.document.model(self.session.model)
+        for node in graph.nodes:
+            self._add_node(node)
+        for edge in graph.edges:
+            self._add_edge(edge)
+        if self.session.report is not None and self.session.report.model is graph:
+            self._on_checked(self.session.report)
+
+    def _add_node(self, node) -> None:
+        item = NodeItem(node)
+        self.nodes[node.id] = item
+        self.addItem(item)
+
+    def _add_edge(self, edge: Edge) -> None:
+        source, target = self.nodes.get(edge.src), self.nodes.get(edge.dst)
+        if source is None or target is None:
+            return  # a dangling wire in a hand-edited file: the check reports it
+        item = EdgeItem(edge, source, target)
+        self.edges[edge] = item
+        self.addItem(item)
+
+    def _on_change(self, change: Change) -> None:
+        if change.model != self.session.model:
+            return
+        graph = self.session.document.model(change.model)
+        if change.kind == NODE_ADDED:
+            self._add_node(graph.node(change.node))
+        elif change.kind == NODE_REMOVED:
+            item = self.nodes.pop(change.node, None)
+            if item is not None:
+                self.removeItem(item)
+        elif change.kind in (NODE_CHANGED, NODE_MOVED):
+            item = self.nodes[change.node]
+            node = graph.node(change.node)
+            item.set_node(node)
+            pos = (node.ui or {}).get("pos")
+            if isinstance(pos, list) and len(pos) == 2 and item.pos() != QPointF(*pos):
+                item.setPos(QPointF(*pos))
+        elif change.kind == EDGE_ADDED:
+            self._add_edge(change.edge)
+        elif change.kind == EDGE_REMOVED:
+            item = self.edges.pop(change.edge, None)
+            if item is not None:
+                item.detach()
+                self.removeItem(item)
+
+    def _on_checked(self, report: ModelReport | None) -> None:
+        if report is None:
+            return
+        wired = {n: 0 for n in self.nodes}
+        for edge in report.model.edges:
+            if edge.dst in wired:
+                wired[edge.dst] = max(wired[edge.dst], edge.port + 1)
+        by_node: dict[str | None, list] = {}
+        for problem in report.problems:
+            for node in (problem.node, *problem.related):
+                by_node.setdefault(node, []).append(problem)
+        for node_id, item in self.nodes.items():
+            item.set_report(report.infos.get(node_id), by_node.get(node_id, []), wired[node_id])
+
+    # -- helpers for the view -------------------------------------------------------------------
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def port_at(self, pos: QPointF) -> tuple[NodeItem, str, int] | None:
+        for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):
+            if isinstance(item, NodeItem):
+                hit = item.port_at(pos)
+                if hit is not None:
+                    return item, hit[0], hit[1]
+        return None
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node.id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.nodes:
+                self.nodes[node_id].setSelected(True)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, theme.CANVAS)
+        scale = painter.worldTransform().m11()
+        if scale < 0.35:
+            return  # zoomed far out: a grid would be noise
+        step = GRID if scale > 0.7 else GRID * 5
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        minor = QPen(theme.GRID, 1 / scale)
+        major = QPen(theme.GRID.lighter(125), 1 / scale)
+        lines_x = [x for x in _range(left, rect.right(), step)]
+        lines_y = [y for y in _range(top, rect.bottom(), step)]
+        for x in lines_x:
+            painter.setPen(major if round(x) % (GRID * 5) == 0 else minor)
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+        for y in lines_y:
+            painter.setPen(major if round(y) % (GRID * 5) == 0 else minor)
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+
+
+def _range(start: float, stop: float, step: float):
+    value = start
+    while value <= stop:
+        yield value
+        value += step

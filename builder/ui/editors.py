@@ -1,0 +1,273 @@
+"""Parameter editors built from Param declarations: spin boxes with ranges, pair editors, choices,
+check boxes, text. Each reports a finished edit with `edited(value)`; validation is the caller's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from builder.blocks.params import BOOL, CHOICE, FLOAT, FLOAT_PAIR, INT, INT_PAIR, SHAPE, TEXT, Param
+
+INT_LIMIT = 1_000_000_000
+
+
+class ParamEditor(QWidget):
+    edited = Signal(object)  # the new value as stored in a project file (None: not set)
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.param = param
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(4)
+        self.setToolTip(param.help)
+        self._setting = False
+
+    def set_value(self, value: Any) -> None:
+        self._setting = True
+        try:
+            self._show(value)
+        finally:
+            self._setting = False
+
+    def _emit(self, value: Any) -> None:
+        if not self._setting:
+            self.edited.emit(value)
+
+    def _show(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def set_placeholder(self, text: str) -> None:
+        """What an unset optional shows (an inferred value, say)."""
+
+
+def _spin(param: Param) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(int(param.min) if param.min is not None else -INT_LIMIT,
+                  int(param.max) if param.max is not None else INT_LIMIT)
+    spin.setKeyboardTracking(False)  # one edit when the number is typed, not one per digit
+    spin.setAccelerated(True)
+    return spin
+
+
+class IntEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.spin = _spin(param)
+        self.layout_.addWidget(self.spin)
+        self.spin.valueChanged.connect(lambda v: self._emit(int(v)))
+
+    def _show(self, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.spin.setValue(value)
+
+
+class TextEditor(ParamEditor):
+    """Floats, shapes and text, typed; the caller validates and refuses with a reason."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.field = QLineEdit()
+        self.layout_.addWidget(self.field)
+        self.field.editingFinished.connect(self._finished)
+        if param.kind == SHAPE:
+            self.field.setPlaceholderText("channels, height, width  or  features")
+
+    def _finished(self) -> None:
+        text = self.field.text().strip()
+        self._emit(parse_text(self.param, text))
+
+    def _show(self, value: Any) -> None:
+        if value is None:
+            self.field.clear()
+        elif self.param.kind == SHAPE and isinstance(value, (list, tuple)):
+            self.field.setText(", ".join(str(v) for v in value))
+        elif isinstance(value, float):
+            self.field.setText(f"{value:g}")
+        else:
+            self.field.setText(str(value))
+
+    def set_placeholder(self, text: str) -> None:
+        self.field.setPlaceholderText(text)
+
+
+def parse_text(param: Param, text: str) -> Any:
+    """Turn typed text into a value for validation; what cannot be parsed is returned as text,
+    so the declaration's own message explains what is expected."""
+    if text == "":
+        return None
+    if param.kind == SHAPE:
+        try:
+            return [int(part) for part in text.replace("×", ",").replace("x", ",").split(",") if part.strip()]
+        except ValueError:
+            return text
+    if param.kind == FLOAT:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.box = QCheckBox()
+        self.layout_.addWidget(self.box)
+        self.layout_.addStretch()
+        self.box.toggled.connect(self._emit)
+
+    def _show(self, value: Any) -> None:
+        self.box.setChecked(bool(value))
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.combo = QComboBox()
+        self.combo.addItems([str(c) for c in param.choices])
+        self.layout_.addWidget(self.combo)
+        self.combo.currentIndexChanged.connect(lambda i: self._emit(param.choices[i]))
+
+    def _show(self, value: Any) -> None:
+        if value in self.param.choices:
+            self.combo.setCurrentIndex(list(self.param.choices).index(value))
+
+
+class PairEditor(ParamEditor):
+    """Height and width, linked by default: one number for a square window, two when unlinked."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.floats = param.kind == FLOAT_PAIR
+        self.parts = [self._part() for _ in range(2)]
+        self.link = QToolButton()
+        self.link.setText("=")
+        self.link.setCheckable(True)
+        self.link.setChecked(not param.pair_only)
+        self.link.setToolTip("Same value for both (a square window); unlink to set them apart")
+        self.layout_.addWidget(self.parts[0])
+        self.layout_.addWidget(QLabel("×"))
+        self.layout_.addWidget(self.parts[1])
+        self.layout_.addWidget(self.link)
+        self.link.setVisible(not param.pair_only)
+        self.link.toggled.connect(self._on_link)
+        self._on_link(self.link.isChecked())
+
+    def _part(self) -> QWidget:
+        if self.floats:
+            field = QLineEdit()
+            field.setMaximumWidth(80)
+            field.editingFinished.connect(self._changed)
+            return field
+        spin = _spin(self.param)
+        spin.valueChanged.connect(lambda _v: self._changed())
+        return spin
+
+    def _read(self, part: QWidget) -> Any:
+        if self.floats:
+            try:
+                return float(part.text())
+            except ValueError:
+                return part.text()
+        return int(part.value())
+
+    def _write(self, part: QWidget, value: Any) -> None:
+        if self.floats:
+            part.setText(f"{value:g}" if isinstance(value, (int, float)) else str(value))
+        else:
+            part.setValue(int(value))
+
+    def _on_link(self, linked: bool) -> None:
+        self.parts[1].setEnabled(not linked)
+        if linked and not self._setting:
+            self._write(self.parts[1], self._read(self.parts[0]))
+            self._changed()
+
+    def _changed(self) -> None:
+        first = self._read(self.parts[0])
+        if self.link.isChecked():
+            self._setting, was = True, self._setting
+            self._write(self.parts[1], first)
+            self._setting = was
+            self._emit(first)
+        else:
+            self._emit([first, self._read(self.parts[1])])
+
+    def _show(self, value: Any) -> None:
+        pair = list(value) if isinstance(value, (list, tuple)) else [value, value]
+        if pair[0] is None:
+            return
+        self.link.setChecked(pair[0] == pair[1] and not self.param.pair_only)
+        self._write(self.parts[0], pair[0])
+        self._write(self.parts[1], pair[1])
+        self.parts[1].setEnabled(not self.link.isChecked())
+
+
+def make_editor(param: Param, parent: QWidget | None = None) -> ParamEditor:
+    kinds = {INT: IntEditor, BOOL: BoolEditor, CHOICE: ChoiceEditor, INT_PAIR: PairEditor, FLOAT_PAIR: PairEditor,
+             FLOAT: TextEditor, SHAPE: TextEditor, TEXT: TextEditor}
+    return kinds[param.kind](param, parent)
+
+
+class OptionalEditor(ParamEditor):
+    """An optional parameter: a check box sets it; unchecked, it is left to its default or the wire."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.enabled = QCheckBox()
+        self.enabled.setToolTip("Set it here; unchecked, " + ("it comes from the wire" if param.inferred
+                                                            else "it is left unset"))
+        self.inner = make_editor(param)
+        self.hint = QLabel()
+        self.hint.setProperty("role", "hint")
+        self.layout_.addWidget(self.enabled)
+        self.layout_.addWidget(self.inner, 1)
+        self.layout_.addWidget(self.hint, 1)
+        self.enabled.toggled.connect(self._toggled)
+        self.inner.edited.connect(lambda v: self._emit(v) if self.enabled.isChecked() else None)
+
+    def _toggled(self, on: bool) -> None:
+        self.inner.setVisible(on)
+        self.hint.setVisible(not on)
+        if not self._setting:
+            self._emit(self._current() if on else None)
+
+    def _current(self) -> Any:
+        inner = self.inner
+        if isinstance(inner, IntEditor):
+            return int(inner.spin.value())
+        if isinstance(inner, PairEditor):
+            first = inner._read(inner.parts[0])
+            return first if inner.link.isChecked() else [first, inner._read(inner.parts[1])]
+        if isinstance(inner, BoolEditor):
+            return inner.box.isChecked()
+        if isinstance(inner, ChoiceEditor):
+            return self.param.choices[inner.combo.currentIndex()]
+        return parse_text(self.param, inner.field.text().strip()) if isinstance(inner, TextEditor) else None
+
+    def _show(self, value: Any) -> None:
+        self.enabled.setChecked(value is not None)
+        self.inner.set_value(value)
+        self.inner.setVisible(value is not None)
+        self.hint.setVisible(value is None)
+
+    def set_placeholder(self, text: str) -> None:
+        self.hint.setText(text)
+        self.inner.set_placeholder(text)
+
+    def seed(self, value: Any) -> None:
+        """The value shown when the box gets checked: the inferred one, so nothing jumps."""
+        if value is not None:
+            self.inner.set_value(value)
