@@ -28,7 +28,6 @@ BLOCKS = (
         infer=_infer_input,
         min_inputs=0,
         max_inputs=0,
-        key_params=("shape",),
     ),
     BlockSpec(
         type="Output",

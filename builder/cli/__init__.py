@@ -23,7 +23,9 @@ class _Parser(argparse.ArgumentParser):
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="builder",
-        description="NN Builder: build PyTorch networks from blocks, check them, export their code, train them.",
+        description="NN Builder: build PyTorch networks from blocks, check them, export their code, train them. "
+                    "`builder` alone opens the app with the example project; `builder PROJECT` opens a file.",
+        usage="builder [PROJECT] | builder COMMAND ...",
         epilog="Run `builder COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"NN Builder {__version__}")
@@ -36,6 +38,14 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     argv = sys.argv[1:] if argv is None else argv
+    commands = {module.NAME for module in COMMANDS}
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        if len(argv) > 1:
+            return fail(f"builder: expected one project file to open, got {len(argv)} arguments "
+                        f"(see builder --help)", 2)
+        from builder.ui.app import run_app  # Qt loads only for the window
+
+        return run_app(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
         if args.command is None:

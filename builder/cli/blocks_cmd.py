@@ -7,10 +7,12 @@ import argparse
 from builder.blocks.params import REQUIRED, Param
 from builder.blocks.registry import BLOCKS
 
+NAME = "blocks"
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "blocks", help="list the block types with their parameters",
+        NAME, help="list the block types with their parameters",
         description="List every block type by category, with its parameters, defaults and what they do.")
     parser.add_argument("--markdown", action="store_true", help="print the reference as Markdown (docs/blocks.md)")
     parser.set_defaults(run=run)

@@ -8,10 +8,12 @@ from builder.blocks.check import ModelReport, check_model
 from builder.cli.common import open_project, table
 from builder.core.shapes import format_shape
 
+NAME = "check"
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "check", help="check a project's models and show each node's output shape, parameters and MACs",
+        NAME, help="check a project's models and show each node's output shape, parameters and MACs",
         description="Check every model of a project. Prints a table per model (node, type, output shape, "
                     "parameters, multiply-accumulates for one sample) and the totals, and exits 0; with "
                     "problems, prints one line per problem naming its node and exits 1.")

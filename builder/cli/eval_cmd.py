@@ -6,10 +6,12 @@ import argparse
 
 from builder.cli.common import ArgumentError, open_project, table
 
+NAME = "eval"
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "eval", help="evaluate trained weights on the validation split",
+        NAME, help="evaluate trained weights on the validation split",
         description="Load weights (.pt, read with weights_only=True, or .safetensors) into the project's model "
                     "and print the validation loss; for classification also the accuracy, the accuracy per "
                     "class and the confusion matrix.")

@@ -8,10 +8,12 @@ from pathlib import Path
 from builder.cli.common import ArgumentError, open_project
 from builder.core.atomic import atomic_write_text
 
+NAME = "export"
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "export", help="write the generated PyTorch code of a project's models",
+        NAME, help="write the generated PyTorch code of a project's models",
         description="Write the Python source generated from the project's graphs: one nn.Module class per "
                     "model, importing only torch. The app trains modules built from this same source.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")

@@ -11,10 +11,12 @@ from pathlib import Path
 from builder.cli.common import ArgumentError, open_project
 from builder.core.project import Project
 
+NAME = "train"
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "train", help="train the project's model headless and write its weights, code and metrics",
+        NAME, help="train the project's model headless and write its weights, code and metrics",
         description="Train with the project's data and training settings. Writes into DIR: metrics.csv (a row "
                     "per epoch), <Model>.pt and <Model>.safetensors (the state_dict), model.py (the generated "
                     "code the weights load into) and checkpoint.pt (to resume). Ctrl-C stops after the "

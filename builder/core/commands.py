@@ -286,6 +286,14 @@ class UndoStack:
         if not was_clean:
             self.doc.dirty_changed.emit(False)
 
+    def mark_unsaved(self) -> None:
+        """The document holds work no file has (recovered after a crash, say)."""
+        was_clean = self.is_clean
+        self._clean = None
+        self.changed.emit()
+        if was_clean:
+            self.doc.dirty_changed.emit(True)
+
     @property
     def is_clean(self) -> bool:
         return self._clean == self._index

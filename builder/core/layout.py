@@ -6,7 +6,7 @@ import networkx as nx
 
 from builder.core.graph import ModelGraph
 
-COLUMN = 240.0  # px between columns
+COLUMN = 210.0  # px between columns
 ROW = 150.0  # px between nodes of a column
 
 

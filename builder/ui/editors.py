@@ -161,6 +161,7 @@ class PairEditor(ParamEditor):
         self.layout_.addWidget(QLabel("×"))
         self.layout_.addWidget(self.parts[1])
         self.layout_.addWidget(self.link)
+        self.layout_.addStretch()
         self.link.setVisible(not param.pair_only)
         self.link.toggled.connect(self._on_link)
         self._on_link(self.link.isChecked())
@@ -168,10 +169,11 @@ class PairEditor(ParamEditor):
     def _part(self) -> QWidget:
         if self.floats:
             field = QLineEdit()
-            field.setMaximumWidth(80)
+            field.setMaximumWidth(70)
             field.editingFinished.connect(self._changed)
             return field
         spin = _spin(self.param)
+        spin.setMaximumWidth(70)
         spin.valueChanged.connect(lambda _v: self._changed())
         return spin
 

@@ -16,7 +16,7 @@ ERROR = QColor("#ff5d5d")
 WARNING = QColor("#f0b44c")
 OK = QColor("#5cc98a")
 CANVAS = QColor("#18191b")
-GRID = QColor("#232529")
+GRID = QColor("#202225")
 WIRE = QColor("#8f98a6")
 
 CATEGORY_COLORS = {

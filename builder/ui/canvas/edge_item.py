@@ -13,9 +13,25 @@ from builder.ui import theme
 
 
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A horizontal S-curve, as in shader editors: it leaves to the right and arrives from the left."""
-    bend = max(40.0, abs(end.x() - start.x()) * 0.5)
+    """A horizontal S-curve, as in shader editors: it leaves to the right and arrives from the left.
+
+    A wire going backwards (to a node left of its source, as when a chain wraps to a new row) loops
+    through the gap between the two; a long wire along a row (a skip connection) arcs over the
+    nodes it passes instead of running behind them.
+    """
     path = QPainterPath(start)
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    if dx < 30:
+        reach = 70.0
+        mid = QPointF((start.x() + end.x()) / 2, (start.y() + end.y()) / 2)
+        path.cubicTo(start + QPointF(reach, 0), QPointF(start.x() + reach, mid.y()), mid)
+        path.cubicTo(QPointF(end.x() - reach, mid.y()), end - QPointF(reach, 0), end)
+        return path
+    if dx > 320 and abs(dy) < 60:
+        lift = min(110.0, 40.0 + dx * 0.08)
+        path.cubicTo(start + QPointF(dx * 0.25, -lift * 1.3), end - QPointF(dx * 0.25, lift * 1.3 - dy), end)
+        return path
+    bend = max(40.0, dx * 0.5)
     path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end)
     return path
 

@@ -15,7 +15,7 @@ from builder.core.problems import Problem
 from builder.core.shapes import format_shape
 from builder.ui import theme
 
-WIDTH = 188.0
+WIDTH = 164.0
 HEADER = 24.0
 LINE = 17.0
 BODY = 3 * LINE + 12
@@ -209,7 +209,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font)
         painter.setPen(theme.DIM)
         params = self.info.resolved if self.info else self.node.params
-        shown = {k: v for k, v in params.items() if k in self.node.params or k in ("shape",)}
+        shown = {k: v for k, v in params.items() if k in self.node.params}
         painter.drawText(QRectF(10, y + LINE, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
                          _elide(painter, summary(self.node.type, shown), WIDTH - 20))
         if self.info is not None:

@@ -147,7 +147,7 @@ class GraphScene(QGraphicsScene):
         left = math.floor(rect.left() / step) * step
         top = math.floor(rect.top() / step) * step
         minor = QPen(theme.GRID, 1 / scale)
-        major = QPen(theme.GRID.lighter(125), 1 / scale)
+        major = QPen(theme.GRID.lighter(118), 1 / scale)
         lines_x = [x for x in _range(left, rect.right(), step)]
         lines_y = [y for y in _range(top, rect.bottom(), step)]
         for x in lines_x:

@@ -1,0 +1,511 @@
+"""The main window: canvas in the middle, palette left, inspector and code right, problems below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from builder.core.atomic import atomic_write_text
+from builder.core.commands import AddModel, RemoveModel, RenameModel
+from builder.core.document import MODEL_ADDED, MODEL_REMOVED, MODEL_RENAMED, Change, Document
+from builder.core.graph import ModelGraph, Node
+from builder.core.project import Project, ProjectError, load_project, project_from_dict
+from builder.core.templates import TEMPLATES, load_template
+from builder.ui.canvas.scene import GraphScene
+from builder.ui.canvas.view import GraphView
+from builder.ui.code_panel import CodePanel
+from builder.ui.editor import EditError, Editor
+from builder.ui.inspector import Inspector
+from builder.ui.palette import Palette
+from builder.ui.problems_panel import ProblemsPanel
+from builder.ui.recovery import Autosaver, Recovered
+from builder.ui.session import EditorSession
+
+APP_NAME = "NN Builder"
+MAX_RECENT = 8
+FILTER = "NN Builder projects (*.json);;All files (*)"
+
+
+def new_project() -> Project:
+    """A fresh project: one model with an Input and an Output, ready for blocks in between."""
+    model = ModelGraph("Net", [Node("x", "Input", {"shape": [1, 28, 28]}, {"pos": [0.0, 0.0]}),
+                               Node("out", "Output", {}, {"pos": [600.0, 0.0]})])
+    return Project(models=[model])
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document: Document | None = None, settings: QSettings | None = None,
+                 autosaver: Autosaver | None = None, autosave_ms: int = 60_000) -> None:
+        super().__init__()
+        self.document = document or Document(new_project())
+        self.settings = settings or QSettings("NN Builder", "NN Builder")
+        self.autosaver = autosaver or Autosaver()
+        self.session = EditorSession(self.document, self)
+        self.editor = Editor(self.document, lambda: self.session.model)
+        self.scene = GraphScene(self.session)
+        self.view = GraphView(self.scene, self.editor)
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self.totals = QLabel()
+        self.statusBar().addPermanentWidget(self.totals)
+        self.resize(1440, 900)
+
+        self.document.dirty_changed.connect(self.setWindowModified)
+        self.document.reset.connect(self._on_reset)
+        self.document.changed.connect(self._on_change)
+        self.document.undo_stack.changed.connect(self._update_undo_actions)
+        self.session.checked.connect(self._show_totals)
+        self.session.model_switched.connect(self._on_model_switched)
+        self.scene.selectionChanged.connect(self._on_selection)
+        self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.problems.node_clicked.connect(self.select_node)
+        self.palette.activated.connect(self._add_at_center)
+
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(autosave_ms)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+        self._refresh_tabs()
+        self._update_title()
+        self._update_undo_actions()
+        self.session.recheck()
+        QTimer.singleShot(0, self.view.frame)
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = QLabel("Training in progress: the graph is read-only. You can pan, zoom and read the code.")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet("background: #5a4410; color: #ffe2a8; padding: 5px;")
+        self.banner.hide()
+        self.tabs = QTabBar()
+        self.tabs.setExpanding(False)
+        self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._on_tab)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette = Palette()
+        self.inspector = Inspector(self.session, self.editor)
+        self.code = CodePanel(self.session)
+        self.problems = ProblemsPanel(self.session)
+        self.palette_dock = self._dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
+                                         "inspector")
+        self.code_dock = self._dock("Code", self.code, Qt.DockWidgetArea.RightDockWidgetArea, "code")
+        self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
+                                        "problems")
+        self.splitDockWidget(self.inspector_dock, self.code_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.code_dock], [440, 340], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the focus is
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new_project, key.New, "A new project with an Input and an Output")
+        self.act_open = self._action("&Open…", lambda: self.open_project(), key.Open)
+        self.act_save = self._action("&Save", self.save, key.Save)
+        self.act_save_as = self._action("Save &As…", self.save_as, key.SaveAs)
+        self.act_export = self._action("&Export Code…", self.export_code, "Ctrl+E", "Write the generated PyTorch code")
+        self.act_quit = self._action("&Quit", self.close, key.Quit)
+        self.act_undo = self._action("&Undo", self.document.undo_stack.undo, key.Undo)
+        self.act_redo = self._action("&Redo", self.document.undo_stack.redo, "Ctrl+Shift+Z")
+        self.act_cut = self._action("Cu&t", self.cut, key.Cut)
+        self.act_copy = self._action("&Copy", self.copy, key.Copy)
+        self.act_paste = self._action("&Paste", self.paste, key.Paste)
+        self.act_duplicate = self._action("D&uplicate", self.duplicate, "Ctrl+D")
+        self.act_delete = self._action("&Delete", self.delete_selection, key.Delete)
+        self.act_delete.setShortcuts([QKeySequence(key.Delete), QKeySequence("Backspace")])
+        self.act_select_all = self._action("Select &All", self.select_all, key.SelectAll)
+        self.act_layout = self._action("Auto &Layout", self.auto_layout, "Ctrl+L", "Arrange the graph left to right")
+        self.act_frame = self._action("&Frame All", lambda: self.view.frame(), None, "Fit the graph in view (F)")
+        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.scale(1.2, 1.2), key.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.scale(1 / 1.2, 1 / 1.2), key.ZoomOut)
+        self.act_add_model = self._action("&Add Model", self.add_model, None, "A new model (tab) in this project")
+        self.act_rename_model = self._action("&Rename Model…", self.rename_model)
+        self.act_remove_model = self._action("&Delete Model", self.remove_model)
+        self.edit_actions = [self.act_undo, self.act_redo, self.act_cut, self.act_paste, self.act_duplicate,
+                             self.act_delete, self.act_layout, self.act_add_model, self.act_rename_model,
+                             self.act_remove_model, self.act_new, self.act_open]
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(self.act_new)
+        templates = file.addMenu("New from &Template")
+        for template in TEMPLATES:
+            action = templates.addAction(template.title)
+            action.setStatusTip(template.description)
+            action.triggered.connect(lambda _checked=False, name=template.name: self.new_from_template(name))
+        file.addAction(self.act_open)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self._fill_recent()
+        file.addSeparator()
+        file.addActions([self.act_save, self.act_save_as])
+        file.addSeparator()
+        file.addAction(self.act_export)
+        file.addSeparator()
+        file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_duplicate, self.act_delete])
+        edit.addSeparator()
+        edit.addActions([self.act_select_all, self.act_layout])
+        view = bar.addMenu("&View")
+        view.addActions([self.act_frame, self.act_zoom_in, self.act_zoom_out])
+        view.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.code_dock, self.problems_dock):
+            view.addAction(dock.toggleViewAction())
+        model = bar.addMenu("&Model")
+        model.addActions([self.act_add_model, self.act_rename_model, self.act_remove_model])
+
+    # -- titles, tabs, status -------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else "untitled"
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.dirty)
+
+    def _update_undo_actions(self) -> None:
+        stack = self.document.undo_stack
+        editable = not self.session.read_only
+        self.act_undo.setEnabled(stack.can_undo and editable)
+        self.act_redo.setEnabled(stack.can_redo and editable)
+        self.act_undo.setText(f"&Undo {stack.undo_text}".rstrip())
+        self.act_redo.setText(f"&Redo {stack.redo_text}".rstrip())
+
+    def _show_totals(self, report) -> None:
+        if report is None:
+            self.totals.setText("")
+            return
+        if report.ok:
+            state = "<span style='color:#5cc98a'>ready to train</span>"
+        else:
+            count = len(report.errors)
+            state = f"<span style='color:#ff5d5d'>{count} problem{'s' if count != 1 else ''}</span>"
+        self.totals.setText(f"{report.model.name} · {report.total_params:,} parameters · "
+                            f"{report.total_macs:,} MACs · {state}  ")
+
+    def _refresh_tabs(self) -> None:
+        self.tabs.blockSignals(True)
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        for model in self.document.project.models:
+            self.tabs.addTab(model.name)
+        names = [m.name for m in self.document.project.models]
+        if self.session.model in names:
+            self.tabs.setCurrentIndex(names.index(self.session.model))
+        self.tabs.blockSignals(False)
+        self.tabs.setVisible(len(names) > 1)
+
+    def _on_tab(self, index: int) -> None:
+        if 0 <= index < len(self.document.project.models):
+            self.session.show_model(self.document.project.models[index].name)
+
+    def _on_model_switched(self, _name: str) -> None:
+        self._refresh_tabs()
+        QTimer.singleShot(0, self.view.frame)
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind in (MODEL_ADDED, MODEL_REMOVED, MODEL_RENAMED):
+            self._refresh_tabs()
+
+    def _on_reset(self) -> None:
+        self._update_title()
+        self._refresh_tabs()
+
+    def _on_selection(self) -> None:
+        if not shiboken6.isValid(self.scene) or not shiboken6.isValid(self.inspector):
+            return  # the window is being torn down and the scene empties itself
+        self.inspector.show_nodes(self.scene.selected_node_ids())
+
+    def select_node(self, node_id: str) -> None:
+        self.scene.select_nodes([node_id])
+        item = self.scene.nodes.get(node_id)
+        if item is not None:
+            self.view.centerOn(item)
+
+    # -- editing --------------------------------------------------------------------------------
+
+    def _run(self, action) -> None:
+        if self.session.read_only:
+            self.statusBar().showMessage("The graph is read-only while training", 4000)
+            return
+        try:
+            action()
+        except EditError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+
+    def copy(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            QGuiApplication.clipboard().setText(self.editor.copy(ids))
+            self.statusBar().showMessage(f"copied {len(ids)} block{'s' if len(ids) > 1 else ''}", 3000)
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self) -> None:
+        def action() -> None:
+            ids = self.editor.paste(QGuiApplication.clipboard().text())
+            self.scene.select_nodes(ids)
+        self._run(action)
+
+    def duplicate(self) -> None:
+        self._run(lambda: self.scene.select_nodes(self.editor.duplicate(self.scene.selected_node_ids())))
+
+    def delete_selection(self) -> None:
+        self._run(lambda: self.editor.delete(self.scene.selected_node_ids(), self.scene.selected_edges()))
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(list(self.scene.nodes))
+
+    def auto_layout(self) -> None:
+        self._run(self.editor.auto_layout)
+        self.view.frame()
+
+    def _add_at_center(self, type_name: str) -> None:
+        if not self.session.read_only:
+            self.view.add_block(type_name, self.view.mapToScene(self.view.viewport().rect().center()))
+
+    def add_model(self) -> None:
+        names = {m.name for m in self.document.project.models}
+        name = next(f"Model{i}" for i in range(2, 1000) if f"Model{i}" not in names)
+        graph = new_project().models[0]
+        graph.name = name
+        self._run(lambda: self.document.execute(AddModel(graph)))
+        self.session.show_model(name)
+
+    def rename_model(self) -> None:
+        old = self.session.model
+        new, ok = QInputDialog.getText(self, "Rename model", "Model name (its class name in the code):", text=old)
+        new = new.strip()
+        if not ok or not new or new == old:
+            return
+        if new in {m.name for m in self.document.project.models}:
+            self.statusBar().showMessage(f"a model named '{new}' exists already", 5000)
+            return
+        self._run(lambda: self.document.execute(RenameModel(old, new)))
+
+    def remove_model(self) -> None:
+        if len(self.document.project.models) < 2:
+            self.statusBar().showMessage("a project keeps at least one model", 4000)
+            return
+        self._run(lambda: self.document.execute(RemoveModel(self.session.model)))
+
+    def set_read_only(self, read_only: bool, reason: str = "") -> None:
+        """While training: look, don't touch. The banner says why."""
+        self.session.read_only = read_only
+        if reason:
+            self.banner.setText(reason)
+        self.banner.setVisible(read_only)
+        for item in self.scene.nodes.values():
+            item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not read_only)
+        for action in self.edit_actions:
+            action.setEnabled(not read_only)
+        self.palette.setEnabled(not read_only)
+        self.inspector.setEnabled(not read_only)
+        self._update_undo_actions()
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def ask_save_changes(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel; tests replace this to answer without a dialog."""
+        name = self.document.path.name if self.document.path else "the untitled project"
+        return QMessageBox.question(
+            self, APP_NAME, f"Save the changes to {name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+
+    def show_error(self, title: str, text: str) -> None:
+        QMessageBox.critical(self, title, text)
+
+    def ask_path(self, saving: bool) -> str:
+        folder = str(self.document.path.parent) if self.document.path else str(Path.cwd())
+        if saving:
+            path, _ = QFileDialog.getSaveFileName(self, "Save project", folder, FILTER)
+            if path and not path.endswith(".json"):
+                path += ".json"
+            return path
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", folder, FILTER)
+        return path
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
+        if not self.document.dirty:
+            return True
+        answer = self.ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _load(self, project: Project) -> None:
+        self.document.replace(project)
+        self.autosaver.discard()
+        self._update_title()
+        QTimer.singleShot(0, self.view.frame)
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self._load(new_project())
+
+    def new_from_template(self, name: str) -> None:
+        if self.maybe_save():
+            self._load(load_template(name))
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        path = path or self.ask_path(saving=False)
+        if not path:
+            return False
+        try:
+            project = load_project(path)
+        except ProjectError as exc:
+            shown = "\n".join(exc.problems[:12]) + ("\n…" if len(exc.problems) > 12 else "")
+            self.show_error("Cannot open project", f"{exc.source} could not be opened:\n\n{shown}")
+            return False
+        self._load(project)
+        self._remember(Path(path))
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path = self.ask_path(saving=True)
+        return self._save_to(Path(path)) if path else False
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            self.show_error("Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self.autosaver.discard()
+        self._remember(path)
+        self._update_title()
+        self.statusBar().showMessage(f"saved {path}", 4000)
+        return True
+
+    def export_code(self) -> None:
+        from builder.compile import CompileError, generate_code
+
+        try:
+            code = generate_code(self.document.project)
+        except CompileError as exc:
+            self.show_error("Cannot export", f"Fix these first:\n\n{exc}")
+            return
+        folder = self.document.path.parent if self.document.path else Path.cwd()
+        path, _ = QFileDialog.getSaveFileName(self, "Export code", str(folder / "model.py"), "Python (*.py)")
+        if path:
+            atomic_write_text(path, code.source)
+            self.statusBar().showMessage(f"wrote {path}", 4000)
+
+    def _remember(self, path: Path) -> None:
+        recent = [p for p in self.recent_files() if p != str(path.resolve())]
+        self.settings.setValue("recent", [str(path.resolve()), *recent][:MAX_RECENT])
+        self._fill_recent()
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # -- autosave and recovery ------------------------------------------------------------------
+
+    def autosave(self) -> None:
+        if self.document.dirty:
+            self.autosaver.save(self.document.to_json(), self.document.path)
+
+    def offer_recovery(self) -> None:
+        for found in self.autosaver.left_behind():
+            if self.ask_recover(found):
+                self.recover(found)
+                return
+            Autosaver.forget(found)
+
+    def ask_recover(self, found: Recovered) -> bool:
+        answer = QMessageBox.question(
+            self, APP_NAME, f"NN Builder closed before saving {found.describe()}.\n\nRecover that work?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def recover(self, found: Recovered) -> None:
+        import json
+
+        try:
+            project = project_from_dict(json.loads(found.file.read_text(encoding="utf-8")), str(found.file))
+        except (ProjectError, OSError, ValueError) as exc:
+            self.show_error("Cannot recover", str(exc))
+            return
+        project.path = Path(found.original) if found.original else None
+        self.document.replace(project)
+        self.document.undo_stack.mark_unsaved()  # saved nowhere yet: closing must ask
+        Autosaver.forget(found)
+        self.autosave()
+        self._update_title()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_guard is not None and not self.close_guard():
+            event.ignore()
+            return
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.autosaver.discard()
+        event.accept()
+
+    close_guard = None  # set while training: returns False to keep the window open

@@ -1,0 +1,57 @@
+"""Render the main window offscreen and save a PNG: `python scripts/screenshot.py OUT.png [PROJECT] [--select ID]`.
+
+Used to keep the README's screenshots current and to look at UI changes on a machine with no display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("project", nargs="?")
+    parser.add_argument("--select", help="a node id to select (shows it in the inspector)")
+    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200% screen")
+    args = parser.parse_args()
+    os.environ["QT_SCALE_FACTOR"] = args.scale
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from builder.core.document import Document
+    from builder.core.project import load_project
+    from builder.ui import theme
+    from builder.ui.app import EXAMPLE
+    from builder.ui.main_window import MainWindow
+    from builder.ui.recovery import Autosaver
+
+    app = QApplication(sys.argv[:1])
+    theme.apply(app)
+    project = load_project(args.project or EXAMPLE)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(Path(tempfile.mkdtemp())))
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window.code.update_code()
+    if args.select:
+        window.scene.select_nodes([args.select])
+    window.view.frame()
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
