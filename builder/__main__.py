@@ -1,3 +1,3 @@
-from builder.cli import main
+from builder.launcher import main
 
 raise SystemExit(main())

@@ -11,6 +11,7 @@ from builder.cli.common import ArgumentError, fail
 from builder.core.project import ProjectError
 
 COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, blocks_cmd)
+COMMAND_NAMES = frozenset(module.NAME for module in COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,14 +39,6 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     argv = sys.argv[1:] if argv is None else argv
-    commands = {module.NAME for module in COMMANDS}
-    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
-        if len(argv) > 1:
-            return fail(f"builder: expected one project file to open, got {len(argv)} arguments "
-                        f"(see builder --help)", 2)
-        from builder.ui.app import run_app  # Qt loads only for the window
-
-        return run_app(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
         if args.command is None:

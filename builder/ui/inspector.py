@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +30,8 @@ from builder.ui.session import EditorSession
 
 
 class Inspector(QScrollArea):
+    renamed = Signal(str)  # a block got a new name: select it again
+
     def __init__(self, session: EditorSession, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session, self.editor = session, editor
@@ -192,12 +194,14 @@ class Inspector(QScrollArea):
     def _rename(self) -> None:
         if self.name_field is None or self.node_id is None:
             return
-        new = self.name_field.text()
+        new = self.name_field.text().strip()
+        if new == self.node_id:
+            return
         try:
             self.editor.rename(self.node_id, new)
         except EditError as exc:
             self.error.setText(f"name: {exc}")
             self.name_field.setText(self.node_id)
             return
-        self.error.setText("")
-        self.node_id = new.strip()
+        # The rename replaced the node (and this page with it): ask for the new one to be selected.
+        self.renamed.emit(new)

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.problems.node_clicked.connect(self.select_node)
         self.palette.activated.connect(self._add_at_center)
+        self.inspector.renamed.connect(lambda node_id: self.scene.select_nodes([node_id]))
 
         self._autosave = QTimer(self)
         self._autosave.setInterval(autosave_ms)
@@ -161,8 +162,8 @@ class MainWindow(QMainWindow):
         self.act_select_all = self._action("Select &All", self.select_all, key.SelectAll)
         self.act_layout = self._action("Auto &Layout", self.auto_layout, "Ctrl+L", "Arrange the graph left to right")
         self.act_frame = self._action("&Frame All", lambda: self.view.frame(), None, "Fit the graph in view (F)")
-        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.scale(1.2, 1.2), key.ZoomIn)
-        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.scale(1 / 1.2, 1 / 1.2), key.ZoomOut)
+        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.zoom_by(1.25), key.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.zoom_by(0.8), key.ZoomOut)
         self.act_add_model = self._action("&Add Model", self.add_model, None, "A new model (tab) in this project")
         self.act_rename_model = self._action("&Rename Model…", self.rename_model)
         self.act_remove_model = self._action("&Delete Model", self.remove_model)

@@ -127,7 +127,9 @@ class GraphScene(QGraphicsScene):
         return None
 
     def selected_node_ids(self) -> list[str]:
-        return [i.node.id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        """In document order (Qt's selection has none), so copies and deletes are reproducible."""
+        chosen = {i.node.id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [node_id for node_id in self.nodes if node_id in chosen]
 
     def selected_edges(self) -> list[Edge]:
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]

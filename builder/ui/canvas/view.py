@@ -5,7 +5,7 @@ Every change goes through the Editor as a command; refusals come back as message
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsView
 
@@ -36,7 +36,7 @@ class GraphView(QGraphicsView):
         self.editor = editor
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)  # wheelEvent anchors itself
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -63,10 +63,17 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        factor = 1.15 ** steps
+        """Zoom about the point under the cursor: it stays where it is on screen."""
+        self.zoom_by(1.15 ** (event.angleDelta().y() / 120), event.position().toPoint())
+
+    def zoom_by(self, factor: float, at: QPoint | None = None) -> None:
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
+        at = at if at is not None else self.viewport().rect().center()
+        anchor = self.mapToScene(at)
         self.scale(target / self.zoom(), target / self.zoom())
+        drift = self.mapFromScene(anchor) - at
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + drift.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + drift.y())
 
     def frame(self, only_selected: bool = False) -> None:
         items = self.graph_scene.selectedItems() if only_selected else []
