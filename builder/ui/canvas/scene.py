@@ -129,7 +129,8 @@ class GraphScene(QGraphicsScene):
     def selected_node_ids(self) -> list[str]:
         """In document order (Qt's selection has none), so copies and deletes are reproducible."""
         chosen = {i.node.id for i in self.selectedItems() if isinstance(i, NodeItem)}
-        return [node_id for node_id in self.nodes if node_id in chosen]
+        graph = self.session.document.model(self.session.model)
+        return [node.id for node in graph.nodes if node.id in chosen]
 
     def selected_edges(self) -> list[Edge]:
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
