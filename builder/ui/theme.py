@@ -88,6 +88,10 @@ QStatusBar {{ background: {PANEL.name()}; color: {DIM.name()}; border-top: 1px s
 QLabel[role="error"] {{ color: {ERROR.name()}; }}
 QLabel[role="hint"] {{ color: {DIM.name()}; }}
 QLabel[role="heading"] {{ font-weight: bold; font-size: 11pt; }}
+QCheckBox::indicator {{ width: 13px; height: 13px; border: 1px solid #6a7078; border-radius: 3px;
+                        background: {BACKGROUND.name()}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT.name()}; border-color: {ACCENT.name()}; }}
+QCheckBox::indicator:disabled {{ border-color: {BORDER.name()}; }}
 QMenu {{ background: {RAISED.name()}; border: 1px solid {BORDER.name()}; }}
 QMenu::item:selected {{ background: {ACCENT.darker(150).name()}; }}
 """
