@@ -231,6 +231,20 @@ class SetSection(Command):
         doc.set_section(self.section, self._old)
 
 
+class SetRuns(Command):
+    """Replace the run history (a finished run added, an old one removed)."""
+
+    def __init__(self, runs: list[Any], text: str) -> None:
+        self.runs, self.text = copy.deepcopy(runs), text
+        self._old: list[Any] | None = None
+
+    def redo(self, doc: Any) -> None:
+        self._old = doc.set_runs(self.runs)
+
+    def undo(self, doc: Any) -> None:
+        doc.set_runs(self._old)
+
+
 class UndoStack:
     """Commands done so far; undo and redo move through them. `set_clean` marks the saved state."""
 

@@ -27,6 +27,7 @@ MODEL_ADDED = "model_added"
 MODEL_REMOVED = "model_removed"
 MODEL_RENAMED = "model_renamed"
 SECTION_CHANGED = "section_changed"  # data or training settings
+RUNS_CHANGED = "runs_changed"  # the run history
 
 
 @dataclass(frozen=True)
@@ -144,4 +145,11 @@ class Document:
         old = getattr(self.project, section)
         setattr(self.project, section, copy.deepcopy(value))
         self.changed.emit(Change(SECTION_CHANGED, detail=section))
+        return old
+
+    def set_runs(self, runs: list[Any]) -> list[Any]:
+        """Replace the run history; returns the old one."""
+        old = self.project.runs
+        self.project.runs = copy.deepcopy(runs)
+        self.changed.emit(Change(RUNS_CHANGED))
         return old

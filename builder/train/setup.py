@@ -161,3 +161,43 @@ def _target_shape(data: LoadedData) -> Shape | None:
         return tuple(data.tensors[1].shape[1:])
     _x, y = data.dataset[0]
     return tuple(y.shape)
+
+
+def readiness(project: Project, model_report: ModelReport | None = None) -> list[str]:
+    """Why training cannot start yet, found without reading any data (fast enough for every edit).
+
+    The full check, which reads the data, runs when training starts."""
+    from builder.train.data.sources import check_spec
+
+    try:
+        settings = parse_settings(project)
+    except ConfigError as exc:
+        return exc.problems
+    name = settings.training.model or (project.models[0].name if project.models else "")
+    try:
+        model = project.model(name)
+    except KeyError as exc:
+        return [f"training.model: {exc.args[0]}"]
+    report = model_report if model_report is not None and model_report.model is model else check_model(model)
+    if report.errors:
+        count = len(report.errors)
+        return [f"the model {name} has {count} problem{'s' if count > 1 else ''} to fix first"]
+    if len(report.inputs) != 1 or len(report.outputs) != 1:
+        return [f"{name}: training needs one Input and one Output"]
+    try:
+        resolve_device(settings.training.device)
+    except DeviceError as exc:
+        return [f"training.device: {exc}"]
+    source = settings.data.source
+    try:
+        kind = check_spec(source, settings.data.task)
+    except DataError as exc:
+        return [f"data.source: {exc}"]
+    missing = [key for key in kind.keys if key in source and _looks_like_path(kind.kind, key)
+               and not project.resolve(str(source[key])).exists()]
+    return [f"data.source.{key}: {source[key]} does not exist" for key in missing]
+
+
+def _looks_like_path(kind: str, key: str) -> bool:
+    return (kind, key) in {("image_folder", "path"), ("image_folder", "targets"), ("npz", "path"), ("npy", "x"),
+                           ("npy", "y"), ("idx", "images"), ("idx", "labels"), ("csv", "path")}

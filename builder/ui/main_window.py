@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_menus()
+        from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
+
+        self.training = TrainingUI(self)
+        self.arrange_docks()
         self.totals = QLabel()
         self.statusBar().addPermanentWidget(self.totals)
         self.resize(1440, 900)
@@ -130,9 +134,12 @@ class MainWindow(QMainWindow):
         self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
                                         "problems")
         self.splitDockWidget(self.inspector_dock, self.code_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.code_dock], [440, 340], Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
+
+    def arrange_docks(self) -> None:
+        """Default sizes, once every dock (the training ones too) is in place."""
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 410], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.code_dock], [440, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [230], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -149,7 +156,7 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open…", lambda: self.open_project(), key.Open)
         self.act_save = self._action("&Save", self.save, key.Save)
         self.act_save_as = self._action("Save &As…", self.save_as, key.SaveAs)
-        self.act_export = self._action("&Export Code…", self.export_code, "Ctrl+E", "Write the generated PyTorch code")
+        self.act_export = self._action("&Code (.py)…", self.export_code, "Ctrl+E", "Write the generated PyTorch code")
         self.act_quit = self._action("&Quit", self.close, key.Quit)
         self.act_undo = self._action("&Undo", self.document.undo_stack.undo, key.Undo)
         self.act_redo = self._action("&Redo", self.document.undo_stack.redo, "Ctrl+Shift+Z")
@@ -186,7 +193,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as])
         file.addSeparator()
-        file.addAction(self.act_export)
+        self.export_menu = file.addMenu("E&xport")
+        self.export_menu.addAction(self.act_export)
         file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")

@@ -111,3 +111,13 @@ def test_a_failed_load_leaves_the_document_as_it_was(tmp_path):
     with pytest.raises(ProjectError):
         doc.load(broken)
     assert doc.model("LeNet").node("conv1").params["out_channels"] == 3 and doc.dirty
+
+
+def test_run_history_edits_undo(tmp_path):
+    from builder.core.commands import SetRuns
+
+    doc, saved = lenet_document(tmp_path)
+    doc.execute(SetRuns([{"id": "r1", "epochs": [{"epoch": 1, "train_loss": 0.5}]}], "add run"))
+    assert doc.project.runs[0]["id"] == "r1" and '"runs"' in doc.to_json()
+    doc.undo_stack.undo()
+    assert doc.to_json() == saved

@@ -1,0 +1,1 @@
+"""Training from the window: settings, the worker thread, live plots, results and run history."""

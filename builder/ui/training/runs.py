@@ -1,0 +1,84 @@
+"""The run history: every finished run of the project, to overlay on the plots or remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from builder.core.commands import SetRuns
+from builder.core.document import RUNS_CHANGED, Change, Document
+from builder.train.history import describe_run
+
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RunsPanel(QWidget):
+    overlays_changed = Signal(list)  # the runs ticked for overlay
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        hint = QLabel("Tick runs to draw them next to the current one.")
+        hint.setProperty("role", "hint")
+        self.list = QListWidget()
+        buttons = QHBoxLayout()
+        self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Remove the selected run from the history (undoable)")
+        buttons.addStretch()
+        buttons.addWidget(self.remove)
+        layout.addWidget(hint)
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+        self._ticked: set[str] = set()
+        self.list.itemChanged.connect(self._on_item_changed)
+        self.remove.clicked.connect(self.remove_selected)
+        document.changed.connect(self._on_change)
+        document.reset.connect(self.refill)
+        self.refill()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind == RUNS_CHANGED:
+            self.refill()
+
+    def refill(self) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for run in reversed(self.document.project.runs):
+            if not isinstance(run, dict):
+                continue
+            item = QListWidgetItem(describe_run(run))
+            item.setData(RUN_ROLE, run.get("id"))
+            item.setToolTip(str(run.get("message", "")))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if run.get("id") in self._ticked else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        self._emit()
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        run_id = item.data(RUN_ROLE)
+        if item.checkState() == Qt.CheckState.Checked:
+            self._ticked.add(run_id)
+        else:
+            self._ticked.discard(run_id)
+        self._emit()
+
+    def _emit(self) -> None:
+        runs = [r for r in self.document.project.runs if isinstance(r, dict) and r.get("id") in self._ticked]
+        self.overlays_changed.emit(runs)
+
+    def remove_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        run_id = item.data(RUN_ROLE)
+        kept = [r for r in self.document.project.runs if not (isinstance(r, dict) and r.get("id") == run_id)]
+        self._ticked.discard(run_id)
+        self.document.execute(SetRuns(kept, "remove a run"))
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [r for r in self.document.project.runs if isinstance(r, dict)]

@@ -1,0 +1,360 @@
+"""Training in the main window: the toolbar (Train, Stop, progress), the Training and Monitor docks,
+the Export menu, and what happens around a run (read-only canvas, dialogs, closing mid-run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from builder.train.events import EpochEnd, Failed, Finished, Started
+from builder.ui.training.controller import TrainedModel, TrainingController
+from builder.ui.training.panel import TrainingPanel
+from builder.ui.training.plots import LivePlots
+from builder.ui.training.preview import PreviewLoader
+from builder.ui.training.results import ResultsView, SampleGrid
+from builder.ui.training.runs import RunsPanel
+from builder.ui.training.worker import StepBatch
+
+READ_ONLY_BANNER = "Training in progress: the graph is read-only. You can pan, zoom, and read the code and plots."
+
+
+class TrainingUI(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.document = window.document
+        self.controller = TrainingController(self.document, self)
+        self._build_toolbar()
+        self._build_docks()
+        self._build_actions()
+        self._connect()
+        self._total_steps = 0
+        self._done_steps = 0
+        self._rate: float | None = None  # samples per second, smoothed
+        self._seconds_per_step: float | None = None
+        self._epochs = 0
+        self._preview: PreviewLoader | None = None
+        self.update_readiness()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = self.window.addToolBar("Training")
+        bar.setObjectName("training_toolbar")
+        bar.setMovable(False)
+        self.train_action = QAction("▶  Train", self.window)
+        self.train_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.train_action.triggered.connect(self.start)
+        self.stop_action = QAction("■  Stop", self.window)
+        self.stop_action.setShortcut(QKeySequence("Ctrl+."))
+        self.stop_action.triggered.connect(self.stop)
+        self.stop_action.setEnabled(False)
+        bar.addAction(self.train_action)
+        bar.addAction(self.stop_action)
+        self.progress = QProgressBar()
+        self.progress.setMinimumWidth(420)
+        self.progress.setMaximumWidth(560)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("not trained yet")
+        self.progress.setValue(0)
+        self.why = QLabel()
+        self.why.setProperty("role", "hint")
+        bar.addSeparator()
+        bar.addWidget(self.progress)
+        bar.addSeparator()
+        bar.addWidget(self.why)
+
+    def _build_docks(self) -> None:
+        w = self.window
+        self.panel = TrainingPanel(self.session)
+        self.panel_dock = QDockWidget("Training", w)
+        self.panel_dock.setObjectName("training")
+        self.panel_dock.setWidget(self.panel)
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
+        w.tabifyDockWidget(w.inspector_dock, self.panel_dock)
+        w.inspector_dock.raise_()
+        self.preview = SampleGrid()
+        self.preview.setMinimumHeight(150)
+        self.preview_status = QLabel()
+        self.preview_status.setProperty("role", "hint")
+        self.preview_status.setWordWrap(True)
+        page = self.panel.widget()
+        page.layout().insertWidget(1, self.preview_status)
+        page.layout().insertWidget(2, self.preview)
+        self.preview.hide()
+
+        self.plots = LivePlots()
+        self.results = ResultsView()
+        self.runs = RunsPanel(self.document)
+        self.monitor = QTabWidget()
+        self.monitor.addTab(self.plots, "Plots")
+        self.monitor.addTab(self.results, "Results")
+        self.monitor.addTab(self.runs, "Runs")
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.monitor)
+        self.monitor_dock = QDockWidget("Monitor", w)
+        self.monitor_dock.setObjectName("monitor")
+        self.monitor_dock.setWidget(holder)
+        w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.monitor_dock)
+        w.tabifyDockWidget(w.problems_dock, self.monitor_dock)
+        w.problems_dock.raise_()
+
+    def _build_actions(self) -> None:
+        w = self.window
+        menu = w.menuBar().addMenu("&Training")
+        menu.addActions([self.train_action, self.stop_action])
+        menu.addSeparator()
+        menu.addAction(self.panel_dock.toggleViewAction())
+        menu.addAction(self.monitor_dock.toggleViewAction())
+        export = w.export_menu
+        export.addSeparator()
+        self.export_pt = export.addAction("Trained &Weights (.pt)…", lambda: self.export_weights(".pt"))
+        self.export_st = export.addAction("Trained Weights (.&safetensors)…", lambda: self.export_weights(".safetensors"))
+        self.export_folder_action = export.addAction("Model &Folder (code, weights, README)…", self.export_folder)
+        export.addSeparator()
+        self.load_action = export.addAction("&Load Weights into the Model…", self.load_weights)
+        self._update_exports()
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.running_changed.connect(self._on_running)
+        c.started.connect(self._on_started)
+        c.steps.connect(self._on_steps)
+        c.epoch_ended.connect(self._on_epoch)
+        c.predicted.connect(self.results.samples.show_predictions)
+        c.finished.connect(self._on_finished)
+        c.failed.connect(self._on_failed)
+        self.runs.overlays_changed.connect(self.plots.set_overlays)
+        self.panel.preview_requested.connect(self.start_preview)
+        self.document.edited.connect(self.update_readiness)
+        self.document.reset.connect(self.update_readiness)
+        self.session.checked.connect(lambda _report: self.update_readiness())
+        self.window.close_guard = self.may_close
+
+    # -- readiness ------------------------------------------------------------------------------
+
+    def update_readiness(self) -> None:
+        if self.controller.running:
+            return
+        from builder.train.setup import readiness
+
+        problems = readiness(self.document.project, self.session.report)
+        self.train_action.setEnabled(not problems)
+        if problems:
+            self.why.setText(f"<span style='color:#f0b44c'>Can't train yet:</span> {problems[0]}")
+            self.train_action.setToolTip("Can't train yet:\n" + "\n".join(problems))
+        else:
+            self.why.setText("")
+            self.train_action.setToolTip("Train the model with the Training settings (Ctrl+Enter)")
+
+    # -- a run ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.controller.running or not self.train_action.isEnabled():
+            return
+        self.plots.reset()
+        self.progress.setValue(0)
+        self.progress.setFormat("preparing the data…")
+        self._done_steps, self._rate, self._seconds_per_step = 0, None, None
+        self.monitor_dock.raise_()
+        self.monitor.setCurrentWidget(self.plots)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.progress.setFormat("stopping after this batch…")
+
+    def _on_running(self, running: bool) -> None:
+        self.window.set_read_only(running, READ_ONLY_BANNER)
+        self.panel.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+        self.train_action.setEnabled(not running)
+        self._update_exports()
+        if not running:
+            self.update_readiness()
+
+    def _on_started(self, event: Started) -> None:
+        self._epochs = event.epochs
+        self._total_steps = event.epochs * event.steps_per_epoch
+        self._done_steps = event.start_epoch * event.steps_per_epoch
+        self.progress.setMaximum(max(self._total_steps, 1))
+        self.progress.setValue(self._done_steps)
+        warnings = "; ".join(str(w) for w in event.warnings)
+        self.window.statusBar().showMessage(
+            f"training {event.model} on {event.device} ({event.precision}): {event.train_samples:,} training, "
+            f"{event.val_samples:,} validation samples" + (f" — warning: {warnings}" if warnings else ""), 15000)
+        self.progress.setFormat(f"epoch 1/{event.epochs} · starting…")
+
+    def _on_steps(self, batch: StepBatch) -> None:
+        self.plots.add_steps(batch.points)
+        self._done_steps += len(batch.points)
+        if batch.seconds > 0:
+            rate = batch.samples / batch.seconds
+            per_step = batch.seconds / len(batch.points)
+            self._rate = rate if self._rate is None else 0.8 * self._rate + 0.2 * rate
+            self._seconds_per_step = per_step if self._seconds_per_step is None else (
+                0.8 * self._seconds_per_step + 0.2 * per_step)
+        self.progress.setValue(min(self._done_steps, self.progress.maximum()))
+        left = (self._total_steps - self._done_steps) * (self._seconds_per_step or 0)
+        rate = f"{self._rate:,.0f} samples/s" if self._rate else ""
+        self.progress.setFormat(f"epoch {batch.epoch}/{self._epochs} · step {batch.step}/{batch.steps} · {rate} · "
+                                f"{_duration(left)} left")
+
+    def _on_epoch(self, event: EpochEnd) -> None:
+        self.plots.add_epoch(event.record)
+        r = event.record
+        if r.confusion is not None:
+            classes = self.controller.worker.run_setup.data.classes if self.controller.worker else None
+            self.results.confusion.show_matrix(r.confusion, classes, r.per_class_accuracy)
+
+    def _on_finished(self, event: Finished) -> None:
+        self.progress.setValue(self.progress.maximum() if event.reason == "completed" else self.progress.value())
+        last = event.history[-1] if event.history else None
+        summary = ""
+        if last is not None and last.val_accuracy is not None:
+            summary = f" · validation accuracy {last.val_accuracy:.1%}"
+        elif last is not None and last.val_loss is not None:
+            summary = f" · validation loss {last.val_loss:.4f}"
+        self.progress.setFormat(f"{event.reason.replace('_', ' ')} after {event.epochs_done} epochs{summary}")
+        self.window.statusBar().showMessage(event.message, 10000)
+
+    def _on_failed(self, failure: Failed | list[str]) -> None:
+        if isinstance(failure, Failed):
+            self.progress.setFormat(f"failed: {failure.message}")
+            self.show_failure("Training stopped", f"{failure.message}.\n\n{failure.hint}", failure.details)
+        else:
+            self.progress.setFormat("could not start")
+            self.show_failure("Cannot start training", "\n".join(failure), "")
+
+    def show_failure(self, title: str, text: str, details: str) -> None:
+        """A message box naming the cause; tests replace it to read the text."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
+        if details:
+            box.setDetailedText(details)
+        box.exec()
+
+    # -- closing mid-run ------------------------------------------------------------------------
+
+    def may_close(self) -> bool:
+        if not self.controller.running:
+            return True
+        if not self.ask_stop_to_close():
+            return False
+        self.controller.stop_and_wait()
+        return True
+
+    def ask_stop_to_close(self) -> bool:
+        answer = QMessageBox.question(self.window, "NN Builder", "Training is running. Stop it and close?",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- preview --------------------------------------------------------------------------------
+
+    def start_preview(self) -> None:
+        if self._preview is not None:
+            return
+        self.preview_status.setText("loading samples…")
+        self._preview = PreviewLoader(self.document.project)
+        self._preview.loaded.connect(self._show_preview)
+        self._preview.failed.connect(lambda problems: self.preview_status.setText("\n".join(problems)))
+        self._preview.finished.connect(self._preview_done)
+        self._preview.start()
+
+    def _show_preview(self, samples: Any) -> None:
+        self.preview.show_predictions(samples)
+        self.preview.show()
+        kind = "labels" if samples.classes else "input and target side by side"
+        self.preview_status.setText(f"{len(samples.inputs)} samples as the network sees them, with their {kind}")
+
+    def _preview_done(self) -> None:
+        if self._preview is not None:
+            self._preview.wait()
+            self._preview.deleteLater()
+            self._preview = None
+
+    # -- export and load ------------------------------------------------------------------------
+
+    def _update_exports(self) -> None:
+        has = self.controller.trained is not None and not self.controller.running
+        for action in (self.export_pt, self.export_st, self.export_folder_action):
+            action.setEnabled(has)
+        self.load_action.setEnabled(not self.controller.running)
+
+    def _folder(self) -> Path:
+        return self.document.path.parent if self.document.path else Path.cwd()
+
+    def ask_save_path(self, title: str, suggested: str, pattern: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(self._folder() / suggested), pattern)
+        return path
+
+    def ask_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self.window, "Export model folder", str(self._folder()))
+
+    def ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Load weights", str(self._folder()),
+                                              "Weights (*.pt *.pth *.safetensors);;All files (*)")
+        return path
+
+    def export_weights(self, suffix: str) -> None:
+        from builder.train.checkpoint import save_weights
+
+        trained = self.controller.trained
+        if trained is None:
+            return
+        name = trained.code.class_names[trained.model_name]
+        path = self.ask_save_path("Export trained weights", f"{name}{suffix}", f"Weights (*{suffix})")
+        if path:
+            save_weights(trained.state, Path(path))
+            self.window.statusBar().showMessage(f"wrote {path}", 5000)
+
+    def export_folder(self) -> None:
+        from builder.train.outputs import export_weights_and_code
+
+        trained = self.controller.trained
+        folder = self.ask_folder() if trained is not None else ""
+        if folder:
+            written = export_weights_and_code(Path(folder), trained.code, trained.model_name, trained.state,
+                                              readme=True)
+            self.window.statusBar().showMessage(f"wrote {', '.join(p.name for p in written)} to {folder}", 8000)
+
+    def load_weights(self) -> None:
+        from builder.train.checkpoint import CheckpointError
+        from builder.train.weights import load_for_model
+
+        path = self.ask_open_path()
+        if not path:
+            return
+        model = self.document.project.training.get("model") or self.session.model
+        try:
+            code, state = load_for_model(self.document.project, model, path)
+        except (CheckpointError, KeyError) as exc:
+            self.show_failure("Cannot load weights", str(exc), "")
+            return
+        self.controller.trained = TrainedModel(model, code, state)
+        self._update_exports()
+        self.window.statusBar().showMessage(f"loaded {Path(path).name} into {model}", 6000)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -1,0 +1,236 @@
+"""Training from the window: a real short run in the worker thread, Stop, failures, closing, export, history."""
+
+import torch
+
+from builder.core.project import load_project
+from builder.ui.app import EXAMPLE
+
+
+def small(project, **training):
+    project.data["source"]["samples"] = 400
+    project.data["batch_size"] = 32
+    project.training.update({"epochs": 2, "device": "cpu", **training})
+    return project
+
+
+def quick_window(make_window, **training):
+    project = small(load_project(EXAMPLE), **training)
+    project.path = None
+    window = make_window(project)
+    window.training.failures = []
+    window.training.show_failure = lambda title, text, details: window.training.failures.append((title, text))
+    return window
+
+
+def test_a_short_run_from_the_window(qtbot, make_window):
+    window = quick_window(make_window)
+    ui = window.training
+    assert ui.train_action.isEnabled()
+    with qtbot.waitSignal(ui.controller.running_changed, timeout=5000):
+        ui.train_action.trigger()
+    assert window.banner.isVisible() and window.session.read_only and ui.stop_action.isEnabled()
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000) as finished:
+        pass
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    event = finished.args[0]
+    assert event.reason == "completed" and event.epochs_done == 2
+    assert ui.plots.point_count() == 2 * 10  # 320 training samples in batches of 32, 2 epochs
+    ui.plots.redraw()
+    assert len(ui.plots.smooth.getData()[0]) == 20 and len(ui.plots.val.getData()[0]) == 2
+    assert ui.results.confusion.matrix and sum(map(sum, ui.results.confusion.matrix)) == 80  # the validation split
+    assert ui.results.samples.predictions.epoch == 2
+    assert not window.banner.isVisible() and not window.session.read_only
+    run = window.document.project.runs[-1]
+    assert run["outcome"] == "completed" and len(run["epochs"]) == 2 and len(run["steps"]) == 20
+    assert "completed after 2 epochs" in ui.progress.format()
+    assert ui.failures == []
+
+
+def test_stop_ends_the_run_within_a_batch(qtbot, make_window):
+    window = quick_window(make_window, epochs=50)
+    window.document.project.data["source"]["samples"] = 4000
+    ui = window.training
+    steps = []
+    ui.controller.steps.connect(lambda batch: steps.append(batch))
+    ui.train_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=30_000)
+    with qtbot.waitSignal(ui.controller.finished, timeout=10_000) as finished:
+        ui.stop_action.trigger()
+    assert finished.args[0].reason == "stopped"
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    assert ui.controller.thread is None  # joined
+
+
+def test_a_nan_run_shows_its_message_and_the_app_goes_on(qtbot, make_window, tmp_path):
+    import numpy as np
+    from graphs import chain
+
+    from builder.core.project import Project
+
+    values = np.full((64, 4), 1e20, dtype=np.float32)  # squared errors overflow float32: inf at once
+    np.savez(tmp_path / "huge.npz", x=values, y=values[:, :1])
+    project = Project(models=[chain("Net", [4], [("fc", "Linear", {"out_features": 1})])],
+                      data={"source": {"kind": "npz", "path": "huge.npz"}, "task": "regression"},
+                      training={"device": "cpu", "epochs": 2})
+    project.path = tmp_path / "huge.json"
+    window = make_window(project)
+    ui = window.training
+    ui.failures = []
+    ui.show_failure = lambda title, text, details: ui.failures.append((title, text))
+    with qtbot.waitSignal(ui.controller.failed, timeout=60_000):
+        ui.train_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    title, text = ui.failures[0]
+    assert title == "Training stopped" and "the loss became" in text and "learning rate" in text
+    assert not window.session.read_only
+    window.editor.set_param("fc", "out_features", 2)  # editing works again
+    assert window.document.model("Net").node("fc").params["out_features"] == 2
+
+
+def test_problems_found_before_training_are_shown(qtbot, make_window):
+    window = quick_window(make_window)
+    window.document.project.data["source"] = {"kind": "npz", "path": "missing.npz"}
+    ui = window.training
+    ui.update_readiness()
+    assert not ui.train_action.isEnabled() and "missing.npz does not exist" in ui.why.text()
+    window.editor.set_param("fc", "in_features", 3)
+    assert "problem" in ui.why.text()
+
+
+def test_closing_during_training_asks_then_stops_cleanly(qtbot, make_window):
+    window = quick_window(make_window, epochs=50)
+    window.document.project.data["source"]["samples"] = 4000
+    ui = window.training
+    steps = []
+    ui.controller.steps.connect(steps.append)
+    ui.train_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) >= 1, timeout=30_000)
+    ui.ask_stop_to_close = lambda: False
+    assert not window.close() and ui.controller.running
+    ui.ask_stop_to_close = lambda: True
+    assert window.close()
+    assert ui.controller.thread is None
+
+
+def test_export_writes_files_that_load_into_the_generated_class(qtbot, make_window, tmp_path):
+    window = quick_window(make_window)
+    ui = window.training
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
+        ui.train_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    assert ui.export_folder_action.isEnabled()
+    ui.ask_folder = lambda: str(tmp_path / "export")
+    (tmp_path / "export").mkdir()
+    ui.export_folder()
+    files = sorted(p.name for p in (tmp_path / "export").iterdir())
+    assert files == ["README.md", "ShapesNet.pt", "ShapesNet.safetensors", "model.py"]
+    namespace = {}
+    exec((tmp_path / "export" / "model.py").read_text(), namespace)
+    model = namespace["ShapesNet"]()
+    model.load_state_dict(torch.load(tmp_path / "export" / "ShapesNet.pt", weights_only=True))
+    expected = ui.controller.trained.state["fc.weight"]
+    assert torch.equal(model.fc.weight, expected)
+    # and loading them back into the graph checks them against it
+    ui.ask_open_path = lambda: str(tmp_path / "export" / "ShapesNet.safetensors")
+    ui.load_weights()
+    assert ui.failures == [] and torch.equal(ui.controller.trained.state["fc.weight"], expected)
+    window.editor.set_param("fc", "out_features", 7)
+    ui.load_weights()
+    assert ui.failures and "do not fit" in ui.failures[-1][1] and "fc.weight" in ui.failures[-1][1]
+
+
+def test_run_history_survives_save_and_load(qtbot, make_window, tmp_path):
+    window = quick_window(make_window, epochs=1)
+    ui = window.training
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
+        ui.train_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    path = tmp_path / "with_runs.json"
+    window.ask_path = lambda saving: str(path)
+    assert window.save()
+    again = make_window(load_project(path))
+    runs = again.training.runs
+    assert runs.list.count() == 1 and "1 epochs" in runs.list.item(0).text()
+    overlays = []
+    runs.overlays_changed.connect(overlays.append)
+    runs.list.item(0).setCheckState(runs.list.item(0).checkState().__class__.Checked)
+    assert len(overlays[-1]) == 1 and len(again.training.plots._overlays) >= 2
+    runs.list.setCurrentRow(0)
+    runs.remove.click()
+    assert again.document.project.runs == [] and runs.list.count() == 0
+    again.document.undo_stack.undo()
+    assert runs.list.count() == 1
+
+
+def test_settings_edits_are_undoable_and_refused_when_invalid(qtbot, make_window):
+    window = quick_window(make_window)
+    panel = window.training.panel
+    panel.training_editors["epochs"].spin.setValue(3)
+    assert window.document.project.training["epochs"] == 3
+    panel.training_editors["lr"].field.setText("-2")
+    panel.training_editors["lr"].field.editingFinished.emit()
+    assert "training.lr: must be greater than 0" in panel.error.text()
+    assert window.document.project.training["lr"] == 0.003
+    optimizer = panel.training_editors["optimizer"].combo
+    optimizer.setCurrentText("SGD")
+    assert set(panel.option_editors) == {"momentum", "weight_decay", "nesterov"}
+    panel.option_editors["momentum"].field.setText("0.9")
+    panel.option_editors["momentum"].field.editingFinished.emit()
+    assert window.document.project.training["momentum"] == 0.9
+    window.document.undo_stack.undo()
+    assert "momentum" not in window.document.project.training
+    panel.source.setCurrentIndex(panel.source.findData("image_folder"))
+    panel.source.activated.emit(panel.source.currentIndex())
+    assert window.document.project.data["source"] == {"kind": "image_folder"}
+    assert set(panel.source_fields) == {"path", "targets"}
+    assert "needs 'path'" in window.training.why.text()
+
+
+def test_preview_shows_samples_with_labels(qtbot, make_window):
+    window = quick_window(make_window)
+    ui = window.training
+    ui.start_preview()
+    qtbot.waitUntil(lambda: ui.preview.predictions is not None, timeout=30_000)
+    assert len(ui.preview.predictions.inputs) == 16
+    assert ui.preview.predictions.classes == ["circle", "square", "triangle", "cross"]
+    qtbot.waitUntil(lambda: ui._preview is None, timeout=10_000)
+
+
+def test_devices_listed_are_the_ones_present(make_window):
+    window = quick_window(make_window)
+    labels = [window.training.panel.device.itemText(i) for i in range(window.training.panel.device.count())]
+    assert labels[:2] == ["auto", "CPU"]
+    if not torch.cuda.is_available():
+        assert not any(label.startswith("cuda") for label in labels[:2])
+
+
+def test_dataloader_workers_start_safely_and_are_gone_after_stop(qtbot, make_window, tmp_path):
+    import multiprocessing
+
+    from PIL import Image
+
+    for label in ("dark", "light"):
+        (tmp_path / "imgs" / label).mkdir(parents=True)
+        for i in range(64):
+            Image.new("L", (28, 28), color=30 if label == "dark" else 220).save(tmp_path / "imgs" / label / f"{i}.png")
+    project = load_project(EXAMPLE)
+    project.models[0].node("fc").params["out_features"] = 2
+    project.data = {"source": {"kind": "image_folder", "path": "imgs"}, "in_memory": False, "num_workers": 2,
+                    "batch_size": 8}
+    project.training.update({"epochs": 30, "device": "cpu"})
+    project.path = tmp_path / "p.json"
+    window = make_window(project)
+    ui = window.training
+    assert ui.controller.multiprocessing_context == "spawn"  # never a plain fork of a process with Qt threads
+    epochs, children = [], []
+    ui.controller.epoch_ended.connect(epochs.append)
+    ui.controller.steps.connect(lambda _batch: children.append(len(multiprocessing.active_children())))
+    ui.train_action.trigger()
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=90_000)
+    assert epochs[0].record.val_accuracy is not None
+    assert max(children) >= 2  # the workers really were separate processes
+    with qtbot.waitSignal(ui.controller.finished, timeout=30_000) as finished:
+        ui.stop_action.trigger()
+    assert finished.args[0].reason == "stopped"
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=30_000)
+    qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=30_000)
