@@ -21,6 +21,9 @@ def main() -> None:
     parser.add_argument("--select", help="a node id to select (shows it in the inspector)")
     parser.add_argument("--size", default="1440x900")
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200% screen")
+    parser.add_argument("--train-epochs", type=int, default=0,
+                        help="start training and take the picture after this many epochs, mid-run")
+    parser.add_argument("--tab", default=None, help="a Monitor tab to show: Plots, Results or Runs")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
     from PySide6.QtCore import QSettings
@@ -49,8 +52,28 @@ def main() -> None:
     window.view.frame()
     for _ in range(5):
         app.processEvents()
+    if args.train_epochs:
+        import time
+
+        ui = window.training
+        epochs = []
+        ui.controller.epoch_ended.connect(epochs.append)
+        ui.train_action.trigger()
+        deadline = time.monotonic() + 300
+        while len(epochs) < args.train_epochs and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        if args.tab:
+            ui.monitor.setCurrentIndex([ui.monitor.tabText(i) for i in range(ui.monitor.count())].index(args.tab))
+        for _ in range(20):  # let the plots' timer redraw
+            app.processEvents()
+            time.sleep(0.01)
+        ui.plots.redraw()
     window.grab().save(args.out)
     print(f"wrote {args.out}")
+    if args.train_epochs:
+        window.training.controller.stop_and_wait()
+        window.document.undo_stack.set_clean()
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def run_app(path: str | None = None) -> int:
     if problem:
         print(f"builder: cannot open the window: {problem}", file=sys.stderr)
         return 3
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from builder.core.document import Document
@@ -95,4 +96,5 @@ def run_app(path: str | None = None) -> int:
     window = MainWindow(Document(project))
     window.show()
     window.offer_recovery()
+    QTimer.singleShot(1500, window.training.warm_up)
     return app.exec()

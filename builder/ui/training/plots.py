@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from builder.train.events import EpochRecord
@@ -51,6 +52,12 @@ class Buffer:
         self.size = 0
 
 
+def _small_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(7.5)
+    return font
+
+
 class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,44 +66,53 @@ class LivePlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.canvas = pg.GraphicsLayoutWidget()
         layout.addWidget(self.canvas)
-        self.step_plot = self._plot("training loss per step", 0, 0, "step")
-        self.epoch_plot = self._plot("loss per epoch", 0, 1, "epoch")
-        self.accuracy_plot = self._plot("validation accuracy", 1, 0, "epoch")
-        self.lr_plot = self._plot("learning rate", 1, 1, "epoch")
+        self.step_plot = self._plot("training loss", 0, "step")
+        self.epoch_plot = self._plot("train & validation loss", 1, "epoch")
+        self.accuracy_plot = self._plot("validation accuracy", 2, "epoch")
+        self.lr_plot = self._plot("learning rate", 3, "epoch")
+        self.lr_plot.setLogMode(y=True)  # schedules change it by factors; a constant rate stays readable
         self.step_plot.setDownsampling(auto=True, mode="peak")
         self.step_plot.setClipToView(True)
         self.accuracy_plot.setYRange(0, 1)
-        self.raw = self.step_plot.plot(pen=pg.mkPen(theme.ACCENT.darker(170), width=1))
+        self.raw = self.step_plot.plot(pen=pg.mkPen(theme.ACCENT.darker(170), width=1), antialias=False)
         self.smooth = self.step_plot.plot(pen=pg.mkPen(theme.ACCENT, width=2), name="smoothed")
         self.train = self.epoch_plot.plot(pen=pg.mkPen(theme.ACCENT, width=2), symbol="o", symbolSize=5,
-                                          symbolBrush=theme.ACCENT, name="train")
+                                          symbolBrush=theme.ACCENT)
         self.val = self.epoch_plot.plot(pen=pg.mkPen(theme.WARNING, width=2), symbol="o", symbolSize=5,
-                                        symbolBrush=theme.WARNING, name="validation")
+                                        symbolBrush=theme.WARNING)
         self.accuracy = self.accuracy_plot.plot(pen=pg.mkPen(theme.OK, width=2), symbol="o", symbolSize=5,
                                                 symbolBrush=theme.OK)
         self.lr = self.lr_plot.plot(pen=pg.mkPen(theme.DIM, width=2), stepMode=None, symbol="o", symbolSize=4)
         self.buffers = {name: Buffer() for name in ("raw", "smooth", "train", "val", "accuracy", "lr")}
+        self.curves = {"raw": self.raw, "smooth": self.smooth, "train": self.train, "val": self.val,
+                       "accuracy": self.accuracy, "lr": self.lr}
         self._ema: float | None = None
-        self._dirty = False
+        self._dirty: set[str] = set()  # only these curves are set again: unchanged plots are not repainted
+        self._step_limit = 0.0
+        self._loss_limit = 0.0
         self._overlays: list[Any] = []
         self.timer = QTimer(self)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
 
-    def _plot(self, title: str, row: int, col: int, xlabel: str) -> pg.PlotItem:
-        plot = self.canvas.addPlot(row=row, col=col, title=f"<span style='color:{theme.DIM.name()}'>{title}</span>")
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setLabel("bottom", xlabel)
-        if (row, col) == (0, 1):
-            plot.addLegend(offset=(-10, 10), labelTextColor=theme.DIM)
+    def _plot(self, title: str, col: int, xlabel: str) -> pg.PlotItem:
+        """One plot in the row; the x axis says what it counts (steps or epochs) in its title."""
+        plot = self.canvas.addPlot(row=0, col=col)
+        plot.setTitle(f"{title} · per {xlabel}", color=theme.DIM.name(), size="9pt")
+        # No grid: a grid makes each axis cover the whole plot, so every new point would repaint it.
+        plot.getAxis("bottom").setStyle(tickFont=_small_font())
+        plot.getAxis("left").setStyle(tickFont=_small_font())
+        plot.getAxis("left").setWidth(42)
         return plot
 
     def reset(self) -> None:
         for buffer in self.buffers.values():
             buffer.clear()
         self._ema = None
-        self._dirty = True
+        self._step_limit = 0.0
+        self._loss_limit = 0.0
+        self._dirty = set(self.buffers)
         self.redraw()
 
     def add_steps(self, points: list[tuple[int, float]]) -> None:
@@ -109,28 +125,47 @@ class LivePlots(QWidget):
             smooth.append(self._ema if self._ema is not None else value)
         self.buffers["raw"].extend(xs, ys)
         self.buffers["smooth"].extend(xs, smooth)
-        self._dirty = True
+        self._dirty |= {"raw", "smooth"}
 
     def add_epoch(self, record: EpochRecord) -> None:
         self.buffers["train"].extend([record.epoch], [record.train_loss])
+        self._dirty |= {"train", "lr"}
         if record.val_loss is not None:
             self.buffers["val"].extend([record.epoch], [record.val_loss])
+            self._dirty.add("val")
         if record.val_accuracy is not None:
             self.buffers["accuracy"].extend([record.epoch], [record.val_accuracy])
+            self._dirty.add("accuracy")
         self.buffers["lr"].extend([record.epoch], [record.lr])
-        self._dirty = True
 
     def redraw(self) -> None:
-        if not self._dirty:
+        if not self._dirty or not self.isVisible():
+            return  # nothing new, or nobody looking: the buffers keep everything for later
+        for name in self._dirty:
+            buffer = self.buffers[name]
+            self.curves[name].setData(buffer.x, buffer.y)
+        if {"raw", "smooth"} & self._dirty:
+            self._grow_step_axis()
+        self._dirty = set()
+
+    def _grow_step_axis(self) -> None:
+        """The step plot's axes change in jumps (x to 1.5× the steps so far, y from 0 to a bit above the
+        highest loss), not every frame: an unchanged axis is not drawn again, which is most of what a
+        redraw costs. Losses are never negative, so 0 is a fixed floor."""
+        steps = self.buffers["raw"]
+        if steps.size == 0:
             return
-        self._dirty = False
-        b = self.buffers
-        self.raw.setData(b["raw"].x, b["raw"].y)
-        self.smooth.setData(b["smooth"].x, b["smooth"].y)
-        self.train.setData(b["train"].x, b["train"].y)
-        self.val.setData(b["val"].x, b["val"].y)
-        self.accuracy.setData(b["accuracy"].x, b["accuracy"].y)
-        self.lr.setData(b["lr"].x, b["lr"].y)
+        last = float(steps.x[-1])
+        finite = steps.y[np.isfinite(steps.y)]
+        top = float(finite.max()) if finite.size else 1.0
+        if last > self._step_limit or top > self._loss_limit:
+            self._step_limit = max(self._step_limit, 50.0, last * 1.5)
+            self._loss_limit = max(self._loss_limit, top * 1.15)
+            self.step_plot.setRange(xRange=(0, self._step_limit), yRange=(0, self._loss_limit), padding=0.02)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._dirty = set(self.buffers)  # catch up with what arrived while hidden
 
     def set_overlays(self, runs: list[dict[str, Any]]) -> None:
         """Earlier runs as faint dashed curves next to the current one."""

@@ -3,6 +3,7 @@ the Export menu, and what happens around a run (read-only canvas, dialogs, closi
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ class TrainingUI(QObject):
         self._seconds_per_step: float | None = None
         self._epochs = 0
         self._preview: PreviewLoader | None = None
+        self._warm: threading.Thread | None = None
         self.update_readiness()
 
     # -- building -------------------------------------------------------------------------------
@@ -147,6 +149,17 @@ class TrainingUI(QObject):
         self.document.reset.connect(self.update_readiness)
         self.session.checked.connect(lambda _report: self.update_readiness())
         self.window.close_guard = self.may_close
+
+    # -- warming up -----------------------------------------------------------------------------
+
+    def warm_up(self) -> threading.Thread:
+        """Import what the first optimizer step imports (torch._dynamo, over a second, partly holding
+        the GIL) in the background while the user is still building, not when training starts, where
+        it would stall the window."""
+        if self._warm is None:
+            self._warm = threading.Thread(target=_warm_torch, name="warm-up", daemon=True)
+            self._warm.start()
+        return self._warm
 
     # -- readiness ------------------------------------------------------------------------------
 
@@ -351,6 +364,10 @@ class TrainingUI(QObject):
         self.controller.trained = TrainedModel(model, code, state)
         self._update_exports()
         self.window.statusBar().showMessage(f"loaded {Path(path).name} into {model}", 6000)
+
+
+def _warm_torch() -> None:
+    import torch._dynamo  # noqa: F401 - imported lazily by torch.optim's first step otherwise
 
 
 def _duration(seconds: float) -> str:
