@@ -163,3 +163,9 @@ class ResultsView(QWidget):
         self.samples = SampleGrid()
         layout.addWidget(self.confusion, 2)
         layout.addWidget(self.samples, 3)
+
+    def set_classification(self, classification: bool) -> None:
+        """A confusion matrix only means something for classes; otherwise the samples take the room."""
+        self.confusion.setVisible(classification)
+        if not classification:
+            self.confusion.show_matrix([], None, [])

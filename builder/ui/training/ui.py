@@ -204,6 +204,7 @@ class TrainingUI(QObject):
             self.update_readiness()
 
     def _on_started(self, event: Started) -> None:
+        self.results.set_classification(event.classes is not None)
         self._epochs = event.epochs
         self._total_steps = event.epochs * event.steps_per_epoch
         self._done_steps = event.start_epoch * event.steps_per_epoch
