@@ -89,3 +89,30 @@ ALL = {
     "dcgan_generator": dcgan_generator,
     "separable_stack": separable_stack,
 }
+
+
+def small_gan_project(samples: int = 600, epochs: int = 4, **training):
+    """A small DCGAN (16×16 images) on the built-in shapes, quick enough for tests on a CPU."""
+    from builder.core.project import Project
+
+    generator = chain("G", [16, 1, 1], [
+        ("up1", "ConvTranspose2d", {"out_channels": 32, "kernel_size": 4, "bias": False}),
+        ("bn1", "BatchNorm2d"), ("relu1", "ReLU"),
+        ("up2", "ConvTranspose2d", {"out_channels": 16, "kernel_size": 4, "stride": 2, "padding": 1, "bias": False}),
+        ("bn2", "BatchNorm2d"), ("relu2", "ReLU"),
+        ("up3", "ConvTranspose2d", {"out_channels": 1, "kernel_size": 4, "stride": 2, "padding": 1}),
+        ("tanh", "Tanh"),
+    ])
+    discriminator = chain("D", [1, 16, 16], [
+        ("c1", "Conv2d", {"out_channels": 16, "kernel_size": 4, "stride": 2, "padding": 1}),
+        ("a1", "LeakyReLU", {"negative_slope": 0.2}),
+        ("c2", "Conv2d", {"out_channels": 32, "kernel_size": 4, "stride": 2, "padding": 1, "bias": False}),
+        ("bn2", "BatchNorm2d"), ("a2", "LeakyReLU", {"negative_slope": 0.2}),
+        ("c3", "Conv2d", {"out_channels": 1, "kernel_size": 4}),
+        ("flat", "Flatten"),
+    ])
+    return Project(models=[generator, discriminator],
+                   data={"source": {"kind": "synthetic", "name": "shapes", "samples": samples, "noise": 0.05},
+                         "batch_size": 32},
+                   training={"mode": "gan", "generator": "G", "discriminator": "D", "lr": 0.0005,
+                             "betas": [0.5, 0.999], "epochs": epochs, "device": "cpu", "seed": 0, **training})

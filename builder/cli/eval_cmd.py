@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from builder.train.setup import SetupError, prepare
 
     project = open_project(args.project)
+    if project.training.get("mode") == "gan":
+        raise ArgumentError(f"{args.project}: builder eval evaluates a supervised model; this project trains a GAN "
+                            f"(its samples are in the training folder, or run sample.py from an export)")
     try:
         prepared = prepare(project, device=args.device)
     except SetupError as exc:

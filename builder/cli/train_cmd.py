@@ -20,7 +20,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Train with the project's data and training settings. Writes into DIR: metrics.csv (a row "
                     "per epoch), <Model>.pt and <Model>.safetensors (the state_dict), model.py (the generated "
                     "code the weights load into) and checkpoint.pt (to resume). Ctrl-C stops after the "
-                    "current batch and keeps what was trained.")
+                    "current batch and keeps what was trained. A GAN project (\"mode\": \"gan\") writes "
+                    "metrics.csv (epoch, d_loss, g_loss, d_real, d_fake), samples_epoch<N>.png, <G>.pt, <D>.pt "
+                    "and model.py with both classes.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
     parser.add_argument("--epochs", type=_positive, metavar="N", help="total epochs (overrides the project)")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (overrides the project)")
@@ -51,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from builder.train.setup import SetupError, prepare
 
     project = open_project(args.project)
+    if project.training.get("mode") == "gan":
+        from builder.cli.gan_train import train_gan
+
+        return train_gan(project, args, output_folder(project, args.out))
     try:
         prepared = prepare(project, epochs=args.epochs, device=args.device)
     except SetupError as exc:

@@ -36,6 +36,8 @@ DATA_PARAMS = (
 )
 
 TRAINING_PARAMS = (
+    Param("mode", CHOICE, "supervised: one model learns from targets; gan: a generator and a discriminator "
+          "train against each other.", default="supervised", choices=("supervised", "gan")),
     Param("model", TEXT, "The model to train; empty means the project's first model.", default=None, optional=True),
     Param("loss", CHOICE, "What training minimizes; empty picks CrossEntropyLoss for classification, else MSELoss.",
           default=None, choices=tuple(LOSSES), optional=True),
@@ -52,6 +54,20 @@ TRAINING_PARAMS = (
     Param("keep_best", BOOL, "Keep the weights of the epoch with the best validation loss, not the last.",
           default=True),
 )
+
+# Only with "mode": "gan". Per-side optimizer options are the optimizer's own names with g_ or d_.
+GAN_PARAMS = (
+    Param("generator", TEXT, "The model that makes images from random latent vectors; empty: the first model.",
+          default=None, optional=True),
+    Param("discriminator", TEXT, "The model that tells real images from generated ones (one value per image); "
+          "empty: the second model.", default=None, optional=True),
+    Param("d_steps", INT, "Discriminator updates per generator update.", default=1, min=1, max=100),
+    Param("g_lr", FLOAT, "The generator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
+          optional=True),
+    Param("d_lr", FLOAT, "The discriminator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
+          optional=True),
+)
+GAN_KEYS = tuple(p.name for p in GAN_PARAMS) + tuple(f"{side}_{name}" for side in "gd" for name in OPTION_NAMES)
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
@@ -89,6 +105,14 @@ class TrainingConfig:
     keep_best: bool
     options: dict[str, Any] = field(default_factory=dict)  # the optimizer's options that were given
     schedule: tuple[str, dict[str, Any]] | None = None
+    mode: str = "supervised"
+    generator: str | None = None  # GAN only, like everything below
+    discriminator: str | None = None
+    d_steps: int = 1
+    g_lr: float | None = None
+    d_lr: float | None = None
+    g_options: dict[str, Any] = field(default_factory=dict)  # options for one side, overriding `options`
+    d_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,34 +167,49 @@ def _data(section: dict[str, Any], problems: list[str]) -> DataConfig | None:
 
 
 def _training(section: dict[str, Any], task: str, problems: list[str]) -> TrainingConfig:
-    values = _values(section, TRAINING_PARAMS, "training", problems, extra=(*OPTION_NAMES, "schedule"))
+    gan = section.get("mode") == "gan"
+    values = _values(section, TRAINING_PARAMS, "training", problems,
+                     extra=(*OPTION_NAMES, "schedule", *GAN_KEYS))
     if values["device"] is not None and not _DEVICE.match(values["device"]):
         problems.append(f"training.device: must be auto, cpu, cuda or cuda:N, got '{values['device']}'")
     if values["loss"] is None:
-        values["loss"] = "CrossEntropyLoss" if task == "classification" else "MSELoss"
+        values["loss"] = "BCEWithLogitsLoss" if gan else "CrossEntropyLoss" if task == "classification" else "MSELoss"
     options = _optimizer_options(section, values["optimizer"], problems)
     schedule = _schedule(section.get("schedule"), problems)
-    return TrainingConfig(**values, options=options, schedule=schedule)
+    extra: dict[str, Any] = {}
+    if gan:
+        known = {p.name for p in GAN_PARAMS}
+        extra = _values({k: v for k, v in section.items() if k in known}, GAN_PARAMS, "training", problems)
+        extra["g_options"] = _optimizer_options(section, values["optimizer"], problems, prefix="g_")
+        extra["d_options"] = _optimizer_options(section, values["optimizer"], problems, prefix="d_")
+    else:
+        for key in GAN_KEYS:
+            if key in section:
+                problems.append(f'training.{key}: only used with "mode": "gan"')
+    return TrainingConfig(**values, options=options, schedule=schedule, **extra)
 
 
-def _optimizer_options(section: dict[str, Any], name: str | None, problems: list[str]) -> dict[str, Any]:
+def _optimizer_options(section: dict[str, Any], name: str | None, problems: list[str],
+                       prefix: str = "") -> dict[str, Any]:
+    """The optimizer's options given in the section (`momentum`; `g_momentum` with prefix "g_")."""
     spec = OPTIMIZERS.get(name or "")
     options: dict[str, Any] = {}
     for key in OPTION_NAMES:
-        if key not in section or spec is None:
+        given = prefix + key
+        if given not in section or spec is None:
             continue
         param = spec.option(key)
         if param is None:
             takes = ", ".join(p.name for p in spec.options)
-            problems.append(f"training.{key}: {name} has no option '{key}' (it takes {takes})")
+            problems.append(f"training.{given}: {name} has no option '{key}' (it takes {takes})")
             continue
-        value, error = param.validate(section[key])
+        value, error = param.validate(section[given])
         if error:
-            problems.append(located("training", param, error))
+            problems.append(located("training", param, error).replace(f"training.{key}:", f"training.{given}:"))
         else:
             options[key] = value
     if options.get("nesterov") and not options.get("momentum"):
-        problems.append("training.nesterov: Nesterov momentum needs momentum > 0")
+        problems.append(f"training.{prefix}nesterov: Nesterov momentum needs momentum > 0")
     return options
 
 

@@ -74,34 +74,8 @@ class Trainer:
     # -- the run -------------------------------------------------------------------------------
 
     def _events(self) -> Iterator[Event]:
-        epoch = step = None
-        try:
-            for event in self._train():
-                if isinstance(event, Step):
-                    epoch, step = event.epoch, event.step
-                yield event
-        except NonFiniteLoss as exc:
-            self._restore_last_good()
-            lr = self.run.settings.training.lr
-            yield Failed("nan", f"the loss became {exc.value} at epoch {epoch}, step {exc.step}",
-                         f"The learning rate ({lr:g}) may be too high: try {lr / 10:g}; normalizing the inputs "
-                         f"(data.normalize) also helps", epoch, exc.step)
-        except torch.cuda.OutOfMemoryError:
-            self._free_gpu()
-            batch = self.run.settings.data.batch_size
-            yield Failed("out_of_memory", f"the GPU ran out of memory at epoch {epoch} with batch_size {batch}",
-                         f"Try batch_size {max(batch // 2, 1)}, or mixed_precision", epoch, step,
-                         traceback.format_exc())
-        except DataError as exc:
-            yield Failed("data", _data_error_message(exc) or "unreadable data", "Fix or remove the file, then train again",
-                         epoch, step)
-        except CheckpointError as exc:
-            yield Failed("error", str(exc), "", epoch, step)
-        except Exception as exc:  # noqa: BLE001 - a run must end with an event, whatever went wrong
-            message = _data_error_message(exc) or f"{type(exc).__name__}: {_first_line(exc)}"
-            kind = "data" if _data_error_message(exc) else "error"
-            yield Failed(kind, f"training stopped at epoch {epoch}, step {step}: {message}" if epoch else message,
-                         _hint_for(exc, self.run), epoch, step, traceback.format_exc())
+        return guard(self._train(), self.run.settings.training.lr, self.run.settings.data.batch_size,
+                     self._restore_last_good, self._free_gpu, self.run)
 
     def _train(self) -> Iterator[Event]:
         run, settings = self.run, self.run.settings
@@ -160,9 +134,9 @@ class Trainer:
                 totals.add(loss, len(x))
                 pending.append(loss)
                 if len(pending) >= self.check_every:
-                    self._check_finite(pending, index)
+                    check_finite(pending, index)
                 yield Step(epoch, index, steps, len(x), loss, lr)
-            self._check_finite(pending, steps)
+            check_finite(pending, steps)
             if self._stop.is_set():
                 yield self._finished("stopped", f"stopped by request at the end of epoch {epoch}")
                 return
@@ -190,17 +164,6 @@ class Trainer:
 
     def evaluate(self, batches: Any) -> Evaluation:
         return evaluate(self.model, batches, self.run.objective, self.device, self._stop)
-
-    def _check_finite(self, pending: list[torch.Tensor], last_step: int) -> None:
-        if not pending:
-            return
-        losses = torch.stack(pending)
-        first = last_step - len(pending) + 1
-        pending.clear()
-        finite = torch.isfinite(losses)
-        if not bool(finite.all()):
-            bad = int((~finite).nonzero()[0, 0])
-            raise NonFiniteLoss(first + bad, float(losses[bad]))
 
     def _track_best(self, epoch: int, loss: float, model: nn.Module) -> bool:
         if self._best is None or loss < self._best["loss"]:
@@ -270,6 +233,52 @@ class Trainer:
         if torch.cuda.is_available() and state["rng"]["cuda"]:
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         return int(state["epoch"])
+
+
+def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, free_gpu: Any,
+          run: Any = None) -> Iterator[Event]:
+    """Relay a training loop's events; whatever goes wrong ends it with one Failed event, never an
+    exception: a non-finite loss (with the step and a hint), the GPU out of memory, bad data, a bug."""
+    epoch = step = None
+    try:
+        for event in events:
+            if getattr(event, "steps", None) is not None:  # a step, supervised or GAN: where a fault happens
+                epoch, step = event.epoch, event.step
+            yield event
+    except NonFiniteLoss as exc:
+        restore()
+        yield Failed("nan", f"the loss became {exc.value} at epoch {epoch}, step {exc.step}",
+                     f"The learning rate ({lr:g}) may be too high: try {lr / 10:g}; normalizing the inputs "
+                     f"(data.normalize) also helps", epoch, exc.step)
+    except torch.cuda.OutOfMemoryError:
+        free_gpu()
+        yield Failed("out_of_memory", f"the GPU ran out of memory at epoch {epoch} with batch_size {batch_size}",
+                     f"Try batch_size {max(batch_size // 2, 1)}, or mixed_precision", epoch, step,
+                     traceback.format_exc())
+    except DataError as exc:
+        yield Failed("data", _data_error_message(exc) or "unreadable data", "Fix or remove the file, then train again",
+                     epoch, step)
+    except CheckpointError as exc:
+        yield Failed("error", str(exc), "", epoch, step)
+    except Exception as exc:  # noqa: BLE001 - a run must end with an event, whatever went wrong
+        message = _data_error_message(exc) or f"{type(exc).__name__}: {_first_line(exc)}"
+        kind = "data" if _data_error_message(exc) else "error"
+        yield Failed(kind, f"training stopped at epoch {epoch}, step {step}: {message}" if epoch else message,
+                     _hint_for(exc, run), epoch, step, traceback.format_exc())
+
+
+def check_finite(pending: list[torch.Tensor], last_step: int) -> None:
+    """Raise NonFiniteLoss naming the first bad step among the losses gathered since the last check
+    (one read of the device for all of them)."""
+    if not pending:
+        return
+    losses = torch.stack(pending)
+    first = last_step - len(pending) + 1
+    pending.clear()
+    finite = torch.isfinite(losses)
+    if not bool(finite.all()):
+        bad = int((~finite).nonzero()[0, 0])
+        raise NonFiniteLoss(first + bad, float(losses[bad]))
 
 
 def evaluate(model: nn.Module, batches: Any, objective: Objective, device: torch.device,
@@ -346,7 +355,7 @@ def _data_error_message(exc: BaseException) -> str | None:
     return text.strip().splitlines()[0] if isinstance(exc, DataError) and text.strip() else None
 
 
-def _hint_for(exc: BaseException, run: Run) -> str:
+def _hint_for(exc: BaseException, run: Any) -> str:
     text = str(exc)
     if "between 0 and 1" in text:
         return "BCELoss takes probabilities: add a Sigmoid before the Output, or use BCEWithLogitsLoss"

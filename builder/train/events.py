@@ -92,3 +92,38 @@ class Failed:
 
 
 Event = Started | Step | EpochEnd | Finished | Failed
+
+
+@dataclass(frozen=True)
+class GanEpochRecord:
+    epoch: int
+    d_loss: float
+    g_loss: float
+    d_real: float  # the discriminator's mean probability that real images are real
+    d_fake: float  # ... and that generated ones are real
+    lr: float
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GanStep:
+    epoch: int
+    step: int
+    steps: int
+    samples: int
+    d_loss: torch.Tensor  # detached, on the device: reading them waits for the GPU
+    g_loss: torch.Tensor
+    d_real: torch.Tensor
+    d_fake: torch.Tensor
+
+
+@dataclass(frozen=True)
+class GanEpochEnd:
+    record: GanEpochRecord
+    samples: torch.Tensor  # (N, C, H, W) in [0, 1], CPU: the generator on its fixed latent batch
+
+
+GanEvent = Started | GanStep | GanEpochEnd | Finished | Failed

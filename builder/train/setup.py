@@ -173,6 +173,8 @@ def readiness(project: Project, model_report: ModelReport | None = None) -> list
         settings = parse_settings(project)
     except ConfigError as exc:
         return exc.problems
+    if settings.training.mode == "gan":
+        return _gan_readiness(project, settings)
     name = settings.training.model or (project.models[0].name if project.models else "")
     try:
         model = project.model(name)
@@ -196,6 +198,24 @@ def readiness(project: Project, model_report: ModelReport | None = None) -> list
     missing = [key for key in kind.keys if key in source and _looks_like_path(kind.kind, key)
                and not project.resolve(str(source[key])).exists()]
     return [f"data.source.{key}: {source[key]} does not exist" for key in missing]
+
+
+def _gan_readiness(project: Project, settings: Settings) -> list[str]:
+    names = [m.name for m in project.models]
+    g = settings.training.generator or (names[0] if names else "")
+    d = settings.training.discriminator or (names[1] if len(names) > 1 else "")
+    if g not in names or d not in names or g == d:
+        return ["training: a GAN needs a generator and a discriminator model (set training.generator and "
+                "training.discriminator)"]
+    for name in (g, d):
+        errors = check_model(project.model(name)).errors
+        if errors:
+            return [f"the model {name} has {len(errors)} problem{'s' if len(errors) > 1 else ''} to fix first"]
+    try:
+        resolve_device(settings.training.device)
+    except DeviceError as exc:
+        return [f"training.device: {exc}"]
+    return []
 
 
 def _looks_like_path(kind: str, key: str) -> bool:

@@ -87,3 +87,33 @@ def test_a_hostile_weights_file_never_runs_code(tmp_path, capsys):
     good = saved(tmp_path, shapes_project(samples=100))
     assert main(["eval", str(good), "--weights", str(evil)]) == 2
     assert not marker.exists()
+
+
+def test_train_a_gan_writes_metrics_samples_both_weights_and_code(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from nets import small_gan_project
+    from PIL import Image
+
+    path = tmp_path / "gan.json"
+    save_project(small_gan_project(samples=200, epochs=2), path)
+    out = tmp_path / "gan-run"
+    assert main(["train", str(path), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "D.pt", "G.pt", "metrics.csv", "model.py", "sample.py", "samples_epoch1.png", "samples_epoch2.png"]
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "d_real", "d_fake"] and len(rows) == 2
+    assert 0 < float(rows[0]["d_real"]) < 1 and 0 < float(rows[0]["d_fake"]) < 1
+    assert Image.open(out / "samples_epoch2.png").size[0] > 64
+    namespace = {}
+    exec((out / "model.py").read_text(), namespace)
+    g, d = namespace["G"](), namespace["D"]()
+    g.load_state_dict(torch.load(out / "G.pt", weights_only=True))
+    d.load_state_dict(torch.load(out / "D.pt", weights_only=True))
+    assert d(g(torch.randn(3, 16, 1, 1))).shape == (3, 1)
+    result = subprocess.run([sys.executable, "sample.py", "9", "nine.png"], cwd=out, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out / "nine.png").size == (3 * 18 + 2, 3 * 18 + 2)
+    assert main(["eval", str(path), "--weights", str(out / "G.pt")]) == 2
+    assert "trains a GAN" in capsys.readouterr().err

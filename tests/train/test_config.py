@@ -61,3 +61,13 @@ def test_option_rules_that_torch_would_raise_late_are_caught_early():
 def test_schedules_take_their_options():
     t = parse_settings(Project(training={"schedule": {"kind": "CosineAnnealingLR", "eta_min": 1e-5}})).training
     assert t.schedule == ("CosineAnnealingLR", {"T_max": None, "eta_min": 1e-5})
+
+
+def test_gan_keys_only_in_gan_mode():
+    t = parse_settings(Project(training={"mode": "gan", "generator": "G", "discriminator": "D", "d_steps": 2,
+                                         "g_lr": 0.001, "d_betas": [0.4, 0.9]})).training
+    assert (t.mode, t.loss, t.d_steps, t.g_lr, t.d_lr) == ("gan", "BCEWithLogitsLoss", 2, 0.001, None)
+    assert t.d_options == {"betas": (0.4, 0.9)} and t.g_options == {}
+    assert problems(training={"generator": "G"}) == ['training.generator: only used with "mode": "gan"']
+    assert problems(training={"mode": "gan", "g_momentum": 0.9}) == [
+        "training.g_momentum: Adam has no option 'momentum' (it takes betas, eps, weight_decay)"]

@@ -1,0 +1,370 @@
+"""GAN training: a generator and a discriminator of one project, trained in turn.
+
+Per batch: the discriminator learns to say 1 for real images and 0 for `G(z).detach()` (cut from
+the generator's graph, so the discriminator's loss never reaches the generator), then the
+generator learns from the discriminator's verdict on its images, labelled real.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn as nn
+
+from builder.blocks.check import ModelReport, check_model
+from builder.compile import build_classes, generate_code
+from builder.compile.codegen import GeneratedCode
+from builder.core.problems import Problem
+from builder.core.project import Project
+from builder.core.shapes import format_shape
+from builder.train.batches import TensorBatches, data_loader
+from builder.train.config import ConfigError, Settings, parse_settings
+from builder.train.data.base import DataError, LoadedData, SourceRequest
+from builder.train.data.sources import load_source
+from builder.train.devices import DeviceError, describe, resolve_device
+from builder.train.engine import check_finite, guard
+from builder.train.events import Finished, GanEpochEnd, GanEpochRecord, GanEvent, GanStep, Started
+from builder.train.losses import LOSSES
+from builder.train.optimizers import OPTIMIZERS
+from builder.train.setup import SetupError
+
+SAMPLE_COUNT = 64  # images in the fixed-latent grid
+
+
+@dataclass
+class GanRun:
+    project: Project
+    settings: Settings
+    generator: str
+    discriminator: str
+    code: GeneratedCode  # both classes, in one source
+    classes: dict[str, type[nn.Module]]
+    data: LoadedData
+    device: torch.device
+    latent_shape: tuple[int, ...]
+    image_shape: tuple[int, ...]
+    logits: bool  # the discriminator gives raw scores (BCEWithLogitsLoss) rather than probabilities
+    scale: tuple[float, float]  # real images in [0, 1] become a * x + b, the generator's output range
+    warnings: list[Problem]
+
+    def new_models(self) -> tuple[nn.Module, nn.Module]:
+        torch.manual_seed(self.settings.training.seed)
+        return self.classes[self.generator](), self.classes[self.discriminator]()
+
+    def to_model_range(self, images: torch.Tensor) -> torch.Tensor:
+        a, b = self.scale
+        return images * a + b if (a, b) != (1.0, 0.0) else images
+
+    def to_image_range(self, images: torch.Tensor) -> torch.Tensor:
+        a, b = self.scale
+        return ((images - b) / a).clamp(0, 1)
+
+
+def is_gan(project: Project) -> bool:
+    return project.training.get("mode") == "gan"
+
+
+def prepare_gan(project: Project, epochs: int | None = None, device: str | None = None) -> GanRun:
+    try:
+        settings = parse_settings(project)
+    except ConfigError as exc:
+        raise SetupError(exc.problems) from None
+    training = settings.training
+    if epochs is not None or device is not None:
+        training = replace(training, epochs=epochs or training.epochs, device=device or training.device)
+        settings = replace(settings, training=training)
+    names = [m.name for m in project.models]
+    g_name = training.generator or (names[0] if names else "")
+    d_name = training.discriminator or (names[1] if len(names) > 1 else "")
+    problems = []
+    for key, name in (("generator", g_name), ("discriminator", d_name)):
+        if name not in names:
+            problems.append(f"training.{key}: no model named '{name}' (models: {', '.join(names) or 'none'})")
+    if g_name == d_name and not problems:
+        problems.append("training.discriminator: the generator and the discriminator must be two different models")
+    if problems:
+        raise SetupError(problems)
+    g_report, d_report = check_model(project.model(g_name)), check_model(project.model(d_name))
+    problems = [f"{r.model.name}/{p}" if p.node else f"{r.model.name}: {p}" for r in (g_report, d_report) for p in r.errors]
+    for role, report in (("generator", g_report), ("discriminator", d_report)):
+        if not problems and (len(report.inputs) != 1 or len(report.outputs) != 1):
+            problems.append(f"{report.model.name}: the {role} needs one Input and one Output")
+    if problems:
+        raise SetupError(problems)
+
+    latent = _shape(g_report, g_report.inputs[0])
+    made = _shape(g_report, g_report.outputs[0])
+    taken = _shape(d_report, d_report.inputs[0])
+    verdict = _shape(d_report, d_report.outputs[0])
+    if made != taken:
+        problems.append(f"the generator {g_name} makes {format_shape(made)} images but the discriminator {d_name} "
+                        f"takes {format_shape(taken)}: make them the same")
+    if math.prod(verdict) != 1:
+        source = d_report.sources[d_report.outputs[0]][0]
+        problems.append(f"the discriminator {d_name} gives {format_shape(verdict)} values per image; it must end in "
+                        f"one value per image (after '{source}', e.g. Flatten and Linear with out_features 1)")
+    last_d = d_report.type_of(d_report.sources[d_report.outputs[0]][0])
+    loss = training.loss
+    if loss == "BCEWithLogitsLoss" and last_d == "Sigmoid":
+        problems.append(f"training.loss: BCEWithLogitsLoss applies the sigmoid itself, but {d_name} ends in a "
+                        f"Sigmoid: remove it, or use BCELoss")
+    elif loss == "BCELoss" and last_d != "Sigmoid":
+        problems.append(f"training.loss: BCELoss needs probabilities, but {d_name} does not end in a Sigmoid: add "
+                        f"one, or use BCEWithLogitsLoss (more stable)")
+    elif loss not in ("BCELoss", "BCEWithLogitsLoss"):
+        problems.append(f"training.loss: GAN training uses BCEWithLogitsLoss (or BCELoss when {d_name} ends in a "
+                        f"Sigmoid), not {loss}")
+    try:
+        torch_device = resolve_device(training.device)
+    except DeviceError as exc:
+        problems.append(f"training.device: {exc}")
+    if problems:
+        raise SetupError(problems)
+
+    request = SourceRequest(spec=settings.data.source, input_shape=taken, output_shape=taken, task="reconstruction",
+                            folder=project.folder, seed=settings.data.seed if settings.data.seed is not None
+                            else training.seed, in_memory=settings.data.in_memory)
+    try:
+        data = load_source(request)
+    except DataError as exc:
+        raise SetupError([f"data.source: {exc}"]) from None
+
+    last_g = g_report.type_of(g_report.sources[g_report.outputs[0]][0])
+    warnings = []
+    if last_g == "Tanh":
+        scale = (2.0, -1.0)  # the data's [0, 1] to the generator's (-1, 1)
+    elif last_g == "Sigmoid":
+        scale = (1.0, 0.0)
+    else:
+        scale = (1.0, 0.0)
+        warnings.append(Problem(g_report.sources[g_report.outputs[0]][0],
+                                "the generator's output is unbounded while real images are in [0, 1]: end it with "
+                                "Tanh (images scaled to [-1, 1]) or Sigmoid", warning=True))
+    code = generate_code(project, [g_name, d_name])
+    return GanRun(project, settings, g_name, d_name, code, build_classes(code), data, torch_device, latent, taken,
+                  loss == "BCEWithLogitsLoss", scale, warnings)
+
+
+def _shape(report: ModelReport, node: str) -> tuple[int, ...]:
+    return tuple(report.infos[node].shape)
+
+
+def discriminator_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
+                       criterion: nn.Module, real: torch.Tensor, z: torch.Tensor,
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One discriminator update: real images labelled 1, `G(z).detach()` labelled 0.
+
+    Returns (loss, D's scores on real, D's scores on fake, the fake images still attached to G's
+    graph, for the generator's step). The detach is what keeps this loss out of the generator.
+    """
+    fake = generator(z)
+    batch = real.shape[0]
+    real_scores = discriminator(real).reshape(batch)
+    fake_scores = discriminator(fake.detach()).reshape(batch)
+    loss = criterion(real_scores, torch.ones_like(real_scores)) + criterion(fake_scores, torch.zeros_like(fake_scores))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach(), real_scores.detach(), fake_scores.detach(), fake
+
+
+def generator_step(discriminator: nn.Module, optimizer: torch.optim.Optimizer, criterion: nn.Module,
+                   fake: torch.Tensor) -> torch.Tensor:
+    """One generator update: the (just updated) discriminator's verdict on a fresh pass, labelled real."""
+    scores = discriminator(fake).reshape(fake.shape[0])
+    loss = criterion(scores, torch.ones_like(scores))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+class GanTrainer:
+    """Like Trainer: an iterator of events (Started, GanStep, GanEpochEnd, Finished or Failed) with a
+    cooperative stop that ends within one batch."""
+
+    def __init__(self, run: GanRun, multiprocessing_context: str | None = None) -> None:
+        self.run = run
+        self.multiprocessing_context = multiprocessing_context
+        self.device = run.device
+        self.check_every = 1 if self.device.type == "cpu" else 32
+        self.history: list[GanEpochRecord] = []
+        self.generator: nn.Module | None = None
+        self.discriminator: nn.Module | None = None
+        self.fixed_z: torch.Tensor | None = None
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def __iter__(self) -> Iterator[GanEvent]:
+        training = self.run.settings.training
+        return guard(self._train(), training.lr, self.run.settings.data.batch_size, lambda: None,
+                     torch.cuda.empty_cache, self.run)
+
+    def _optimizer(self, model: nn.Module, lr: float | None, side: dict) -> torch.optim.Optimizer:
+        training = self.run.settings.training
+        options = {**training.options, **side}
+        return OPTIMIZERS[training.optimizer].make(model.parameters(), lr or training.lr, options)
+
+    def _batches(self, generator: torch.Generator):
+        cfg = self.run.settings.data
+        data = self.run.data
+        if data.tensors is not None and cfg.num_workers == 0:
+            x = data.tensors[0]
+            if self.device.type == "cuda" and x.nbytes < torch.cuda.mem_get_info(self.device)[0] * 0.25:
+                x = x.to(self.device)
+            return TensorBatches(x, None, cfg.batch_size, cfg.shuffle, generator)
+        indices = torch.arange(len(data.dataset))
+        return data_loader(data.dataset, indices, cfg.batch_size, cfg.shuffle, cfg.num_workers, generator,
+                           self.device.type == "cuda", self.multiprocessing_context)
+
+    def sample(self) -> torch.Tensor:
+        """The generator on the fixed latent batch, as images in [0, 1] on the CPU."""
+        g = self.generator
+        was_training = g.training
+        g.eval()
+        with torch.inference_mode():
+            images = self.run.to_image_range(g(self.fixed_z).float()).cpu()
+        g.train(was_training)
+        return images
+
+    def _train(self) -> Iterator[GanEvent]:
+        run, training = self.run, self.run.settings.training
+        device = self.device
+        generator, discriminator = (m.to(device) for m in run.new_models())
+        self.generator, self.discriminator = generator, discriminator
+        opt_g = self._optimizer(generator, training.g_lr, training.g_options)
+        opt_d = self._optimizer(discriminator, training.d_lr, training.d_options)
+        criterion = LOSSES[training.loss].make()
+        shuffle = torch.Generator().manual_seed(training.seed)
+        noise = torch.Generator(device=device).manual_seed(training.seed)
+        self.fixed_z = torch.randn(SAMPLE_COUNT, *run.latent_shape, generator=noise, device=device)
+        batches = self._batches(shuffle)
+        steps = len(batches)
+        probability = torch.sigmoid if run.logits else (lambda t: t)
+        yield Started(f"{run.generator} vs {run.discriminator}", describe(device), 0, training.epochs, steps,
+                      len(run.data.dataset), 0, tuple(run.warnings), "float32", None)
+        for epoch in range(1, training.epochs + 1):
+            started = time.perf_counter()
+            sums = torch.zeros(4, dtype=torch.float64, device=device)  # d_loss, g_loss, d_real, d_fake
+            count = 0
+            pending: list[torch.Tensor] = []
+            for index, (x, _target) in enumerate(batches, start=1):
+                if self._stop.is_set():
+                    yield self._finished("stopped", f"stopped by request during epoch {epoch}")
+                    return
+                real = run.to_model_range(x.to(device, non_blocking=True))
+                batch = real.shape[0]
+                for _ in range(training.d_steps):
+                    z = torch.randn(batch, *run.latent_shape, generator=noise, device=device)
+                    d_loss, real_scores, fake_scores, fake = discriminator_step(
+                        generator, discriminator, opt_d, criterion, real, z)
+                g_loss = generator_step(discriminator, opt_g, criterion, fake)
+                d_real, d_fake = probability(real_scores).mean(), probability(fake_scores).mean()
+                sums += torch.stack([d_loss, g_loss, d_real, d_fake]).to(torch.float64) * batch
+                count += batch
+                pending.append(torch.stack([d_loss, g_loss]))
+                if len(pending) >= self.check_every:
+                    check_finite([p.max() for p in pending], index)
+                    pending.clear()
+                yield GanStep(epoch, index, steps, batch, d_loss, g_loss, d_real.detach(), d_fake.detach())
+            check_finite([p.max() for p in pending], steps)
+            d_l, g_l, d_r, d_f = (sums / max(count, 1)).tolist()
+            record = GanEpochRecord(epoch, d_l, g_l, d_r, d_f, opt_g.param_groups[0]["lr"],
+                                    time.perf_counter() - started)
+            self.history.append(record)
+            yield GanEpochEnd(record, self.sample())
+        yield self._finished("completed", f"trained {training.epochs} epochs")
+
+    def _finished(self, reason: str, message: str) -> Finished:
+        return Finished(reason, message, len(self.history), None, tuple(self.history))
+
+
+def sample_script(run: GanRun) -> str:
+    """`sample.py` for an export folder: loads the generator and writes a PNG grid (torch and Pillow only).
+
+    Only validated numbers (the latent shape, the output range) and the sanitized class name go in.
+    """
+    cls = run.code.class_names[run.generator]
+    a, b = run.scale
+    return f'''"""Images from the trained generator {cls}: python sample.py [COUNT] [OUT.png] [SEED]"""
+
+import math
+import sys
+
+import numpy as np
+import torch
+from PIL import Image
+
+from model import {cls}
+
+LATENT = {tuple(run.latent_shape)!r}  # the generator's Input: one latent vector per image
+SCALE = ({a!r}, {b!r})  # the generator's output is SCALE[0] * image + SCALE[1], for images in [0, 1]
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 64
+    out = sys.argv[2] if len(sys.argv) > 2 else "samples.png"
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    generator = {cls}()
+    generator.load_state_dict(torch.load("{cls}.pt", weights_only=True))
+    generator.eval()
+    with torch.no_grad():
+        z = torch.randn(count, *LATENT, generator=torch.Generator().manual_seed(seed))
+        images = ((generator(z) - SCALE[1]) / SCALE[0]).clamp(0, 1)
+    n, c, h, w = images.shape
+    columns = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    grid = np.zeros((rows * (h + 2) + 2, columns * (w + 2) + 2, c), dtype=np.uint8)
+    pixels = (images.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+    for i in range(n):
+        r, k = divmod(i, columns)
+        grid[2 + r * (h + 2):2 + r * (h + 2) + h, 2 + k * (w + 2):2 + k * (w + 2) + w] = pixels[i]
+    Image.fromarray(grid[:, :, 0] if c == 1 else grid[:, :, :3]).save(out)
+    print(f"wrote {{out}} ({{n}} images)")
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def export_gan(out_dir, run: GanRun, generator: nn.Module, discriminator: nn.Module) -> list:
+    """Both models' weights (.pt and .safetensors), model.py with both classes, sample.py and a README."""
+    from pathlib import Path
+
+    from builder.core.atomic import atomic_write_text
+    from builder.train.checkpoint import save_weights
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in ((run.generator, generator), (run.discriminator, discriminator)):
+        for suffix in (".pt", ".safetensors"):
+            path = out_dir / f"{run.code.class_names[name]}{suffix}"
+            save_weights(model.state_dict(), path)
+            written.append(path)
+    for name, text in (("model.py", run.code.source), ("sample.py", sample_script(run)),
+                       ("README.md", GAN_README.format(g=run.code.class_names[run.generator],
+                                                       d=run.code.class_names[run.discriminator]))):
+        atomic_write_text(out_dir / name, text)
+        written.append(out_dir / name)
+    return written
+
+
+GAN_README = """# A GAN trained with NN Builder
+
+- `model.py`: both models' code (plain PyTorch): the generator `{g}` and the discriminator `{d}`.
+- `{g}.pt`, `{d}.pt` (and `.safetensors`): their trained weights.
+- `sample.py`: `python sample.py 64 samples.png` writes a grid of 64 generated images (needs torch and Pillow).
+"""
