@@ -55,8 +55,20 @@ def test_dcgan_generator_makes_what_the_discriminator_takes():
     assert tuple(fake) == tuple(taken) == (1, 32, 32)
     assert tuple(generator.infos[generator.inputs[0]].shape) == (64, 1, 1)
     assert tuple(discriminator.infos[discriminator.outputs[0]].shape) == (1,)
-    assert project.training == {}
+    assert project.training["mode"] == "gan" and project.training["generator"] == "G"
     assert project.data["source"]["name"] == "shapes"
+
+
+def test_the_dcgan_template_trains_as_a_gan():
+    from builder.train.events import GanEpochEnd
+    from builder.train.gan import GanTrainer, prepare_gan
+
+    project = load_template("dcgan")
+    project.data["source"]["samples"] = 128
+    run = prepare_gan(project, epochs=1, device="cpu")
+    assert run.warnings == [] and run.scale == (2.0, -1.0)  # Tanh: real images scaled to [-1, 1]
+    events = list(GanTrainer(run))
+    assert isinstance(events[-1], Finished) and sum(isinstance(e, GanEpochEnd) for e in events) == 1
 
 
 @pytest.mark.parametrize("name", TRAINABLE)
