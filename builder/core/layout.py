@@ -8,12 +8,18 @@ from builder.core.graph import ModelGraph
 
 COLUMN = 210.0  # px between columns
 ROW = 150.0  # px between nodes of a column
+WRAP_AFTER = 10  # graphs longer than this many columns wrap into bands...
+WRAP_WIDTH = 7  # ...of this many columns, so a long chain reads like lines of text, not one long line
 
 
-def layered_positions(model: ModelGraph) -> dict[str, tuple[float, float]]:
+def layered_positions(model: ModelGraph, wrap: int | None = None) -> dict[str, tuple[float, float]]:
     """Each node's column is its longest distance from an Input; within a column, nodes sit near
     the mean height of what feeds them (fewer crossings), and columns are centred on y = 0.
-    Nodes on a cycle get a column after everything else."""
+    Nodes on a cycle get a column after everything else.
+
+    With `wrap`, columns go into bands of that many, one band below the other (branches stay
+    within their band; a wire to the next band loops back to its start). By default, graphs of
+    more than WRAP_AFTER columns wrap at WRAP_WIDTH."""
     graph = model.to_networkx()
     cyclic = {n for c in nx.strongly_connected_components(graph) if len(c) > 1 for n in c}
     cyclic |= {n for n in graph if graph.has_edge(n, n)}
@@ -44,4 +50,21 @@ def layered_positions(model: ModelGraph) -> dict[str, tuple[float, float]]:
         for row, node in enumerate(ordered):
             y[node] = top + row * ROW
             positions[node] = (col * COLUMN, y[node])
-    return positions
+    if wrap is None and len(columns) > WRAP_AFTER:
+        wrap = WRAP_WIDTH
+    return _wrapped(positions, columns, wrap) if wrap and len(columns) > wrap else positions
+
+
+def _wrapped(positions: dict[str, tuple[float, float]], columns: list[list[str]],
+             wrap: int) -> dict[str, tuple[float, float]]:
+    result: dict[str, tuple[float, float]] = {}
+    offset = 0.0
+    for start in range(0, len(columns), wrap):
+        band = [n for column in columns[start:start + wrap] for n in column]
+        top = min(positions[n][1] for n in band)
+        bottom = max(positions[n][1] for n in band)
+        for node in band:
+            x, y = positions[node]
+            result[node] = (x - start * COLUMN, offset + y - top)
+        offset += bottom - top + ROW * 1.3
+    return result

@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from builder.train.events import EpochRecord
+from builder.train.events import GanEpochRecord
 
 MAX_STEP_POINTS = 400
 
@@ -24,15 +24,19 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_STEP_POINTS) -> list[
     return [[s, round(v, 6)] for s, v in chosen]
 
 
-def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[EpochRecord],
+def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[Any],
                outcome: str, message: str, step_losses: list[tuple[int, float]], started: float,
                best_epoch: int | None = None) -> dict[str, Any]:
     epochs = []
     for r in history:
-        row = {"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "lr": r.lr,
-               "seconds": round(r.seconds, 3)}
-        if r.val_accuracy is not None:
-            row["val_accuracy"] = r.val_accuracy
+        if isinstance(r, GanEpochRecord):
+            row = {"epoch": r.epoch, "d_loss": r.d_loss, "g_loss": r.g_loss, "d_real": r.d_real,
+                   "d_fake": r.d_fake, "lr": r.lr, "seconds": round(r.seconds, 3)}
+        else:
+            row = {"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "lr": r.lr,
+                   "seconds": round(r.seconds, 3)}
+            if r.val_accuracy is not None:
+                row["val_accuracy"] = r.val_accuracy
         epochs.append(row)
     return {
         "id": uuid.uuid4().hex[:8],
@@ -52,7 +56,9 @@ def describe_run(run: dict[str, Any]) -> str:
     epochs = run.get("epochs") or []
     last = epochs[-1] if epochs else {}
     parts = [str(run.get("started", "?")).replace("T", " "), str(run.get("model", "?")), f"{len(epochs)} epochs"]
-    if last.get("val_accuracy") is not None:
+    if last.get("d_real") is not None:
+        parts.append(f"D(x) {last['d_real']:.2f} D(G(z)) {last['d_fake']:.2f}")
+    elif last.get("val_accuracy") is not None:
         parts.append(f"acc {last['val_accuracy']:.1%}")
     elif last.get("val_loss") is not None:
         parts.append(f"val {last['val_loss']:.4f}")

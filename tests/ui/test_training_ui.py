@@ -234,3 +234,56 @@ def test_dataloader_workers_start_safely_and_are_gone_after_stop(qtbot, make_win
     assert finished.args[0].reason == "stopped"
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=30_000)
     qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=30_000)
+
+
+def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_window, tmp_path):
+    from nets import small_gan_project
+
+    project = small_gan_project(samples=200, epochs=3)
+    project.path = None
+    window = make_window(project)
+    ui = window.training
+    ui.failures = []
+    ui.show_failure = lambda title, text, details: ui.failures.append((title, text))
+    assert ui.train_action.isEnabled(), ui.why.text()
+    assert window.training.panel.gan_box.isVisibleTo(window.training.panel)
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000) as finished:
+        ui.train_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    assert finished.args[0].reason == "completed" and ui.failures == []
+    samples = ui.gan_samples
+    assert [g.epoch for g in samples.grids] == [1, 2, 3]
+    assert samples.grids[0].images.shape == (64, 1, 16, 16)
+    assert samples.slider.value() == 2 and "epoch 3" in samples.label.text()
+    samples.slider.setValue(0)  # step back through the epochs
+    assert "epoch 1 · 1/3" in samples.label.text()
+    samples.generate.click()  # after the run: from the kept generator
+    assert len(samples.grids) == 4 and samples.grids[-1].on_demand
+    assert ui.plots.buffers["d_smooth"].size == ui.plots.buffers["g_smooth"].size > 0
+    assert ui.plots.buffers["d_real"].size == 3
+    assert ui.monitor.isTabVisible(2) and not ui.monitor.isTabVisible(1)
+    run = window.document.project.runs[-1]
+    assert run["model"] == "G vs D" and set(run["epochs"][0]) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    ui.ask_folder = lambda: str(tmp_path / "gan-export")
+    (tmp_path / "gan-export").mkdir()
+    ui.export_folder()
+    assert sorted(p.name for p in (tmp_path / "gan-export").iterdir()) == [
+        "D.pt", "D.safetensors", "G.pt", "G.safetensors", "README.md", "model.py", "sample.py"]
+
+
+def test_generate_now_during_a_gan_run(qtbot, make_window):
+    from nets import small_gan_project
+
+    project = small_gan_project(samples=2000, epochs=40)
+    project.path = None
+    window = make_window(project)
+    ui = window.training
+    steps = []
+    ui.controller.gan_steps.connect(steps.append)
+    ui.train_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) >= 1, timeout=60_000)
+    ui.gan_samples.generate.click()  # asks the worker, which draws at its next step
+    qtbot.waitUntil(lambda: any(g.on_demand for g in ui.gan_samples.grids), timeout=30_000)
+    with qtbot.waitSignal(ui.controller.finished, timeout=30_000):
+        ui.stop_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)

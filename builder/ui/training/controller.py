@@ -26,7 +26,9 @@ class TrainedModel:
     model_name: str
     code: GeneratedCode
     state: dict[str, Any]
-    history: list[EpochRecord] = field(default_factory=list)
+    history: list[Any] = field(default_factory=list)
+    gan: Any = None  # the GanRun, when this is a generator (and `other` its discriminator's weights)
+    other: dict[str, Any] | None = None
 
 
 class TrainingController(QObject):
@@ -38,6 +40,9 @@ class TrainingController(QObject):
     predicted = Signal(object)
     finished = Signal(object)
     failed = Signal(object)
+    gan_steps = Signal(object)
+    gan_epoch_ended = Signal(object)
+    samples = Signal(object)
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +75,9 @@ class TrainingController(QObject):
         self.worker.predicted.connect(self.predicted)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
+        self.worker.gan_steps.connect(self._on_gan_steps)
+        self.worker.gan_epoch_ended.connect(self._on_gan_epoch)
+        self.worker.samples.connect(self.samples)
         self.worker.done.connect(self._on_done)
         self.thread.start()
         self.running_changed.emit(True)
@@ -91,6 +99,18 @@ class TrainingController(QObject):
         self._steps.extend(batch.points)
         self.steps.emit(batch)
 
+    def _on_gan_steps(self, batch) -> None:
+        self._steps.extend((step, d) for step, d, _g in batch.points)
+        self.gan_steps.emit(batch)
+
+    def _on_gan_epoch(self, event) -> None:
+        self._history.append(event.record)
+        self.gan_epoch_ended.emit(event)
+
+    def request_samples(self) -> None:
+        if self.worker is not None:
+            self.worker.request_samples()
+
     def _on_epoch(self, event: EpochEnd) -> None:
         self._history.append(event.record)
         self.epoch_ended.emit(event)
@@ -108,17 +128,25 @@ class TrainingController(QObject):
 
     def _keep_model(self) -> None:
         worker = self.worker
-        if worker is None or worker.trainer is None or worker.trainer.model is None or not self._history:
+        if worker is None or worker.trainer is None or not self._history:
             return
-        state = {k: v.detach().to("cpu", copy=True) for k, v in worker.trainer.model.state_dict().items()}
-        setup = worker.run_setup
-        self.trained = TrainedModel(setup.model_name, setup.code, state, list(self._history))
+        trainer, setup = worker.trainer, worker.run_setup
+        if hasattr(trainer, "generator"):  # a GAN: both models, the generator first
+            if trainer.generator is None:
+                return
+            self.trained = TrainedModel(setup.generator, setup.code, _cpu(trainer.generator), list(self._history),
+                                        gan=setup, other=_cpu(trainer.discriminator))
+            return
+        if trainer.model is None:
+            return
+        self.trained = TrainedModel(setup.model_name, setup.code, _cpu(trainer.model), list(self._history))
 
     def _record(self, outcome: str, message: str, best_epoch: int | None) -> None:
         setup = self.worker.run_setup if self.worker else None
         if setup is None or not self._history:
             return
-        record = run_record(setup.model_name, setup.project.data, setup.project.training, self._history, outcome,
+        model = getattr(setup, "model_name", None) or f"{setup.generator} vs {setup.discriminator}"
+        record = run_record(model, setup.project.data, setup.project.training, self._history, outcome,
                             message, self._steps, self._started_at, best_epoch)
         runs = [*self.document.project.runs, record]
         self.document.execute(SetRuns(runs, "record training run"))
@@ -135,3 +163,7 @@ class TrainingController(QObject):
         thread.deleteLater()
         self.worker = None
         self.running_changed.emit(False)
+
+
+def _cpu(model: Any) -> dict[str, Any]:
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from builder.blocks.params import REQUIRED, Param
 from builder.core.commands import SetSection
 from builder.core.document import SECTION_CHANGED, Change
-from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, TRAINING_PARAMS, located
+from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS, located
 from builder.train.data.sources import SOURCES
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
@@ -143,6 +143,21 @@ class TrainingPanel(QScrollArea):
         form.addRow(holder)
         self.schedule_editors: dict[str, ParamEditor] = {}
         self._schedule_for: str | None = None
+        self._build_gan()
+
+    def _build_gan(self) -> None:
+        """The GAN settings, shown when the mode is gan: which model plays which part, and per side."""
+        form = self._group("GAN")
+        self.gan_box = form.parentWidget()
+        self.gan_models: dict[str, QComboBox] = {}
+        for key in ("generator", "discriminator"):
+            combo = QComboBox()
+            combo.setToolTip(next(p.help for p in GAN_PARAMS if p.name == key))
+            combo.activated.connect(lambda _i, k=key, c=combo: self._set("training", k, c.currentData()))
+            form.addRow(key, combo)
+            self.gan_models[key] = combo
+        params = tuple(p for p in GAN_PARAMS if p.name not in self.gan_models)
+        self.gan_editors = self._editors(form, params, "training")
 
     def _editors(self, form: QFormLayout, params: tuple[Param, ...], section: str) -> dict[str, ParamEditor]:
         editors = {}
@@ -183,6 +198,23 @@ class TrainingPanel(QScrollArea):
         self._fill_devices(training.get("device", "auto"))
         self._fill_options(training)
         self._fill_schedule(training.get("schedule"))
+        self._fill_gan(training)
+
+    def _fill_gan(self, training: dict[str, Any]) -> None:
+        gan = training.get("mode") == "gan"
+        self.gan_box.setVisible(gan)
+        names = [m.name for m in self.document.project.models]
+        for index, (key, combo) in enumerate(self.gan_models.items()):
+            combo.clear()
+            default = names[index] if index < len(names) else "?"
+            combo.addItem(f"{'first' if index == 0 else 'second'} model ({default})", None)
+            for name in names:
+                combo.addItem(name, name)
+            combo.setCurrentIndex(max(combo.findData(training.get(key)), 0))
+        for name, editor in self.gan_editors.items():
+            editor.set_value(training.get(name, editor.param.default))
+            if isinstance(editor, OptionalEditor):
+                editor.set_placeholder("lr")
 
     def _fill_models(self, chosen: str | None) -> None:
         names = [m.name for m in self.document.project.models]

@@ -83,9 +83,23 @@ class LivePlots(QWidget):
         self.accuracy = self.accuracy_plot.plot(pen=pg.mkPen(theme.OK, width=2), symbol="o", symbolSize=5,
                                                 symbolBrush=theme.OK)
         self.lr = self.lr_plot.plot(pen=pg.mkPen(theme.DIM, width=2), stepMode=None, symbol="o", symbolSize=4)
-        self.buffers = {name: Buffer() for name in ("raw", "smooth", "train", "val", "accuracy", "lr")}
+        # GAN curves: the two losses, and D's belief in real and in generated images.
+        d_pen, g_pen = pg.mkPen(theme.WARNING, width=2), pg.mkPen(theme.ACCENT, width=2)
+        self.d_smooth = self.step_plot.plot(pen=d_pen)
+        self.g_smooth = self.step_plot.plot(pen=g_pen)
+        self.d_epoch = self.epoch_plot.plot(pen=d_pen, symbol="o", symbolSize=5, symbolBrush=theme.WARNING)
+        self.g_epoch = self.epoch_plot.plot(pen=g_pen, symbol="o", symbolSize=5, symbolBrush=theme.ACCENT)
+        self.d_real = self.accuracy_plot.plot(pen=pg.mkPen(theme.OK, width=2), symbol="o", symbolSize=5,
+                                              symbolBrush=theme.OK)
+        self.d_fake = self.accuracy_plot.plot(pen=pg.mkPen(theme.ERROR, width=2), symbol="o", symbolSize=5,
+                                              symbolBrush=theme.ERROR)
         self.curves = {"raw": self.raw, "smooth": self.smooth, "train": self.train, "val": self.val,
-                       "accuracy": self.accuracy, "lr": self.lr}
+                       "accuracy": self.accuracy, "lr": self.lr, "d_smooth": self.d_smooth,
+                       "g_smooth": self.g_smooth, "d_epoch": self.d_epoch, "g_epoch": self.g_epoch,
+                       "d_real": self.d_real, "d_fake": self.d_fake}
+        self.buffers = {name: Buffer() for name in self.curves}
+        self.gan = False
+        self._gan_ema: list[float | None] = [None, None]
         self._ema: float | None = None
         self._dirty: set[str] = set()  # only these curves are set again: unchanged plots are not repainted
         self._step_limit = 0.0
@@ -106,10 +120,45 @@ class LivePlots(QWidget):
         plot.getAxis("left").setWidth(42)
         return plot
 
+    def set_gan(self, gan: bool) -> None:
+        """GAN runs plot D and G losses, and D(x) with D(G(z)), in the same four places."""
+        self.gan = gan
+        supervised = ("raw", "smooth", "train", "val", "accuracy")
+        for name in supervised:
+            self.curves[name].setVisible(not gan)
+        for name in ("d_smooth", "g_smooth", "d_epoch", "g_epoch", "d_real", "d_fake"):
+            self.curves[name].setVisible(gan)
+        titles = (("D loss (orange), G loss (blue)", "step"), ("D and G loss", "epoch"),
+                  ("D(x) green, D(G(z)) red", "epoch")) if gan else (
+                  ("training loss", "step"), ("train & validation loss", "epoch"), ("validation accuracy", "epoch"))
+        for plot, (title, unit) in zip((self.step_plot, self.epoch_plot, self.accuracy_plot), titles):
+            plot.setTitle(f"{title} · per {unit}", color=theme.DIM.name(), size="9pt")
+
+    def add_gan_steps(self, points: list[tuple[int, float, float]]) -> None:
+        xs = [p[0] for p in points]
+        for side, (name, column) in enumerate((("d_smooth", 1), ("g_smooth", 2))):
+            smooth = []
+            for p in points:
+                value = p[column]
+                if np.isfinite(value):
+                    ema = self._gan_ema[side]
+                    self._gan_ema[side] = value if ema is None else SMOOTHING * ema + (1 - SMOOTHING) * value
+                smooth.append(self._gan_ema[side] if self._gan_ema[side] is not None else value)
+            self.buffers[name].extend(xs, smooth)
+        self.buffers["raw"].extend(xs, [max(p[1], p[2]) for p in points])  # sets the step axis' reach
+        self._dirty |= {"d_smooth", "g_smooth", "raw"}
+
+    def add_gan_epoch(self, record) -> None:
+        for name, value in (("d_epoch", record.d_loss), ("g_epoch", record.g_loss), ("d_real", record.d_real),
+                            ("d_fake", record.d_fake), ("lr", record.lr)):
+            self.buffers[name].extend([record.epoch], [value])
+            self._dirty.add(name)
+
     def reset(self) -> None:
         for buffer in self.buffers.values():
             buffer.clear()
         self._ema = None
+        self._gan_ema = [None, None]
         self._step_limit = 0.0
         self._loss_limit = 0.0
         self._dirty = set(self.buffers)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from builder.train.events import EpochEnd, Failed, Finished, Started
 from builder.ui.training.controller import TrainedModel, TrainingController
+from builder.ui.training.gan_view import GanSamplesView
 from builder.ui.training.panel import TrainingPanel
 from builder.ui.training.plots import LivePlots
 from builder.ui.training.preview import PreviewLoader
@@ -102,11 +103,14 @@ class TrainingUI(QObject):
 
         self.plots = LivePlots()
         self.results = ResultsView()
+        self.gan_samples = GanSamplesView()
         self.runs = RunsPanel(self.document)
         self.monitor = QTabWidget()
         self.monitor.addTab(self.plots, "Plots")
         self.monitor.addTab(self.results, "Results")
+        self.monitor.addTab(self.gan_samples, "Samples")
         self.monitor.addTab(self.runs, "Runs")
+        self.monitor.setTabVisible(2, False)  # GAN runs only
         holder = QWidget()
         layout = QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +147,10 @@ class TrainingUI(QObject):
         c.predicted.connect(self.results.samples.show_predictions)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
+        c.gan_steps.connect(self._on_gan_steps)
+        c.gan_epoch_ended.connect(lambda event: self.plots.add_gan_epoch(event.record))
+        c.samples.connect(self.gan_samples.add)
+        self.gan_samples.generate_requested.connect(self.generate_samples)
         self.runs.overlays_changed.connect(self.plots.set_overlays)
         self.panel.preview_requested.connect(self.start_preview)
         self.document.edited.connect(self.update_readiness)
@@ -182,7 +190,14 @@ class TrainingUI(QObject):
     def start(self) -> None:
         if self.controller.running or not self.train_action.isEnabled():
             return
+        from builder.train.gan import is_gan
+
+        gan = is_gan(self.document.project)
+        self.plots.set_gan(gan)
         self.plots.reset()
+        self.gan_samples.reset()
+        self.monitor.setTabVisible(1, not gan)
+        self.monitor.setTabVisible(2, gan)
         self.progress.setValue(0)
         self.progress.setFormat("preparing the data…")
         self._done_steps, self._rate, self._seconds_per_step = 0, None, None
@@ -211,13 +226,23 @@ class TrainingUI(QObject):
         self.progress.setMaximum(max(self._total_steps, 1))
         self.progress.setValue(self._done_steps)
         warnings = "; ".join(str(w) for w in event.warnings)
+        samples = (f"{event.train_samples:,} real images" if self.plots.gan else
+                   f"{event.train_samples:,} training, {event.val_samples:,} validation samples")
         self.window.statusBar().showMessage(
-            f"training {event.model} on {event.device} ({event.precision}): {event.train_samples:,} training, "
-            f"{event.val_samples:,} validation samples" + (f" — warning: {warnings}" if warnings else ""), 15000)
+            f"training {event.model} on {event.device} ({event.precision}): {samples}"
+            + (f" — warning: {warnings}" if warnings else ""), 15000)
         self.progress.setFormat(f"epoch 1/{event.epochs} · starting…")
+
+    def _on_gan_steps(self, batch) -> None:
+        self.plots.add_gan_steps(batch.points)
+        self._advance(batch)
 
     def _on_steps(self, batch: StepBatch) -> None:
         self.plots.add_steps(batch.points)
+        self._advance(batch)
+
+    def _advance(self, batch: Any) -> None:
+        """Progress: epoch, step, samples per second and time left, smoothed over the relays."""
         self._done_steps += len(batch.points)
         if batch.seconds > 0:
             rate = batch.samples / batch.seconds
@@ -242,7 +267,9 @@ class TrainingUI(QObject):
         self.progress.setValue(self.progress.maximum() if event.reason == "completed" else self.progress.value())
         last = event.history[-1] if event.history else None
         summary = ""
-        if last is not None and last.val_accuracy is not None:
+        if last is not None and hasattr(last, "d_real"):
+            summary = f" · D(x) {last.d_real:.2f}, D(G(z)) {last.d_fake:.2f}"
+        elif last is not None and last.val_accuracy is not None:
             summary = f" · validation accuracy {last.val_accuracy:.1%}"
         elif last is not None and last.val_loss is not None:
             summary = f" · validation loss {last.val_loss:.4f}"
@@ -344,10 +371,48 @@ class TrainingUI(QObject):
 
         trained = self.controller.trained
         folder = self.ask_folder() if trained is not None else ""
-        if folder:
+        if not folder:
+            return
+        if trained.gan is not None:
+            from builder.train.gan import export_gan
+
+            generator, discriminator = self._gan_models(trained)
+            written = export_gan(Path(folder), trained.gan, generator, discriminator)
+        else:
             written = export_weights_and_code(Path(folder), trained.code, trained.model_name, trained.state,
                                               readme=True)
-            self.window.statusBar().showMessage(f"wrote {', '.join(p.name for p in written)} to {folder}", 8000)
+        self.window.statusBar().showMessage(f"wrote {', '.join(p.name for p in written)} to {folder}", 8000)
+
+    @staticmethod
+    def _gan_models(trained: TrainedModel) -> tuple[Any, Any]:
+        run = trained.gan
+        generator, discriminator = run.classes[run.generator](), run.classes[run.discriminator]()
+        generator.load_state_dict(trained.state)
+        discriminator.load_state_dict(trained.other)
+        return generator, discriminator
+
+    def generate_samples(self) -> None:
+        """During a GAN run the worker draws them at its next step; after it, the kept generator does."""
+        if self.controller.running:
+            self.controller.request_samples()
+            return
+        trained = self.controller.trained
+        if trained is None or trained.gan is None:
+            self.window.statusBar().showMessage("Train the GAN first", 4000)
+            return
+        import torch
+
+        from builder.ui.training.worker import SampleGrid
+
+        run = trained.gan
+        generator, _ = self._gan_models(trained)
+        generator.eval()
+        seed = run.settings.training.seed
+        z = torch.randn(64, *run.latent_shape, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            images = run.to_image_range(generator(z))
+        epoch = len(trained.history)
+        self.gan_samples.add(SampleGrid(epoch, images.numpy(), on_demand=True))
 
     def load_weights(self) -> None:
         from builder.train.checkpoint import CheckpointError

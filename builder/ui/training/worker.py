@@ -38,6 +38,27 @@ class StepBatch:
 
 
 @dataclass(frozen=True)
+class GanStepBatch:
+    """GAN steps since the last relay: (global step, d_loss, g_loss) triples and where the run is."""
+
+    points: list[tuple[int, float, float]]
+    epoch: int
+    step: int
+    steps: int
+    samples: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SampleGrid:
+    """The generator's images from its fixed latent batch, after an epoch or on demand."""
+
+    epoch: int
+    images: Any  # numpy (N, C, H, W) in [0, 1]
+    on_demand: bool = False
+
+
+@dataclass(frozen=True)
 class Predictions:
     """What the model makes of a few fixed validation samples, for the results grid."""
 
@@ -56,6 +77,9 @@ class TrainingWorker(QObject):
     predicted = Signal(object)  # Predictions
     finished = Signal(object)  # Finished
     failed = Signal(object)  # Failed, or a list of problems found before training
+    gan_steps = Signal(object)  # GanStepBatch
+    gan_epoch_ended = Signal(object)  # GanEpochEnd (its samples sent separately, as a SampleGrid)
+    samples = Signal(object)  # SampleGrid
     done = Signal()  # always the last signal
 
     def __init__(self, project: Project, multiprocessing_context: str = "spawn") -> None:
@@ -65,12 +89,17 @@ class TrainingWorker(QObject):
         self.trainer: Trainer | None = None
         self.run_setup: Run | None = None
         self._stop = threading.Event()
+        self._sample_now = threading.Event()
 
     def stop(self) -> None:
         """Safe from any thread: the engine ends within a batch (or never starts)."""
         self._stop.set()
         if self.trainer is not None:
             self.trainer.stop()
+
+    def request_samples(self) -> None:
+        """GAN: images from the current generator at the next step (safe from any thread)."""
+        self._sample_now.set()
 
     @Slot()
     def work(self) -> None:
@@ -80,6 +109,9 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def _work(self) -> None:
+        if self.project.training.get("mode") == "gan":
+            self._work_gan()
+            return
         try:
             run = prepare(self.project)
         except SetupError as exc:
@@ -120,6 +152,60 @@ class TrainingWorker(QObject):
                 self.finished.emit(event)
             elif isinstance(event, Failed):
                 self.failed.emit(event)
+
+    def _work_gan(self) -> None:
+        from builder.train.events import GanEpochEnd, GanStep
+        from builder.train.gan import GanTrainer, prepare_gan
+
+        try:
+            run = prepare_gan(self.project)
+        except SetupError as exc:
+            self.failed.emit(list(exc.problems))
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the window must hear of it
+            self.failed.emit([f"{type(exc).__name__}: {exc}"])
+            return
+        self.run_setup = run
+        self.prepared.emit(run)
+        self.trainer = GanTrainer(run, multiprocessing_context=self.multiprocessing_context)
+        if self._stop.is_set():
+            self.trainer.stop()
+        pending: list[GanStep] = []
+        last = time.monotonic()
+        global_step = 0
+        for event in self.trainer:
+            if isinstance(event, GanStep):
+                pending.append(event)
+                global_step += 1
+                now = time.monotonic()
+                if now - last >= RELAY_SECONDS:
+                    self._relay_gan(pending, global_step, now - last)
+                    pending, last = [], now
+                if self._sample_now.is_set():
+                    self._sample_now.clear()
+                    self.samples.emit(SampleGrid(event.epoch, self.trainer.sample().numpy(), on_demand=True))
+                continue
+            if pending:
+                now = time.monotonic()
+                self._relay_gan(pending, global_step, now - last)
+                pending, last = [], now
+            if isinstance(event, Started):
+                self.started.emit(event)
+            elif isinstance(event, GanEpochEnd):
+                self.gan_epoch_ended.emit(event)
+                self.samples.emit(SampleGrid(event.record.epoch, event.samples.numpy()))
+            elif isinstance(event, Finished):
+                self.finished.emit(event)
+            elif isinstance(event, Failed):
+                self.failed.emit(event)
+
+    def _relay_gan(self, steps: list, global_step: int, seconds: float) -> None:
+        values = torch.stack([torch.stack([s.d_loss, s.g_loss]) for s in steps]).float().cpu().tolist()
+        first = global_step - len(steps) + 1
+        last = steps[-1]
+        points = [(first + i, d, g) for i, (d, g) in enumerate(values)]
+        self.gan_steps.emit(GanStepBatch(points, last.epoch, last.step, last.steps, sum(s.samples for s in steps),
+                                         seconds))
 
     def _relay(self, steps: list[Step], global_step: int, seconds: float) -> None:
         losses = torch.stack([s.loss for s in steps]).float().cpu().tolist()  # one wait for the GPU

@@ -1,0 +1,99 @@
+"""GAN results: the generator's images from its fixed latent batch, one grid per epoch, to step through;
+"Generate now" asks for a grid from the generator as it is at this moment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from builder.ui import theme
+from builder.ui.training.results import to_image
+from builder.ui.training.worker import SampleGrid
+
+
+def grid_array(images: np.ndarray, padding: int = 2) -> np.ndarray:
+    """(N, C, H, W) in [0, 1] -> one C×H×W image of tiles, as the results grid draws it."""
+    n, c, h, w = images.shape
+    columns = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / columns))
+    grid = np.zeros((c, rows * (h + padding) + padding, columns * (w + padding) + padding), dtype=np.float32)
+    for index in range(n):
+        r, col = divmod(index, columns)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        grid[:, top:top + h, left:left + w] = images[index]
+    return grid
+
+
+class GridImage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.array: np.ndarray | None = None
+        self.setMinimumSize(200, 200)
+
+    def show_array(self, array: np.ndarray | None) -> None:
+        self.array = array
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), theme.BACKGROUND)
+        if self.array is None:
+            painter.setPen(theme.DIM)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The generator's images appear after an epoch")
+            return
+        _c, h, w = self.array.shape
+        side = min(self.width() / w, self.height() / h)
+        target = QRectF((self.width() - w * side) / 2, (self.height() - h * side) / 2, w * side, h * side)
+        painter.drawImage(target, to_image(self.array))
+
+
+class GanSamplesView(QWidget):
+    generate_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grids: list[SampleGrid] = []  # one per epoch (and any asked for), kept for the whole run
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.image = GridImage()
+        controls = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
+        self.slider.valueChanged.connect(self._show)
+        self.label = QLabel("no samples yet")
+        self.label.setProperty("role", "hint")
+        self.generate = QPushButton("Generate now")
+        self.generate.setToolTip("Images from the generator as it is right now, from the same fixed latent vectors")
+        self.generate.clicked.connect(self.generate_requested)
+        controls.addWidget(self.label)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.generate)
+        layout.addWidget(self.image, 1)
+        layout.addLayout(controls)
+
+    def reset(self) -> None:
+        self.grids = []
+        self.slider.setEnabled(False)
+        self.image.show_array(None)
+        self.label.setText("no samples yet")
+
+    def add(self, grid: SampleGrid) -> None:
+        following = not self.grids or self.slider.value() == len(self.grids) - 1
+        self.grids.append(grid)
+        self.slider.setEnabled(len(self.grids) > 1)
+        self.slider.setRange(0, len(self.grids) - 1)
+        if following:  # stay on the newest grid unless the user is looking at an older one
+            self.slider.setValue(len(self.grids) - 1)
+            self._show(len(self.grids) - 1)
+
+    def _show(self, index: int) -> None:
+        if not 0 <= index < len(self.grids):
+            return
+        grid = self.grids[index]
+        self.image.show_array(grid_array(grid.images))
+        when = "now (asked for)" if grid.on_demand else "after"
+        self.label.setText(f"{when} epoch {grid.epoch} · {index + 1}/{len(self.grids)}")
