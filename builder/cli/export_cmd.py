@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from builder.cli.common import ArgumentError, open_project
@@ -13,19 +14,37 @@ NAME = "export"
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help="write the generated PyTorch code of a project's models",
-        description="Write the Python source generated from the project's graphs: one nn.Module class per "
-                    "model, importing only torch. The app trains modules built from this same source.")
+        NAME, help="write the generated code, a standalone training script, or ONNX / TorchScript files",
+        description="Write the Python source generated from the project's graphs (one nn.Module class per "
+                    "model, importing only torch; the app trains modules built from this same source); a "
+                    "standalone train.py that trains like the app, on one device or with torchrun; or the "
+                    "model as ONNX or TorchScript with a dynamic batch dimension, checked against the module.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
-    parser.add_argument("--code", metavar="OUT.py", required=True, help="where to write the source")
-    parser.add_argument("--model", metavar="NAME", help="export only this model (default: all models)")
+    parser.add_argument("--code", metavar="OUT.py", help="write the generated source here")
+    parser.add_argument("--train-script", metavar="DIR", help="write train.py and model.py into DIR")
+    parser.add_argument("--onnx", metavar="FILE.onnx", help="write the model as ONNX")
+    parser.add_argument("--torchscript", metavar="FILE.pt", help="write the model as TorchScript")
+    parser.add_argument("--weights", metavar="FILE", help="for --onnx/--torchscript: trained weights to put in "
+                        "(.pt or .safetensors); default: freshly initialized")
+    parser.add_argument("--model", metavar="NAME", help="export only this model (default: all models for --code, "
+                        "the trained model otherwise)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from builder.compile import CompileError, generate_code  # torch loads here, not for every command
 
+    if not (args.code or args.train_script or args.onnx or args.torchscript):
+        raise ArgumentError("builder export: say what to write: --code, --train-script, --onnx or --torchscript "
+                            "(see builder export --help)")
     project = open_project(args.project, args.model)
+    status = 0
+    if args.train_script:
+        status = max(status, _train_script(project, Path(args.train_script)))
+    if args.onnx or args.torchscript:
+        status = max(status, _portable(project, args))
+    if not args.code:
+        return status
     try:
         code = generate_code(project, [args.model] if args.model else None)
     except CompileError as exc:
@@ -38,4 +57,68 @@ def run(args: argparse.Namespace) -> int:
         raise ArgumentError(f"{out}: the folder {out.parent} does not exist")
     atomic_write_text(out, code.source)
     print(f"wrote {out} ({', '.join(code.class_names.values())})")
+    return status
+
+
+def _train_script(project, folder: Path) -> int:
+    from builder.train.script import write_training_script
+    from builder.train.setup import SetupError, prepare
+
+    if project.training.get("mode") == "gan":
+        raise ArgumentError("builder export --train-script: GAN projects are not supported yet; "
+                            "use builder train, or export --code")
+    try:
+        run = prepare(project)
+    except SetupError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    written = write_training_script(run, folder)
+    print(f"wrote {', '.join(str(p) for p in written)}: python {written[0]} (or torchrun --nproc_per_node=N ...)")
+    return 0
+
+
+def _portable(project, args: argparse.Namespace) -> int:
+    from builder.blocks.check import check_model
+    from builder.compile import build_classes, generate_code
+    from builder.compile.portable import ExportError, export_onnx, export_torchscript
+    from builder.train.checkpoint import CheckpointError
+
+    name = args.model or project.training.get("model") or project.models[0].name
+    report = check_model(project.model(name))
+    if report.errors:
+        for problem in report.errors:
+            print(problem)
+        return 1
+    if args.weights:
+        from builder.train.weights import load_for_model
+
+        try:
+            code, state = load_for_model(project, name, args.weights)
+        except CheckpointError as exc:
+            raise ArgumentError(str(exc)) from None
+    else:
+        code, state = generate_code(project, [name]), None
+    model = build_classes(code)[name]()
+    if state is not None:
+        model.load_state_dict(state)
+    shapes = [tuple(report.infos[i].shape) for i in report.inputs]
+    names = code.attributes[name]
+    try:
+        results = []
+        if args.torchscript:
+            results.append(export_torchscript(model, shapes, args.torchscript))
+        if args.onnx:
+            results.append(export_onnx(model, shapes, args.onnx, [names[i] for i in report.inputs],
+                                       [names[o] for o in report.outputs]))
+    except ExportError as exc:
+        print(f"builder export: {exc}", file=sys.stderr)
+        return 1
+    for result in results:
+        checked = (f"same outputs as the module, max difference {result.max_difference:.2g} ({result.checker})"
+                   if result.max_difference is not None else result.checker)
+        print(f"wrote {result.path}: {checked}")
+        if result.max_difference is not None and result.max_difference > 1e-3:
+            print(f"builder export: {result.path} does not reproduce the module", file=sys.stderr)
+            return 1
     return 0

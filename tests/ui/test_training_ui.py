@@ -287,3 +287,21 @@ def test_generate_now_during_a_gan_run(qtbot, make_window):
     with qtbot.waitSignal(ui.controller.finished, timeout=30_000):
         ui.stop_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+
+
+def test_export_menu_writes_a_training_script_onnx_and_torchscript(qtbot, make_window, tmp_path):
+    import pytest
+
+    window = quick_window(make_window)
+    ui = window.training
+    ui.ask_folder = lambda: str(tmp_path / "script")
+    ui.script_action.trigger()
+    assert sorted(p.name for p in (tmp_path / "script").iterdir()) == ["model.py", "train.py"]
+    ui.ask_save_path = lambda title, suggested, pattern: str(tmp_path / suggested)
+    ui.torchscript_action.trigger()
+    assert "untrained" in window.statusBar().currentMessage() and (tmp_path / "ShapesNet.pt").is_file()
+    scripted = torch.jit.load(str(tmp_path / "ShapesNet.pt"))
+    assert scripted(torch.rand(5, 1, 28, 28)).shape == (5, 4)
+    pytest.importorskip("onnxscript")
+    ui.onnx_action.trigger()
+    assert (tmp_path / "ShapesNet.onnx").is_file() and ui.failures == []

@@ -135,6 +135,10 @@ class TrainingUI(QObject):
         self.export_st = export.addAction("Trained Weights (.&safetensors)…", lambda: self.export_weights(".safetensors"))
         self.export_folder_action = export.addAction("Model &Folder (code, weights, README)…", self.export_folder)
         export.addSeparator()
+        self.script_action = export.addAction("Training &Script (train.py, for torchrun)…", self.export_script)
+        self.onnx_action = export.addAction("&ONNX…", lambda: self.export_portable("onnx"))
+        self.torchscript_action = export.addAction("&TorchScript…", lambda: self.export_portable("torchscript"))
+        export.addSeparator()
         self.load_action = export.addAction("&Load Weights into the Model…", self.load_weights)
         self._update_exports()
 
@@ -337,7 +341,8 @@ class TrainingUI(QObject):
         has = self.controller.trained is not None and not self.controller.running
         for action in (self.export_pt, self.export_st, self.export_folder_action):
             action.setEnabled(has)
-        self.load_action.setEnabled(not self.controller.running)
+        for action in (self.load_action, self.script_action, self.onnx_action, self.torchscript_action):
+            action.setEnabled(not self.controller.running)
 
     def _folder(self) -> Path:
         return self.document.path.parent if self.document.path else Path.cwd()
@@ -413,6 +418,69 @@ class TrainingUI(QObject):
             images = run.to_image_range(generator(z))
         epoch = len(trained.history)
         self.gan_samples.add(SampleGrid(epoch, images.numpy(), on_demand=True))
+
+    def export_script(self) -> None:
+        """train.py and model.py: the same training, standalone, on one device or many with torchrun."""
+        from PySide6.QtGui import QGuiApplication
+
+        from builder.train.script import write_training_script
+        from builder.train.setup import SetupError, prepare
+
+        if self.document.project.training.get("mode") == "gan":
+            self.show_failure("Cannot export a training script", "GAN projects are not supported by the training "
+                              "script yet; train them in the app or with builder train.", "")
+            return
+        folder = self.ask_folder()
+        if not folder:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            run = prepare(self.document.project)  # reads the data once, to check it as a run would
+        except SetupError as exc:
+            self.show_failure("Cannot export a training script", "\n".join(exc.problems), "")
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        written = write_training_script(run, Path(folder))
+        self.window.statusBar().showMessage(f"wrote {', '.join(p.name for p in written)} to {folder}: "
+                                            f"python train.py, or torchrun --nproc_per_node=N train.py", 10000)
+
+    def export_portable(self, kind: str) -> None:
+        """The trained model (or, before training, a freshly initialized one) as ONNX or TorchScript."""
+        from builder.blocks.check import check_model
+        from builder.compile import build_classes, generate_code
+        from builder.compile.portable import ExportError, export_onnx, export_torchscript
+
+        trained = self.controller.trained
+        name = trained.model_name if trained else (self.document.project.training.get("model") or self.session.model)
+        report = check_model(self.document.project.model(name))
+        if report.errors:
+            self.show_failure("Cannot export", f"The model {name} has problems to fix first.", "")
+            return
+        code = trained.code if trained else generate_code(self.document.project, [name])
+        suffix = ".onnx" if kind == "onnx" else ".pt"
+        path = self.ask_save_path(f"Export {kind}", f"{code.class_names[name]}{suffix}",
+                                  "ONNX (*.onnx)" if kind == "onnx" else "TorchScript (*.pt)")
+        if not path:
+            return
+        model = build_classes(code)[name]()
+        if trained is not None:
+            model.load_state_dict(trained.state)
+        shapes = [tuple(report.infos[i].shape) for i in report.inputs]
+        names = code.attributes[name]
+        try:
+            if kind == "onnx":
+                result = export_onnx(model, shapes, path, [names[i] for i in report.inputs],
+                                     [names[o] for o in report.outputs])
+            else:
+                result = export_torchscript(model, shapes, path)
+        except ExportError as exc:
+            self.show_failure(f"Cannot export {kind}", str(exc), "")
+            return
+        checked = (f"checked with {result.checker}: max difference {result.max_difference:.1g}"
+                   if result.max_difference is not None else result.checker)
+        weights = "trained weights" if trained else "untrained (freshly initialized) weights"
+        self.window.statusBar().showMessage(f"wrote {path} with {weights}; {checked}", 10000)
 
     def load_weights(self) -> None:
         from builder.train.checkpoint import CheckpointError

@@ -1,0 +1,68 @@
+"""CUDA check: the exported train.py under torchrun (DistributedDataParallel, nccl) on one GPU, against
+the app's own engine (`builder train`) on the same GPU and project.
+
+Uses the VGG-style project of gpu_train_check.py (shapes 3×64×64, batch 256). Reports samples/s for each,
+from metrics.csv, leaving out the first (warming-up) epoch. Run where a GPU is:
+    python bench/gpu_ddp_check.py [--samples N] [--epochs N] [--device cuda|cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gpu_train_check import project  # noqa: E402
+
+
+def samples_per_second(metrics: Path, train_samples: int) -> tuple[float, int, str]:
+    rows = list(csv.DictReader(metrics.open()))
+    timed = rows[1:] if len(rows) > 1 else rows
+    seconds = sum(float(r["seconds"]) for r in timed) / len(timed)
+    return train_samples / seconds, len(rows), rows[-1].get("val_accuracy", "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=8000)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--device", default="cuda")
+    args = parser.parse_args()
+    import torch
+
+    backend = "nccl" if args.device.startswith("cuda") else "gloo"
+    where = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "CPU"
+    print(f"torch {torch.__version__}, {where}, torchrun backend {backend}")
+    doc = project(args.samples, args.epochs, False)
+    train_samples = int(args.samples * (1 - doc["data"]["val_split"]))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "vgg.json"
+        path.write_text(json.dumps(doc))
+        subprocess.run([sys.executable, "-m", "builder", "export", str(path), "--train-script", str(folder / "x")],
+                       check=True, env=env, capture_output=True)
+        app = subprocess.run([sys.executable, "-m", "builder", "train", str(path), "--device", args.device,
+                              "--out", str(folder / "app")], env=env, capture_output=True, text=True)
+        if app.returncode:
+            sys.exit(app.stdout + app.stderr)
+        ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
+                              "train.py", "--device", args.device, "--out", "ddp"], cwd=folder / "x", env=env,
+                             capture_output=True, text=True)
+        if ddp.returncode:
+            sys.exit(ddp.stdout + ddp.stderr)
+        app_rate, app_epochs, app_acc = samples_per_second(folder / "app" / "metrics.csv", train_samples)
+        ddp_rate, ddp_epochs, ddp_acc = samples_per_second(folder / "x" / "ddp" / "metrics.csv", train_samples)
+    print(f"app engine (builder train)     {app_rate:10,.0f} samples/s  {app_epochs} epochs  val_accuracy {app_acc}")
+    print(f"train.py under torchrun (DDP)  {ddp_rate:10,.0f} samples/s  {ddp_epochs} epochs  val_accuracy {ddp_acc}")
+    print(f"torchrun script / app engine: {ddp_rate / app_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
