@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -23,7 +23,7 @@ from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.core.shapes import format_shape
 from builder.train.batches import TensorBatches, data_loader
-from builder.train.config import ConfigError, Settings, parse_settings
+from builder.train.config import Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
 from builder.train.data.sources import load_source
 from builder.train.devices import DeviceError, describe, resolve_device
@@ -31,7 +31,7 @@ from builder.train.engine import check_finite, guard
 from builder.train.events import Finished, GanEpochEnd, GanEpochRecord, GanEvent, GanStep, Started
 from builder.train.losses import LOSSES
 from builder.train.optimizers import OPTIMIZERS
-from builder.train.setup import SetupError
+from builder.train.setup import SetupError, settings_for
 
 SAMPLE_COUNT = 64  # images in the fixed-latent grid
 
@@ -70,14 +70,8 @@ def is_gan(project: Project) -> bool:
 
 
 def prepare_gan(project: Project, epochs: int | None = None, device: str | None = None) -> GanRun:
-    try:
-        settings = parse_settings(project)
-    except ConfigError as exc:
-        raise SetupError(exc.problems) from None
+    settings = settings_for(project, epochs, device)
     training = settings.training
-    if epochs is not None or device is not None:
-        training = replace(training, epochs=epochs or training.epochs, device=device or training.device)
-        settings = replace(settings, training=training)
     names = [m.name for m in project.models]
     g_name = training.generator or (names[0] if names else "")
     d_name = training.discriminator or (names[1] if len(names) > 1 else "")

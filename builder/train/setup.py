@@ -59,15 +59,22 @@ class Run:
         return self.model_class()
 
 
-def prepare(project: Project, epochs: int | None = None, device: str | None = None) -> Run:
+def settings_for(project: Project, epochs: int | None = None, device: str | None = None) -> Settings:
+    """The project's settings, with the command line's epochs and device over them."""
     try:
         settings = parse_settings(project)
     except ConfigError as exc:
         raise SetupError(exc.problems) from None
+    if epochs is None and device is None:
+        return settings
     training = settings.training
-    if epochs is not None or device is not None:
-        training = replace(training, epochs=epochs or training.epochs, device=device or training.device)
-        settings = replace(settings, training=training)
+    training = replace(training, epochs=epochs or training.epochs, device=device or training.device)
+    return replace(settings, training=training)
+
+
+def prepare(project: Project, epochs: int | None = None, device: str | None = None) -> Run:
+    settings = settings_for(project, epochs, device)
+    training = settings.training
 
     model_name = training.model or (project.models[0].name if project.models else "")
     try:

@@ -109,11 +109,12 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def _work(self) -> None:
-        if self.project.training.get("mode") == "gan":
-            self._work_gan()
-            return
+        from builder.train.events import GanEpochEnd, GanStep
+        from builder.train.gan import GanTrainer, is_gan, prepare_gan
+
+        gan = is_gan(self.project)
         try:
-            run = prepare(self.project)
+            run = prepare_gan(self.project) if gan else prepare(self.project)
         except SetupError as exc:
             self.failed.emit(list(exc.problems))
             return
@@ -122,24 +123,28 @@ class TrainingWorker(QObject):
             return
         self.run_setup = run
         self.prepared.emit(run)
-        self.trainer = Trainer(run, multiprocessing_context=self.multiprocessing_context)
+        self.trainer = (GanTrainer if gan else Trainer)(run, multiprocessing_context=self.multiprocessing_context)
         if self._stop.is_set():
             self.trainer.stop()
-        pending: list[Step] = []
+        step_type, relay = (GanStep, self._relay_gan) if gan else (Step, self._relay)
+        pending: list = []
         last = time.monotonic()
         global_step = 0
         for event in self.trainer:
-            if isinstance(event, Step):
+            if isinstance(event, step_type):
                 pending.append(event)
                 global_step += 1
                 now = time.monotonic()
                 if now - last >= RELAY_SECONDS:
-                    self._relay(pending, global_step, now - last)
+                    relay(pending, global_step, now - last)
                     pending, last = [], now
+                if gan and self._sample_now.is_set():
+                    self._sample_now.clear()
+                    self.samples.emit(SampleGrid(event.epoch, self.trainer.sample().numpy(), on_demand=True))
                 continue
             if pending:
                 now = time.monotonic()
-                self._relay(pending, global_step, now - last)
+                relay(pending, global_step, now - last)
                 pending, last = [], now
             if isinstance(event, Started):
                 global_step = event.start_epoch * event.steps_per_epoch
@@ -148,49 +153,6 @@ class TrainingWorker(QObject):
                 self.epoch_ended.emit(event)
                 self.predicted.emit(self._predictions(event.record.epoch))
                 last = time.monotonic()
-            elif isinstance(event, Finished):
-                self.finished.emit(event)
-            elif isinstance(event, Failed):
-                self.failed.emit(event)
-
-    def _work_gan(self) -> None:
-        from builder.train.events import GanEpochEnd, GanStep
-        from builder.train.gan import GanTrainer, prepare_gan
-
-        try:
-            run = prepare_gan(self.project)
-        except SetupError as exc:
-            self.failed.emit(list(exc.problems))
-            return
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the window must hear of it
-            self.failed.emit([f"{type(exc).__name__}: {exc}"])
-            return
-        self.run_setup = run
-        self.prepared.emit(run)
-        self.trainer = GanTrainer(run, multiprocessing_context=self.multiprocessing_context)
-        if self._stop.is_set():
-            self.trainer.stop()
-        pending: list[GanStep] = []
-        last = time.monotonic()
-        global_step = 0
-        for event in self.trainer:
-            if isinstance(event, GanStep):
-                pending.append(event)
-                global_step += 1
-                now = time.monotonic()
-                if now - last >= RELAY_SECONDS:
-                    self._relay_gan(pending, global_step, now - last)
-                    pending, last = [], now
-                if self._sample_now.is_set():
-                    self._sample_now.clear()
-                    self.samples.emit(SampleGrid(event.epoch, self.trainer.sample().numpy(), on_demand=True))
-                continue
-            if pending:
-                now = time.monotonic()
-                self._relay_gan(pending, global_step, now - last)
-                pending, last = [], now
-            if isinstance(event, Started):
-                self.started.emit(event)
             elif isinstance(event, GanEpochEnd):
                 self.gan_epoch_ended.emit(event)
                 self.samples.emit(SampleGrid(event.record.epoch, event.samples.numpy()))
