@@ -7,8 +7,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from data_errors import error_of
 
-from builder.train.data.base import DataError, SourceRequest
+from builder.train.data.base import SourceRequest
 from builder.train.data.sources import load_source
 
 
@@ -20,12 +21,6 @@ def npz(folder, input_shape=(1, 4, 4), task="classification", output_shape=(3,),
     return load_source(request(folder, {"kind": "npz", "path": "d.npz", **spec}, input_shape, task, output_shape))
 
 
-def error_of(req: SourceRequest) -> str:
-    with pytest.raises(DataError) as caught:
-        load_source(req)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def npz_error(folder, input_shape=(1, 4, 4), task="classification", output_shape=(3,), **spec) -> str:

@@ -8,8 +8,9 @@ import struct
 import numpy as np
 import pytest
 import torch
+from data_errors import error_of
 
-from builder.train.data.base import DataError, SourceRequest
+from builder.train.data.base import SourceRequest
 from builder.train.data.sources import load_source
 
 
@@ -28,12 +29,6 @@ def request(folder, spec, input_shape=(1, 5, 4), task="classification") -> Sourc
     return SourceRequest({"kind": "idx", **spec}, tuple(input_shape), (10,), task, folder)
 
 
-def error_of(req: SourceRequest) -> str:
-    with pytest.raises(DataError) as caught:
-        load_source(req)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (6, 5, 4), dtype=np.uint8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from data_errors import error_of
 from PIL import Image
 
 from builder.train.data import images
@@ -27,12 +28,6 @@ def grey(seed: int, h: int = 8, w: int = 8) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (h, w), dtype=np.uint8)
 
 
-def error_of(req: SourceRequest) -> str:
-    with pytest.raises(DataError) as caught:
-        load_source(req)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import struct
 import numpy as np
 import pytest
 import torch
+from data_errors import error_of
 from PIL import Image
 
 from builder.train.data import sources
-from builder.train.data.base import TASKS, DataError, LoadedData, SourceKind, SourceRequest
+from builder.train.data.base import TASKS, LoadedData, SourceKind, SourceRequest
 from builder.train.data.sources import SOURCES, load_source
 
 
@@ -19,12 +20,6 @@ def request(folder, spec, input_shape=(2,), task="classification", output_shape=
     return SourceRequest(spec, tuple(input_shape), tuple(output_shape), task, folder, **kw)
 
 
-def error_of(req: SourceRequest) -> str:
-    with pytest.raises(DataError) as caught:
-        load_source(req)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def test_every_kind_is_registered_under_its_own_name():
