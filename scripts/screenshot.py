@@ -14,6 +14,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def settle(app, seconds: float = 0.3) -> None:
+    """Let layouts and deferred re-layouts (docks, tab bars) finish before the picture is taken."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
@@ -44,14 +54,12 @@ def main() -> None:
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
-    for _ in range(5):
-        app.processEvents()
+    settle(app)
     window.code.update_code()
     if args.select:
         window.scene.select_nodes([args.select])
     window.view.frame()
-    for _ in range(5):
-        app.processEvents()
+    settle(app)
     if args.train_epochs:
         import time
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabBar,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
         from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
 
         self.training = TrainingUI(self)
-        self.arrange_docks()
+        QTimer.singleShot(0, self.arrange_docks)  # once shown: sizing docks before that leaves stray tab bars
         self.totals = QLabel()
         self.statusBar().addPermanentWidget(self.totals)
         self.resize(1440, 900)
@@ -127,19 +128,27 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.session, self.editor)
         self.code = CodePanel(self.session)
         self.problems = ProblemsPanel(self.session)
+        # Pages share a dock through a tab widget rather than tabified docks: a second tabified group
+        # leaves a stray, visible tab bar in Qt 6.11.
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.problems, "Problems")
         self.palette_dock = self._dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
-                                         "inspector")
+        self.inspector_dock = self._dock("Selection and settings", self.side_tabs,
+                                         Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
         self.code_dock = self._dock("Code", self.code, Qt.DockWidgetArea.RightDockWidgetArea, "code")
-        self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
-                                        "problems")
+        self.problems_dock = self._dock("Problems and training", self.bottom_tabs,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
         self.splitDockWidget(self.inspector_dock, self.code_dock, Qt.Orientation.Vertical)
 
     def arrange_docks(self) -> None:
         """Default sizes, once every dock (the training ones too) is in place."""
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 410], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.code_dock], [440, 300], Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock, self.code_dock], [470, 270], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [190], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -269,7 +278,17 @@ class MainWindow(QMainWindow):
     def _on_selection(self) -> None:
         if not shiboken6.isValid(self.scene) or not shiboken6.isValid(self.inspector):
             return  # the window is being torn down and the scene empties itself
-        self.inspector.show_nodes(self.scene.selected_node_ids())
+        selected = self.scene.selected_node_ids()
+        self.inspector.show_nodes(selected)
+        if selected:
+            self.side_tabs.setCurrentWidget(self.inspector)
+
+    def show_page(self, page: QWidget) -> None:
+        """Bring a page of the side or bottom dock to the front (and the dock, if it was closed)."""
+        for tabs, dock in ((self.side_tabs, self.inspector_dock), (self.bottom_tabs, self.problems_dock)):
+            if tabs.indexOf(page) >= 0:
+                dock.show()
+                tabs.setCurrentWidget(page)
 
     def select_node(self, node_id: str) -> None:
         self.scene.select_nodes([node_id])

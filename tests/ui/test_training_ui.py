@@ -261,7 +261,8 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     assert len(samples.grids) == 4 and samples.grids[-1].on_demand
     assert ui.plots.buffers["d_smooth"].size == ui.plots.buffers["g_smooth"].size > 0
     assert ui.plots.buffers["d_real"].size == 3
-    assert ui.monitor.isTabVisible(2) and not ui.monitor.isTabVisible(1)
+    assert ui.monitor.isTabVisible(ui.monitor.indexOf(ui.gan_samples))
+    assert not ui.monitor.isTabVisible(ui.monitor.indexOf(ui.results))
     run = window.document.project.runs[-1]
     assert run["model"] == "G vs D" and set(run["epochs"][0]) >= {"d_loss", "g_loss", "d_real", "d_fake"}
     ui.ask_folder = lambda: str(tmp_path / "gan-export")

@@ -32,7 +32,7 @@ class GridImage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.array: np.ndarray | None = None
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(160, 110)
 
     def show_array(self, array: np.ndarray | None) -> None:
         self.array = array

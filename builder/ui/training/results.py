@@ -23,7 +23,7 @@ class ConfusionMatrix(QWidget):
         self.matrix: list[list[int]] = []
         self.classes: list[str] = []
         self.per_class: list[float | None] = []
-        self.setMinimumSize(260, 200)
+        self.setMinimumSize(240, 110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def show_matrix(self, matrix: Any, classes: list[str] | None, per_class: Any) -> None:
@@ -106,7 +106,7 @@ class SampleGrid(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.predictions: Predictions | None = None
-        self.setMinimumSize(300, 200)
+        self.setMinimumSize(300, 110)
 
     def show_predictions(self, predictions: Predictions) -> None:
         self.predictions = predictions

@@ -10,15 +10,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from builder.train.events import EpochEnd, Failed, Finished, Started
@@ -85,12 +81,7 @@ class TrainingUI(QObject):
     def _build_docks(self) -> None:
         w = self.window
         self.panel = TrainingPanel(self.session)
-        self.panel_dock = QDockWidget("Training", w)
-        self.panel_dock.setObjectName("training")
-        self.panel_dock.setWidget(self.panel)
-        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
-        w.tabifyDockWidget(w.inspector_dock, self.panel_dock)
-        w.inspector_dock.raise_()
+        w.side_tabs.addTab(self.panel, "Training")
         self.preview = SampleGrid()
         self.preview.setMinimumHeight(150)
         self.preview_status = QLabel()
@@ -105,30 +96,20 @@ class TrainingUI(QObject):
         self.results = ResultsView()
         self.gan_samples = GanSamplesView()
         self.runs = RunsPanel(self.document)
-        self.monitor = QTabWidget()
+        self.monitor = w.bottom_tabs  # Problems, then the training pages
         self.monitor.addTab(self.plots, "Plots")
         self.monitor.addTab(self.results, "Results")
         self.monitor.addTab(self.gan_samples, "Samples")
         self.monitor.addTab(self.runs, "Runs")
-        self.monitor.setTabVisible(2, False)  # GAN runs only
-        holder = QWidget()
-        layout = QVBoxLayout(holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.monitor)
-        self.monitor_dock = QDockWidget("Monitor", w)
-        self.monitor_dock.setObjectName("monitor")
-        self.monitor_dock.setWidget(holder)
-        w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.monitor_dock)
-        w.tabifyDockWidget(w.problems_dock, self.monitor_dock)
-        w.problems_dock.raise_()
+        self.monitor.setTabVisible(self.monitor.indexOf(self.gan_samples), False)  # GAN runs only
 
     def _build_actions(self) -> None:
         w = self.window
         menu = w.menuBar().addMenu("&Training")
         menu.addActions([self.train_action, self.stop_action])
         menu.addSeparator()
-        menu.addAction(self.panel_dock.toggleViewAction())
-        menu.addAction(self.monitor_dock.toggleViewAction())
+        menu.addAction("Show Training &Settings", lambda: self.window.show_page(self.panel))
+        menu.addAction("Show &Plots", lambda: self.window.show_page(self.plots))
         export = w.export_menu
         export.addSeparator()
         self.export_pt = export.addAction("Trained &Weights (.pt)…", lambda: self.export_weights(".pt"))
@@ -200,13 +181,12 @@ class TrainingUI(QObject):
         self.plots.set_gan(gan)
         self.plots.reset()
         self.gan_samples.reset()
-        self.monitor.setTabVisible(1, not gan)
-        self.monitor.setTabVisible(2, gan)
+        self.monitor.setTabVisible(self.monitor.indexOf(self.results), not gan)
+        self.monitor.setTabVisible(self.monitor.indexOf(self.gan_samples), gan)
         self.progress.setValue(0)
         self.progress.setFormat("preparing the data…")
         self._done_steps, self._rate, self._seconds_per_step = 0, None, None
-        self.monitor_dock.raise_()
-        self.monitor.setCurrentWidget(self.plots)
+        self.window.show_page(self.plots)
         self.controller.start()
 
     def stop(self) -> None:
