@@ -98,11 +98,7 @@ class TrainingPanel(QScrollArea):
         self.source.setToolTip("Where the samples come from; the built-in sets need no files")
         self.source.activated.connect(self._source_chosen)
         form.addRow("source", self.source)
-        self.source_form = QFormLayout()
-        holder = QWidget()
-        holder.setLayout(self.source_form)
-        self.source_form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(holder)
+        self.source_form = _subform(form)
         self.source_fields: dict[str, QLineEdit] = {}
         self.data_editors = self._editors(form, DATA_PARAMS, "data")
         self.preview_button = QPushButton("Preview samples")
@@ -122,11 +118,7 @@ class TrainingPanel(QScrollArea):
         params = tuple(p for p in TRAINING_PARAMS if p.name not in ("model", "device"))
         self.training_editors = self._editors(form, params, "training")
         form.addRow("device", self.device)
-        self.options_form = QFormLayout()
-        holder = QWidget()
-        holder.setLayout(self.options_form)
-        self.options_form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(holder)
+        self.options_form = _subform(form)
         self.option_editors: dict[str, ParamEditor] = {}
         self._options_for: str | None = None
         self.schedule = QComboBox()
@@ -136,11 +128,7 @@ class TrainingPanel(QScrollArea):
             self.schedule.setItemData(self.schedule.count() - 1, spec.description, 3)  # tooltip role
         self.schedule.activated.connect(self._schedule_chosen)
         form.addRow("schedule", self.schedule)
-        self.schedule_form = QFormLayout()
-        holder = QWidget()
-        holder.setLayout(self.schedule_form)
-        self.schedule_form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(holder)
+        self.schedule_form = _subform(form)
         self.schedule_editors: dict[str, ParamEditor] = {}
         self._schedule_for: str | None = None
         self._build_gan()
@@ -401,6 +389,17 @@ class TrainingPanel(QScrollArea):
             schedule[param.name] = value
         training["schedule"] = schedule
         self._commit("training", training, f"set schedule {param.name}")
+
+
+def _subform(form: QFormLayout) -> QFormLayout:
+    """A form nested in a row of another, for rows that change with a choice (a source's keys, an
+    optimizer's options, a schedule's options)."""
+    inner = QFormLayout()
+    inner.setContentsMargins(0, 0, 0, 0)
+    holder = QWidget()
+    holder.setLayout(inner)
+    form.addRow(holder)
+    return inner
 
 
 def relative_to(path: Path, folder: Path) -> str:
