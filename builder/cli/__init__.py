@@ -8,6 +8,7 @@ import sys
 from builder import __version__
 from builder.cli import blocks_cmd, check_cmd, eval_cmd, export_cmd, train_cmd
 from builder.cli.common import ArgumentError, fail
+from builder.core.atomic import WriteError
 from builder.core.project import ProjectError
 
 COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, blocks_cmd)
@@ -49,5 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc), 2)
     except ProjectError as exc:
         return fail(str(exc), 2)
+    except WriteError as exc:
+        return fail(f"builder: {exc}", 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)

@@ -7,13 +7,14 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn as nn
+
+from builder.core.atomic import atomic_write_bytes
 
 CHECK_BATCH = 3  # differs from the batch the export traced with, so the dynamic batch is exercised
 
@@ -53,12 +54,6 @@ def _outputs(result: torch.Tensor | tuple[torch.Tensor, ...]) -> list[torch.Tens
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
-def _atomic_target(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def export_torchscript(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str | os.PathLike) -> Checked:
     path = Path(path)
     model = model.eval()
@@ -69,12 +64,9 @@ def export_torchscript(model: nn.Module, input_shapes: list[tuple[int, ...]], pa
             scripted = torch.jit.trace(model, _inputs(input_shapes, 2))
         except Exception as trace_error:  # noqa: BLE001
             raise ExportError(f"TorchScript cannot take this model: {exc}; tracing failed too: {trace_error}") from None
-    tmp = _atomic_target(path)
-    try:
-        scripted.save(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    buffer = io.BytesIO()
+    torch.jit.save(scripted, buffer)
+    atomic_write_bytes(path, buffer.getbuffer())
     loaded = torch.jit.load(str(path))
     inputs = _inputs(input_shapes, CHECK_BATCH)
     with torch.no_grad():
@@ -94,17 +86,15 @@ def export_onnx(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str
         raise ExportError("ONNX export needs the onnx extra: pip install 'nn-builder[onnx]' "
                           "(onnx, onnxscript, onnxruntime)") from None
     batch = torch.export.Dim("batch", min=1)
-    tmp = _atomic_target(path)
     try:
         with contextlib.redirect_stdout(io.StringIO()), _quiet_torch():  # the exporter narrates its steps
-            torch.onnx.export(model, _inputs(input_shapes, 2), str(tmp), input_names=input_names,
-                              output_names=output_names, dynamic_shapes=tuple({0: batch} for _ in input_shapes),
-                              dynamo=True, external_data=False)
-        os.replace(tmp, path)
+            program = torch.onnx.export(model, _inputs(input_shapes, 2), input_names=input_names,
+                                        output_names=output_names,
+                                        dynamic_shapes=tuple({0: batch} for _ in input_shapes), dynamo=True)
+            data = program.model_proto.SerializeToString()
     except Exception as exc:  # noqa: BLE001 - the exporter raises many kinds
         raise ExportError(f"ONNX export failed: {str(exc).strip().splitlines()[0][:300]}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_bytes(path, data)
     try:
         import onnxruntime
     except ImportError:

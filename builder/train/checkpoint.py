@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
+
+from builder.core.atomic import atomic_write_bytes
 
 FORMAT = "nn-builder-checkpoint"
 VERSION = 1
@@ -19,17 +22,11 @@ class CheckpointError(Exception):
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """torch.save, written in one piece: serialized in memory first, so a full disk or a read-only folder
+    shows as a WriteError naming the path (torch would wrap it in an opaque RuntimeError)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(path, buffer.getbuffer())
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
@@ -52,14 +49,7 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike) -> Non
     path = Path(path)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
     if path.suffix == ".safetensors":
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            save_file(tensors, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, safetensors_bytes(tensors))
     else:
         atomic_torch_save(tensors, path)
 

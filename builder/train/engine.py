@@ -23,6 +23,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from builder.core.atomic import WriteError
 from builder.train.batches import TensorBatches, data_loader
 from builder.train.checkpoint import FORMAT, VERSION, CheckpointError, atomic_torch_save, load_checkpoint
 from builder.train.data.base import DataError
@@ -260,6 +261,8 @@ def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, fre
                      epoch, step)
     except CheckpointError as exc:
         yield Failed("error", str(exc), "", epoch, step)
+    except WriteError as exc:  # a checkpoint on a full disk, say: the trained weights are still in memory
+        yield Failed("write", str(exc), "Free some disk space, or write to another folder", epoch, step)
     except Exception as exc:  # noqa: BLE001 - a run must end with an event, whatever went wrong
         message = _data_error_message(exc) or f"{type(exc).__name__}: {_first_line(exc)}"
         kind = "data" if _data_error_message(exc) else "error"

@@ -80,7 +80,7 @@ class Finished:
 
 @dataclass(frozen=True)
 class Failed:
-    kind: str  # "nan", "out_of_memory", "data" or "error"
+    kind: str  # "nan", "out_of_memory", "data", "write" or "error"
     message: str  # what happened and where, in one line
     hint: str  # what to try
     epoch: int | None = None

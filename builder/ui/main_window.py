@@ -453,8 +453,8 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         try:
             self.document.save(path)
-        except OSError as exc:
-            self.show_error("Cannot save", f"{path}: {exc.strerror or exc}")
+        except OSError as exc:  # a WriteError names the path and the cause
+            self.show_error("Cannot save", str(exc))
             return False
         self.autosaver.discard()
         self._remember(path)

@@ -45,3 +45,12 @@ def test_missing_output_folder_is_an_argument_error(tmp_path, capsys):
     save_project(project(nets.lenet()), path)
     assert main(["export", str(path), "--code", str(tmp_path / "no" / "model.py")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_file_that_cannot_be_written_is_one_line_and_status_2(tmp_path, capsys):
+    path = tmp_path / "net.json"
+    save_project(project(nets.lenet()), path)
+    (tmp_path / "model.py").mkdir()  # a folder where the file should go
+    assert main(["export", str(path), "--code", str(tmp_path / "model.py")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"builder: cannot write {tmp_path / 'model.py'}: it is a folder; the previous file, if any, is unchanged"
