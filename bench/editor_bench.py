@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from builder.blocks.check import check_model  # noqa: E402
 from builder.core.document import Document  # noqa: E402
 from builder.core.project import Project  # noqa: E402
+from builder.edit.recovery import Autosaver  # noqa: E402
 from builder.ui import theme  # noqa: E402
 from builder.ui.main_window import MainWindow  # noqa: E402
-from builder.ui.recovery import Autosaver  # noqa: E402
 
 NODES = 500
 

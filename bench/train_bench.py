@@ -18,17 +18,15 @@ import time
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from builder.core.project import load_project
+from builder.core.templates import EXAMPLE, load_template
 from builder.train.batches import TensorBatches
 from builder.train.engine import Trainer
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.setup import prepare
 
-EXAMPLE = "assets/examples/shapes_classifier.json"
-
 
 def settings(samples: int, epochs: int, batch: int):
-    project = load_project(EXAMPLE)
+    project = load_template(EXAMPLE)
     project.data = {**project.data, "source": {"kind": "synthetic", "name": "shapes", "samples": samples},
                     "val_split": 0.0, "batch_size": batch}
     project.training = {**project.training, "epochs": epochs, "device": "cpu"}

@@ -25,18 +25,17 @@ from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from builder.core.document import Document  # noqa: E402
-from builder.core.project import load_project  # noqa: E402
+from builder.core.templates import EXAMPLE, load_template  # noqa: E402
+from builder.edit.recovery import Autosaver  # noqa: E402
 from builder.train.engine import Trainer  # noqa: E402
 from builder.train.events import EpochEnd  # noqa: E402
 from builder.train.setup import prepare  # noqa: E402
 from builder.ui import theme  # noqa: E402
-from builder.ui.app import EXAMPLE  # noqa: E402
 from builder.ui.main_window import MainWindow  # noqa: E402
-from builder.ui.recovery import Autosaver  # noqa: E402
 
 
 def project(samples: int, epochs: int):
-    p = load_project(EXAMPLE)
+    p = load_template(EXAMPLE)
     p.data["source"]["samples"] = samples
     p.training.update({"epochs": epochs, "device": "cpu"})
     return p

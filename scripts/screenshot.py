@@ -41,14 +41,14 @@ def main() -> None:
 
     from builder.core.document import Document
     from builder.core.project import load_project
+    from builder.core.templates import EXAMPLE, load_template
+    from builder.edit.recovery import Autosaver
     from builder.ui import theme
-    from builder.ui.app import EXAMPLE
     from builder.ui.main_window import MainWindow
-    from builder.ui.recovery import Autosaver
 
     app = QApplication(sys.argv[:1])
     theme.apply(app)
-    project = load_project(args.project or EXAMPLE)
+    project = load_project(args.project) if args.project else load_template(EXAMPLE)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(Path(tempfile.mkdtemp())))
     width, height = (int(v) for v in args.size.split("x"))

@@ -8,13 +8,13 @@ import pytest
 
 CHECK = """
 import sys
-import builder.core.project, builder.core.structure, builder.blocks.check
+import builder.core.project, builder.core.structure, builder.blocks.check, builder.edit.editor, builder.edit.recovery
 bad = sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'PySide6', 'pyqtgraph'})
 print(bad)
 """
 
 
-def test_core_and_blocks_import_neither_torch_nor_qt():
+def test_core_blocks_and_edit_import_neither_torch_nor_qt():
     result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

@@ -14,11 +14,15 @@ import networkx as nx
 
 from builder.blocks.params import unknown_param_message
 from builder.blocks.registry import BLOCKS
-from builder.blocks.spec import BlockSpec, ShapeError
+from builder.blocks.spec import BlockSpec, ShapeError, product
 from builder.core.graph import ModelGraph, Node
 from builder.core.problems import Problem
-from builder.core.shapes import Shape
+from builder.core.shapes import Shape, format_shape
 from builder.core.structure import analyze_structure
+
+# torch counts a tensor's values in a signed 64-bit integer. Refusing larger outputs here also keeps every
+# size after them small enough to compute and print (sizes would otherwise grow without bound, layer by layer).
+MAX_VALUES = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,10 @@ def check_model(model: ModelGraph) -> ModelReport:
         except ShapeError as exc:
             report.problems.append(Problem(node_id, str(exc)))
             continue
+        if product(inferred.shape) > MAX_VALUES:
+            report.problems.append(Problem(node_id, f"its output, {format_shape(inferred.shape)}, has more values "
+                                                    f"than a tensor can hold ({MAX_VALUES:,})"))
+            continue
         report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
 
     _mark_live(report, structure.graph, specs)
@@ -173,10 +181,7 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: M
 
 def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec]) -> None:
     outputs = [n for n in report.order if n in specs and specs[n].is_output]
-    live: set[str] = set()
-    for out in outputs:
-        live.add(out)
-        live |= nx.ancestors(graph, out)
+    live = _feeding(graph, outputs)
     report.live = live & set(report.order)
     if not outputs:
         return
@@ -185,6 +190,21 @@ def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpe
             report.problems.append(Problem(
                 node_id, "its output reaches no Output block, so it is left out of the generated code",
                 warning=True))
+
+
+def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:
+    """The targets and every node with a path to one of them.
+
+    One walk backwards from all targets at once: the ancestors of each target in turn cost
+    outputs × nodes, minutes for a file with thousands of Outputs after a long chain."""
+    found = set(targets)
+    stack = list(targets)
+    while stack:
+        for source in graph.predecessors(stack.pop()):
+            if source not in found:
+                found.add(source)
+                stack.append(source)
+    return found
 
 
 def _unknown_type(type_name: str) -> str:

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from builder.core.problems import printable
+
 INT = "int"
 FLOAT = "float"
 BOOL = "bool"
@@ -92,7 +94,7 @@ class Param:
         else:
             if not _is_number(value):
                 return None, f"{label} must be a number, got {_show(value)}"
-            value = float(value)
+            value = _float(value)
             if not math.isfinite(value):
                 return None, f"{label} must be a finite number, got {value}"
         if self.min is not None and (value < self.min or (self.min_exclusive and value == self.min)):
@@ -135,7 +137,7 @@ def unknown_param_message(name: str, known: list[str], noun: str = "parameter") 
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     valid = ", ".join(known) if known else "none"
-    return f"unknown {noun} '{name}'{hint}; valid {noun}s: {valid}"
+    return f"unknown {noun} '{printable(name, 40)}'{hint}; valid {noun}s: {valid}"
 
 
 def pair(value: Any) -> tuple[Any, Any]:
@@ -151,14 +153,33 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _float(value: int | float) -> float:
+    """A whole number too large for a float (10**400) is as unusable as infinity, and reported the same way."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _noun(kind: str) -> str:
     return "whole number" if kind == INT else "number"
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int):  # never through float: 10**400 has no float
+        return _show(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    if isinstance(value, str):
+        return f"'{printable(value, 36)}'"  # as typed, but never a control character or a broken line
+    text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def located(where: str, param: Param, error: str) -> str:
+    """`data.batch_size: must be at least 1`, not `data.batch_size: batch_size must be...`."""
+    if error.startswith(param.name + " "):
+        error = error[len(param.name) + 1:]
+    return f"{where}.{param.name}: {error}"

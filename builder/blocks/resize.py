@@ -30,6 +30,8 @@ def _infer(p: dict[str, Any], ins: list[Shape]) -> Inferred:
         oh, ow = pair(p["size"])
     else:
         fh, fw = pair(p["scale_factor"])
+        if not math.isfinite(h * fh * w * fw):  # 1e308 passes as a finite factor, but its output has no size
+            raise ShapeError(f"scale_factor {p['scale_factor']} makes the {h}×{w} input too large")
         oh, ow = math.floor(h * fh), math.floor(w * fw)
         if oh < 1 or ow < 1:
             raise ShapeError(f"scale_factor {p['scale_factor']} shrinks the {h}×{w} input to nothing")

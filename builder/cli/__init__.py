@@ -6,13 +6,13 @@ import argparse
 import sys
 
 from builder import __version__
-from builder.cli import blocks_cmd, check_cmd, eval_cmd, export_cmd, train_cmd
+from builder.cli import blocks_cmd, check_cmd, eval_cmd, export_cmd, templates_cmd, train_cmd
 from builder.cli.common import ArgumentError, fail
 from builder.core.atomic import WriteError
 from builder.core.project import ProjectError
 
-COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, blocks_cmd)
-COMMAND_NAMES = frozenset(module.NAME for module in COMMANDS)
+COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, blocks_cmd, templates_cmd)
+COMMAND_NAMES = frozenset(name for module in COMMANDS for name in getattr(module, "NAMES", (module.NAME,)))
 
 
 class _Parser(argparse.ArgumentParser):

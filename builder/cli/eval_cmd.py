@@ -12,9 +12,9 @@ NAME = "eval"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         NAME, help="evaluate trained weights on the validation split",
-        description="Load weights (.pt, read with weights_only=True, or .safetensors) into the project's model "
-                    "and print the validation loss; for classification also the accuracy, the accuracy per "
-                    "class and the confusion matrix.")
+        description="Load weights (.pt/.pth/.bin/.ckpt, read with weights_only=True, or .safetensors) into the "
+                    "project's model and print the validation loss; for classification also the accuracy, the "
+                    "accuracy per class and the confusion matrix.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
     parser.add_argument("--weights", metavar="FILE", required=True, help="a .pt or .safetensors state_dict")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (overrides the project)")
@@ -33,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
         raise ArgumentError(f"{args.project}: builder eval evaluates a supervised model; this project trains a GAN "
                             f"(its samples are in the training folder, or run sample.py from an export)")
     try:
+        state = load_weights(args.weights)  # first: an unusable file is said before any data is read
+    except CheckpointError as exc:
+        raise ArgumentError(str(exc)) from None
+    try:
         prepared = prepare(project, device=args.device)
     except SetupError as exc:
         for problem in exc.problems:
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     model = prepared.model_class()
     try:
-        load_into(model, load_weights(args.weights), args.weights)
+        load_into(model, state, args.weights)
     except CheckpointError as exc:
         raise ArgumentError(str(exc)) from None
     if not len(prepared.split.val):

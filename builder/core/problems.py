@@ -20,3 +20,12 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.node}: {self.message}" if self.node is not None else self.message
+
+
+def printable(text: str, limit: int = 60) -> str:
+    """Text from a file as a message shows it: one printable line, cut short after `limit` characters.
+
+    A key or value echoed raw could break a message in two (a newline), hide its start (a carriage
+    return), send a terminal control code, or fail to print at all (a lone surrogate)."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return shown + "..." if len(text) > limit else shown

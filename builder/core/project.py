@@ -8,17 +8,25 @@ A project file is data. Nothing in it is ever evaluated; values reach generated 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from builder.core.atomic import atomic_write_text
 from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.problems import printable
 
 FORMAT = "nn-builder-project"
 VERSION = 1
 MAX_ID_LENGTH = 100
+# Lists and objects inside each other: a project needs fewer than 10 levels. Deeper ones are refused with
+# their place, before json (which recurses once per level) or any code after it can run out of stack.
+MAX_NESTING = 100
+# A whole number this long means nothing in a project (Python itself refuses to read 4,300 digits).
+MAX_DIGITS = 100
 
 _PROJECT_KEYS = {"format", "version", "models", "data", "training", "runs"}
 _MODEL_KEYS = {"name", "nodes", "edges", "ui"}
@@ -77,14 +85,60 @@ def load_project(path: str | os.PathLike) -> Project:
 
 
 def parse_project(text: str, source: str = "<project>") -> Project:
+    return project_from_dict(_decode(text, source), source)
+
+
+def _decode(text: str, source: str) -> Any:
     try:
-        raw = json.loads(text)
+        return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise ProjectError(source, [f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"]) from None
-    return project_from_dict(raw, source)
+    except RecursionError:
+        line, column = _line_and_column(text, _too_deep_at(text))
+        raise ProjectError(source, [f"line {line}, column {column}: {_TOO_DEEP}"]) from None
+
+
+class _LongNumber:
+    """A whole number of more than MAX_DIGITS digits, as read: refused with its place once the document is read."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _whole_number(text: str) -> int | _LongNumber:
+    digits = len(text.lstrip("-"))
+    return _LongNumber(digits) if digits > MAX_DIGITS else int(text)
+
+
+_TOO_DEEP = f"lists and objects are nested more than {MAX_NESTING} deep"
+# A JSON string (skipped whole, brackets in it do not count) or one bracket.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _too_deep_at(text: str) -> int:
+    """Where in the text the nesting first goes past MAX_NESTING (0 if it never does)."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return 0
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based, as json's own messages count them."""
+    return text.count("\n", 0, position) + 1, position - text.rfind("\n", 0, position)
 
 
 def project_from_dict(raw: Any, source: str = "<project>") -> Project:
+    unusable = _unusable_values(raw) if isinstance(raw, dict) else []
+    if unusable:
+        # Until these are fixed the document is not data that the rest can be read from safely.
+        raise ProjectError(source, unusable)
     reader = _Reader()
     project = reader.project(raw)
     if reader.problems:
@@ -122,6 +176,39 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
     project.path = Path(path).resolve()
 
 
+def _unusable_values(document: dict[str, Any]) -> list[str]:
+    """Values no project may hold, each with its place: NaN and infinities (not JSON; a project holding them
+    could not be saved back), whole numbers too long to mean anything, nesting deeper than MAX_NESTING.
+
+    Only the sections a project uses are walked; unknown top-level keys are reported by the reader."""
+    problems = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document[key], (key,)) for key in reversed(document)
+                                                      if key in _PROJECT_KEYS]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, (dict, list)) and len(path) > MAX_NESTING:
+            problems.append(f"{_place(path)}: {_TOO_DEEP}")
+        elif isinstance(value, dict):
+            stack.extend((value[key], (*path, key)) for key in reversed(value))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{_place(path)}: {value} is not a number JSON allows; write a number or null")
+        elif isinstance(value, _LongNumber):
+            problems.append(f"{_place(path)}: a whole number of {value.digits} digits is too long to mean anything")
+    return problems
+
+
+def _place(path: tuple[str | int, ...], shown: int = 12) -> str:
+    """`models[0].nodes[3].params`; a very deep place is cut short after its first levels."""
+    parts = [f"[{part}]" if isinstance(part, int) else f".{_key(part)}" for part in path[:shown]]
+    return "".join(parts).lstrip(".") + ("..." if len(path) > shown else "")
+
+
+def _key(key: str) -> str:
+    return printable(key, 40) if key else '""'
+
+
 class _Reader:
     """Walks a decoded JSON document, collecting every problem with its location."""
 
@@ -137,11 +224,11 @@ class _Reader:
             return Project()
         fmt = raw.get("format")
         if fmt != FORMAT:
-            self.fail("format", f"expected \"{FORMAT}\", found {json.dumps(fmt)}: this is not an NN Builder project")
+            self.fail("format", f"expected \"{FORMAT}\", found {_json_value(fmt)}: this is not an NN Builder project")
             return Project()
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            self.fail("version", f"expected a whole number, found {json.dumps(version)}")
+            self.fail("version", f"expected a whole number, found {_json_value(version)}")
             return Project()
         if version > VERSION:
             self.fail("version", f"the file is version {version}, newer than this NN Builder reads ({VERSION}); update NN Builder")
@@ -231,7 +318,7 @@ class _Reader:
         dst = self.text(f"{where}.dst", raw.get("dst"))
         port = raw.get("port", 0)
         if not isinstance(port, int) or isinstance(port, bool) or port < 0:
-            self.fail(f"{where}.port", f"expected a port number (0, 1, ...), found {json.dumps(port)}")
+            self.fail(f"{where}.port", f"expected a port number (0, 1, ...), found {_json_value(port)}")
             return None
         if src is None or dst is None:
             return None
@@ -261,7 +348,15 @@ class _Reader:
         for key in raw:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
-                self.fail(f"{where}.{key}" if where else key, f"unknown key (expected one of: {hint})")
+                self.fail(f"{where}.{_key(key)}" if where else _key(key), f"unknown key (expected one of: {hint})")
+
+
+def _json_value(value: Any) -> str:
+    """A scalar as the file writes it (`"other"`, `null`, `-1`), cut short; a list or object by its kind."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        text = json.dumps(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return _kind(value)
 
 
 def _kind(value: Any) -> str:

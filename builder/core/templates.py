@@ -1,26 +1,36 @@
-"""Project templates: well-known networks, ready to train on the built-in data, to start a project from.
+"""Project templates: the example and well-known networks, ready to train on the built-in data.
 
-Each template is a project file in the repository's `assets/templates/`; the registry lists them in
-menu order with a title and a one-line description for a learner. A loaded template has no path, so
-the app treats it as a new project that has not been saved yet.
+Each template is a project file shipped inside the package (`builder/assets/templates/`), read with
+importlib.resources so that an installed wheel has them too; the registry lists them in menu order
+with a title and a one-line description for a learner. A loaded template has no path, so the app
+and `builder new` treat it as a new project that has not been saved yet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from typing import TYPE_CHECKING
 
-from builder.core.project import Project, load_project
+from builder.core.project import Project, parse_project
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+EXAMPLE = "example"  # the project `builder` opens when it is given none
 
 
 @dataclass(frozen=True)
 class Template:
-    name: str  # the file's stem in assets/templates
+    name: str  # the file's stem in builder/assets/templates, and the name `builder new` takes
     title: str
     description: str  # one line: what the network is and what it learns
 
 
 TEMPLATES: tuple[Template, ...] = (
+    Template(EXAMPLE, "Shapes classifier (the example)",
+             "A small CNN that learns to tell four shapes apart on the built-in data in a few seconds: "
+             "the project NN Builder opens with."),
     Template("lenet", "LeNet",
              "The classic small CNN (LeCun, 1998): two conv + pool stages and three Linear layers "
              "learn to tell the four shapes apart."),
@@ -42,9 +52,9 @@ TEMPLATES: tuple[Template, ...] = (
 )
 
 
-def templates_folder() -> Path:
-    """The repository's assets/templates (this file is builder/core/templates.py)."""
-    return Path(__file__).resolve().parent.parent.parent / "assets" / "templates"
+def templates_folder() -> Traversable:
+    """The packaged templates, wherever the package is installed (a checkout, a wheel, a zip)."""
+    return resources.files("builder") / "assets" / "templates"
 
 
 def template(name: str) -> Template:
@@ -55,12 +65,15 @@ def template(name: str) -> Template:
     raise KeyError(f"no template named '{name}' (templates: {known})")
 
 
-def template_path(name: str) -> Path:
+def template_file(name: str) -> Traversable:
     return templates_folder() / f"{template(name).name}.json"
+
+
+def template_text(name: str) -> str:
+    """The template's project file as written, for `builder new` to copy."""
+    return template_file(name).read_text(encoding="utf-8")
 
 
 def load_template(name: str) -> Project:
     """A new, unsaved project made from the template: its path is None, so saving asks where."""
-    project = load_project(template_path(name))
-    project.path = None
-    return project
+    return parse_project(template_text(name), source=f"template '{name}'")

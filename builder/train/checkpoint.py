@@ -1,20 +1,31 @@
-"""Checkpoints (resume exactly where a run stopped) and weights files, written atomically, read safely."""
+"""Checkpoints (resume exactly where a run stopped) and weights files, written atomically, read safely.
+
+Reading never runs anything a file holds (see tensor_files), and every way a file can be unusable ends in
+one CheckpointError whose message starts with the file's path and says what is wrong in plain words.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from builder.core.atomic import atomic_write_bytes
+from builder.train.events import EpochRecord
+from builder.train.tensor_files import FileProblem, read_tensor_file
 
 FORMAT = "nn-builder-checkpoint"
 VERSION = 1
+# Where training scripts commonly keep the state_dict inside a checkpoint dict.
+STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model")
+# Wrappers that put every name under a prefix: DataParallel / DistributedDataParallel, torch.compile.
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+START_OVER = "train without --resume to start over"
 
 
 class CheckpointError(Exception):
@@ -29,21 +40,6 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, buffer.getbuffer())
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no checkpoint to resume from (train without --resume first)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a damaged or foreign file
-        raise CheckpointError(f"{path}: cannot be read as a checkpoint: {_first_line(exc)}") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an NN Builder checkpoint")
-    if state.get("version", 0) > VERSION:
-        raise CheckpointError(f"{path}: written by a newer NN Builder (checkpoint version {state['version']})")
-    return state
-
-
 def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike) -> None:
     """A state_dict as `.pt` (torch.save) or `.safetensors`, chosen by the file's extension."""
     path = Path(path)
@@ -54,44 +50,264 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike) -> Non
         atomic_torch_save(tensors, path)
 
 
-def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    """Read a state_dict safely: `weights_only=True` for `.pt`, safetensors for `.safetensors`."""
+# -- checkpoints -----------------------------------------------------------------------------------
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """A checkpoint of this NN Builder, every part the trainer restores checked first: a damaged one is
+    refused, naming the file, before anything of the run (its model, its output folder) changes."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such weights file")
-    try:
-        if path.suffix == ".safetensors":
-            state = load_file(str(path))
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: cannot be read as weights: {_first_line(exc)}") from None
-    if isinstance(state, dict) and state.get("format") == FORMAT:
-        state = state["model"]  # a checkpoint holds the weights too
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(f"{path}: holds no state_dict of tensors")
+    if not path.exists():
+        raise CheckpointError(f"{path}: no checkpoint to resume from (train without --resume first)")
+    state = _read(path, f"; {START_OVER}")
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an NN Builder checkpoint; {START_OVER}")
+    if _is_count(state.get("version")) and state["version"] > VERSION:  # before the rest, which it may change
+        raise CheckpointError(f"{path}: written by a newer NN Builder (checkpoint version {state['version']})")
+    problem = _checkpoint_problem(state)
+    if problem:
+        raise CheckpointError(f"{path}: the checkpoint is damaged: {problem}; {START_OVER}")
     return state
 
 
+def _checkpoint_problem(state: dict[str, Any]) -> str | None:
+    if not _is_count(state.get("version")):
+        return "its version number is missing"
+    if not _is_tensor_dict(state.get("model")):
+        return "its weights are missing or are not all tensors"
+    hollow = next((k for k, v in state["model"].items() if not _holds_its_values(v)), None)
+    if hollow:
+        return f"its weights are not what it saves ({hollow} claims more values than it stores)"
+    bad = next((k for k, v in state["model"].items() if _has_non_finite(v)), None)
+    if bad:
+        return f"its weights hold NaN or infinite values ({bad})"
+    if not _is_count(state.get("epoch")):
+        return "its epoch number is missing"
+    optimizer = state.get("optimizer")
+    if not (isinstance(optimizer, dict) and isinstance(optimizer.get("state"), dict)
+            and isinstance(optimizer.get("param_groups"), list)):
+        return "its optimizer state is missing"
+    if not _history_ok(state.get("history")) or not _best_ok(state.get("best")):
+        return "its record of past epochs is missing or damaged"
+    if not _rng_ok(state.get("rng")):
+        return "its random-number state is missing or damaged"
+    return None
+
+
+def _history_ok(history: Any) -> bool:
+    if not isinstance(history, list):
+        return False
+    try:
+        for record in history:
+            EpochRecord.from_dict(record)  # as the trainer will, so that it cannot fail there
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+    return True
+
+
+def _best_ok(best: Any) -> bool:
+    return best is None or (isinstance(best, dict) and _is_count(best.get("epoch"))
+                            and isinstance(best.get("loss"), (int, float))
+                            and (best.get("state") is None or _is_tensor_dict(best["state"])))
+
+
+def _rng_ok(rng: Any) -> bool:
+    size = torch.get_rng_state().shape  # the CPU generator's and the shuffling generator's state alike
+    return (isinstance(rng, dict) and all(_is_bytes(rng.get(k)) and rng[k].shape == size for k in ("torch", "shuffle"))
+            and isinstance(rng.get("cuda"), list) and all(_is_bytes(s) for s in rng["cuda"]))
+
+
+def _is_bytes(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) and value.dtype == torch.uint8 and value.layout == torch.strided
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# -- weights files ---------------------------------------------------------------------------------
+
+
+def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """A state_dict read safely from a weights file: torch's format (`.pt`, `.pth`, `.bin`, `.ckpt`, read
+    with weights_only=True) or `.safetensors`. The file may hold the state_dict itself, or a dict holding
+    it under "state_dict", "model_state_dict" or "model" (training checkpoints, NN Builder's included).
+    The tensors come back as stored: `load_into` checks them against a model."""
+    path = Path(path)
+    state = _state_dict_in(path, _read(path))
+    _check_plain_tensors(path, state)
+    return state
+
+
+def _read(path: Path, hint: str = "") -> Any:
+    try:
+        return read_tensor_file(path)
+    except FileProblem as problem:
+        raise CheckpointError(f"{path}: {problem}{hint}") from None
+
+
+def _state_dict_in(path: Path, content: Any) -> dict[str, torch.Tensor]:
+    if _is_tensor_dict(content):
+        return content
+    if not isinstance(content, dict):
+        raise CheckpointError(f"{path}: holds {_describe(content)}, not a state_dict (a name for each tensor, "
+                              f"as model.state_dict() gives)")
+    found = [key for key in STATE_DICT_KEYS if _is_tensor_dict(content.get(key))]
+    if len(found) > 1:
+        raise CheckpointError(f"{path}: holds several sets of weights ({', '.join(map(repr, found))}); "
+                              f"save the one to load on its own")
+    if found:
+        return content[found[0]]
+    raise CheckpointError(f"{path}: {_why_not_state_dict(content)}")
+
+
+def _why_not_state_dict(content: dict[Any, Any]) -> str:
+    inner = next((key for key in STATE_DICT_KEYS if isinstance(content.get(key), dict)), None)
+    entries = content[inner] if inner else content
+    where = f"its '{inner}' " if inner else ""
+    if not entries:
+        return f"{where}holds no tensors (an empty dict)"
+    key = next(k for k, v in entries.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor))
+    if not isinstance(key, str):
+        return f"{where}has an entry named {key!r}, not a text name: a state_dict names each tensor"
+    return (f"{where}holds '{key}', which is {_describe(entries[key])}, not a tensor: a weights file holds a "
+            f"state_dict (a name for each tensor), alone or under 'state_dict', 'model_state_dict' or 'model'")
+
+
+def _check_plain_tensors(path: Path, state: dict[str, torch.Tensor]) -> None:
+    for name, tensor in state.items():
+        if tensor.layout != torch.strided:
+            problem = f"is a {str(tensor.layout).removeprefix('torch.')} tensor; only ordinary (dense) tensors load"
+        elif tensor.is_quantized:
+            problem = "is quantized; only ordinary tensors load"
+        elif tensor.device.type == "meta":
+            problem = "holds no values (a 'meta' tensor: only its shape was saved)"
+        else:
+            continue
+        raise CheckpointError(f"{path}: {name} {problem}")
+
+
+def _is_tensor_dict(value: Any) -> bool:
+    return (isinstance(value, dict) and bool(value)
+            and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items()))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a single tensor of shape {tuple(value.shape)}"
+    if value is None:
+        return "nothing (None)"
+    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text", bytes: "bytes",
+             dict: "a dict", list: "a list", tuple: "a list"}
+    return next((text for kind, text in kinds.items() if isinstance(value, kind)), type(value).__name__)
+
+
+# -- into a model ----------------------------------------------------------------------------------
+
+
 def load_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    """Load weights, explaining a mismatch with the graph in words rather than torch's wall of text."""
+    """Load weights into the model, checked first, explaining a mismatch in words rather than torch's wall
+    of text. Raises CheckpointError naming `source`.
+
+    - Names and shapes must match the model's exactly (missing, extra and misshapen tensors are listed).
+      A `module.` (DataParallel) or `_orig_mod.` (torch.compile) prefix on every name is dropped when the
+      model has no part of that name, so such a prefix cannot be its own.
+    - Numbers must be of the same kind. Floating-point weights take floating-point values of any precision:
+      a float64 or float16 file loads into float32 weights, cast as torch's load_state_dict casts. But
+      integer or true/false values, which load_state_dict would cast silently, are refused, naming the tensor.
+    - NaN or infinite values are refused, naming the tensor: a model holding them outputs NaN for every
+      input, so evaluating, exporting or training on from it could only mislead.
+    """
     own = model.state_dict()
+    state = without_wrapper_prefix(state, (name.split(".")[0] for name in own))
+    problem = _fit_problem(own, state) or _kind_problem(own, state) or _value_problem(own, state)
+    if problem:
+        raise CheckpointError(f"{source}: {problem}")
+    model.load_state_dict(state)
+
+
+def without_wrapper_prefix(state: dict[str, torch.Tensor], model_parts: Iterable[str]) -> dict[str, torch.Tensor]:
+    """The state without a wrapper's prefix that every name has, when the model has no part of that name."""
+    parts = set(model_parts)
+    for prefix in WRAPPER_PREFIXES * 2:  # twice: DataParallel around torch.compile, or the other way round
+        if state and prefix[:-1] not in parts and all(k.startswith(prefix) for k in state):
+            state = {k.removeprefix(prefix): v for k, v in state.items()}
+    return state
+
+
+def _fit_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     wrong = [f"{k}: file {tuple(state[k].shape)}, model {tuple(own[k].shape)}" for k in own
              if k in state and state[k].shape != own[k].shape]
-    if missing or unexpected or wrong:
-        parts = []
-        if wrong:
-            parts.append("shapes differ: " + "; ".join(wrong[:3]))
-        if missing:
-            parts.append("missing: " + ", ".join(missing[:5]))
-        if unexpected:
-            parts.append("not in the model: " + ", ".join(unexpected[:5]))
-        raise CheckpointError(f"{source}: the weights do not fit this model ({'; '.join(parts)})")
-    model.load_state_dict(state)
+    if not (missing or unexpected or wrong):
+        return None
+    parts = []
+    if wrong:
+        parts.append("shapes differ: " + "; ".join(_first(wrong, 3)))
+    if missing:
+        parts.append("missing: " + ", ".join(_first(missing, 5)))
+    if unexpected:
+        parts.append("not in the model: " + ", ".join(_first(unexpected, 5)))
+    return f"the weights do not fit this model ({'; '.join(parts)}){_prefix_hint(own, state)}"
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+def _prefix_hint(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str:
+    """Say so when the file's names are the model's under one more prefix (a Lightning module's `model.`):
+    not dropped silently, since any part name could be the model's own."""
+    outer = {name.split(".")[0] for name in state}
+    if len(outer) != 1 or not all("." in name for name in state):
+        return ""
+    prefix = f"{outer.pop()}."
+    if {name.removeprefix(prefix) for name in state} != set(own):
+        return ""
+    return (f"; every name in the file starts with '{prefix}': the weights are of a model that holds this one as "
+            f"'{prefix[:-1]}'; save that part's state_dict on its own")
+
+
+def _first(items: list[str], count: int) -> list[str]:
+    return items[:count] + ([f"and {len(items) - count} more"] if len(items) > count else [])
+
+
+def _kind_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
+    for name, tensor in own.items():
+        if _kind(state[name].dtype) != _kind(tensor.dtype):
+            return (f"{name} holds {_kind(state[name].dtype)} ({_dtype(state[name])}) but the model's {name} "
+                    f"holds {_kind(tensor.dtype)} ({_dtype(tensor)}); these weights are not for this model")
+    return None
+
+
+def _kind(dtype: torch.dtype) -> str:
+    if dtype == torch.bool:
+        return "true/false values"
+    if dtype.is_complex:
+        return "complex numbers"
+    return "floating-point numbers" if dtype.is_floating_point else "whole numbers"
+
+
+def _dtype(tensor: torch.Tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
+
+
+def _value_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
+    """Shapes match here, so the checks' copies are no larger than the model itself."""
+    for name, tensor in own.items():
+        try:
+            if _has_non_finite(state[name]):
+                return (f"{name} holds NaN or infinite values: these weights are broken (often by a run whose "
+                        f"loss diverged); use weights saved before that")
+            if _has_non_finite(state[name].to(tensor.dtype)):
+                return f"{name} holds values too large for the model's {_dtype(tensor)}"
+        except (RuntimeError, NotImplementedError):  # a number type torch cannot compute with (4-bit floats)
+            return f"{name} is stored as {_dtype(state[name])}, which cannot become the model's {_dtype(tensor)}"
+    return None
+
+
+def _has_non_finite(tensor: torch.Tensor) -> bool:
+    return (tensor.is_floating_point() or tensor.is_complex()) and not bool(torch.isfinite(tensor).all())
+
+
+def _holds_its_values(tensor: torch.Tensor) -> bool:
+    """False for a view repeating fewer stored values (stride 0), which a pickle can make as large as it likes
+    and NN Builder never saves: checking its values would allocate all it claims."""
+    return tensor.untyped_storage().nbytes() >= tensor.numel() * tensor.element_size()

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.blocks.params import BOOL, CHOICE, FLOAT, INT, TEXT, Param, unknown_param_message
+from builder.blocks.params import BOOL, CHOICE, FLOAT, INT, TEXT, Param, located, unknown_param_message
+from builder.core.problems import printable
 from builder.core.project import Project
 from builder.train.data.base import TASKS
 from builder.train.losses import LOSSES
@@ -135,7 +136,7 @@ def _values(section: dict[str, Any], params: tuple[Param, ...], where: str, prob
     known = [p.name for p in params]
     for key in section:
         if key not in known and key not in extra:
-            problems.append(f"{where}.{key}: {unknown_param_message(key, known + list(extra), 'key')}")
+            problems.append(f"{where}.{printable(key, 40)}: {unknown_param_message(key, known + list(extra), 'key')}")
     values = {}
     for param in params:
         if param.name not in section and param.required:
@@ -146,13 +147,6 @@ def _values(section: dict[str, Any], params: tuple[Param, ...], where: str, prob
             problems.append(located(where, param, error))
         values[param.name] = value
     return values
-
-
-def located(where: str, param: Param, error: str) -> str:
-    """`data.batch_size: must be at least 1`, not `data.batch_size: batch_size must be...`."""
-    if error.startswith(param.name + " "):
-        error = error[len(param.name) + 1:]
-    return f"{where}.{param.name}: {error}"
 
 
 def _data(section: dict[str, Any], problems: list[str]) -> DataConfig | None:
@@ -217,7 +211,7 @@ def _schedule(raw: Any, problems: list[str]) -> tuple[str, dict[str, Any]] | Non
     if raw is None:
         return None
     names = ", ".join(SCHEDULES)
-    if not isinstance(raw, dict) or raw.get("kind") not in SCHEDULES:
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str) or raw["kind"] not in SCHEDULES:
         problems.append(f'training.schedule: expected {{"kind": one of {names}, ...options}}, got {raw!r:.60}')
         return None
     spec = SCHEDULES[raw["kind"]]

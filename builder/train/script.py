@@ -2,17 +2,21 @@
 
 It runs on one device (`python train.py`) or on many with torchrun (DistributedDataParallel), and
 reproduces the app's run for the same seed: the same model, data, split and first-epoch loss.
-The data is read by NN Builder's own reader for the project's source kind, copied into the script
-(so there is one implementation, and the script needs nothing but torch, plus numpy/Pillow where
-the reader does). Settings sit at the top as constants, written with repr(): a project file's
-strings (paths, column names) can only ever become string literals.
+The script is script_template.py, a linted module of this package, filled in: the project's settings
+go into its settings block as constants written with repr() (a project file's strings, paths and
+column names, can only ever become string literals), and NN Builder's own reader for the project's
+source kind is copied into its data reader block (so there is one implementation, and the script
+needs nothing but torch, plus numpy/Pillow where the reader does).
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,53 +29,92 @@ import builder.train.data.idx as idx_module
 import builder.train.data.images as images_module
 import builder.train.data.synthetic as synthetic_module
 from builder.train.losses import BINARY_OR_ONE_HOT, INDEX, LOSSES
+from builder.train.objective import Objective
 from builder.train.schedules import SCHEDULES
 from builder.train.setup import Run
 
-# source kind -> (its reader module, the function that loads it)
+TEMPLATE = "script_template.py"  # in this package
+# source kind -> (its reader module, the function that loads it, what the script then needs)
 READERS = {
-    "synthetic": (synthetic_module, "load"),
-    "image_folder": (images_module, "load"),
-    "npz": (arrays_module, "load_npz"),
-    "npy": (arrays_module, "load_npy"),
-    "idx": (idx_module, "load"),
-    "csv": (csv_module, "load"),
+    "synthetic": (synthetic_module, "load", "torch"),
+    "image_folder": (images_module, "load", "torch, numpy and Pillow"),
+    "npz": (arrays_module, "load_npz", "torch and numpy"),
+    "npy": (arrays_module, "load_npy", "torch and numpy"),
+    "idx": (idx_module, "load", "torch and numpy"),
+    "csv": (csv_module, "load", "torch and numpy"),
 }
-NEEDS = {"synthetic": "", "image_folder": ", numpy and Pillow", "npz": " and numpy", "npy": " and numpy",
-         "idx": " and numpy", "csv": " and numpy"}
 _BUILDER_IMPORT = re.compile(r"^from builder[.\w]* import (\([^)]*\)|[^\n]*)\n", re.MULTILINE)
 _FUTURE = re.compile(r"^from __future__ import annotations\n", re.MULTILINE)
 _IMPORT = re.compile(r"^(?:import [\w.]+(?: as \w+)?|from [\w.]+ import [\w, ]+)$", re.MULTILINE)
 
 
-def module_text(module: Any) -> tuple[str, list[str]]:
-    """A module's source without its imports, and its (non-builder) import lines: the script holds
-    what the builder imports bring (shapes, the data base) itself and gathers the rest at its top."""
-    text = _FUTURE.sub("", _BUILDER_IMPORT.sub("", inspect.getsource(module)))
+def training_script(run: Run) -> str:
+    kind = run.settings.data.source.get("kind", "synthetic")
+    reader, load_function, needs = READERS[kind]
+    template = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
+    docstring, template_imports, code = split_template(template)
+    embedded = [source_parts(inspect.getsource(m)) for m in (shapes_module, base_module, reader)]
+    imports = set(template_imports) | {line for _, found in embedded for line in found}
+    code = fill_section(code, "settings", lambda block: settings_block(block, settings_of(run)))
+    code = fill_section(code, "data reader", lambda _: reader_section(kind, load_function, [t for t, _ in embedded]))
+    docstring = docstring.format(model=run.class_name, needs=needs, project=_project_name(run))
+    return f"{docstring}\n\nfrom __future__ import annotations\n\n{import_block(imports)}\n\n{code}"
+
+
+def split_template(template: str) -> tuple[str, list[str], str]:
+    """The template's docstring, its import lines (less builder's), and its code from the settings on."""
+    docstring_end = template.index('"""', 3) + 3
+    code_start = template.index(_markers("settings")[0])
+    _, imports = source_parts(template[docstring_end:code_start])  # what else lies there is the note on the template
+    return template[:docstring_end], imports, template[code_start:]
+
+
+def reader_section(kind: str, load_function: str, modules: list[str]) -> str:
+    """The reader for a source kind and the shared pieces it uses, ending with the name the template calls it by."""
+    return "\n\n".join([
+        f"# NN Builder's own reader for '{kind}' sources, copied here so this file runs on its own, and the shared\n"
+        "# pieces it uses (shapes, the data base, the split).\n",
+        *modules,
+        inspect.getsource(batches_module.Split),
+        inspect.getsource(batches_module.split_indices),
+        f"load_source = {load_function}  # the reader for '{kind}' sources, above\n",
+    ])
+
+
+def source_parts(text: str) -> tuple[str, list[str]]:
+    """Python source without its imports, and its (non-builder) import lines: the script holds what the
+    builder imports bring (shapes, the data base, the reader) itself and gathers the rest at its top."""
+    text = _FUTURE.sub("", _BUILDER_IMPORT.sub("", text))
     imports = _IMPORT.findall(text)
     return _IMPORT.sub("", text).strip() + "\n", imports
 
 
-def training_script(run: Run) -> str:
-    settings = run.settings
-    data, training = settings.data, settings.training
-    kind = data.source.get("kind", "synthetic")
-    reader, load_function = READERS[kind]
-    objective = run.objective
-    if objective.num_classes is None:
-        class_targets = None
-    elif objective.loss.classification == INDEX:
-        class_targets = "index"
-    elif objective.loss.classification == BINARY_OR_ONE_HOT and objective.single_output:
-        class_targets = "binary"
-    else:
-        class_targets = "one_hot"
-    schedule = None
-    if training.schedule:
-        name, options = training.schedule
-        filled = {**SCHEDULES[name].from_run(training.epochs), **{k: v for k, v in options.items() if v is not None}}
-        schedule = (name, filled)
-    constants = {
+def _markers(section: str) -> tuple[str, str]:
+    return f"# --- {section} (written by NN Builder) ---\n", f"# --- end of {section} ---\n"
+
+
+def fill_section(code: str, section: str, fill: Callable[[str], str]) -> str:
+    """The code with what lies between a section's two marker lines replaced by fill(what lies there)."""
+    start, end = _markers(section)
+    before, found_start, rest = code.partition(start)
+    inside, found_end, after = rest.partition(end)
+    if not (found_start and found_end):
+        raise ValueError(f"the training script template lacks its {section} section")
+    return before + start + fill(inside) + end + after
+
+
+def settings_block(block: str, values: dict[str, Any]) -> str:
+    """The template's settings lines, each with the project's value instead of its placeholder and its note kept."""
+    lines = {line.partition(" = ")[0]: line for line in block.splitlines()}
+    if lines.keys() != values.keys():
+        raise ValueError(f"the template's settings {sorted(lines)} are not the script's {sorted(values)}")
+    notes = {name: line[line.find("  # "):] if "  # " in line else "" for name, line in lines.items()}
+    return "".join(f"{name} = {_literal(values[name])}{notes[name]}\n" for name in lines)
+
+
+def settings_of(run: Run) -> dict[str, Any]:
+    data, training = run.settings.data, run.settings.training
+    return {
         "MODEL": run.class_name,
         "SOURCE": data.source,
         "DATA_FOLDER": str(run.project.folder),
@@ -86,58 +129,46 @@ def training_script(run: Run) -> str:
         "IN_MEMORY": data.in_memory,
         "LOSS": training.loss,
         "LOSS_TAKES_LOGITS": LOSSES[training.loss].expects == "logits",
-        "CLASS_TARGETS": class_targets,
-        "NUM_CLASSES": objective.num_classes,
+        "CLASS_TARGETS": _class_targets(run.objective),
+        "NUM_CLASSES": run.objective.num_classes,
         "OPTIMIZER": training.optimizer,
         "OPTIMIZER_OPTIONS": dict(training.options),
         "LR": training.lr,
         "EPOCHS": training.epochs,
-        "SCHEDULE": schedule,
+        "SCHEDULE": _schedule(training.schedule, training.epochs),
         "SEED": training.seed,
         "DEVICE": training.device,
         "MIXED_PRECISION": training.mixed_precision,
         "KEEP_BEST": training.keep_best,
         "EARLY_STOPPING": training.early_stopping,
     }
-    notes = {
-        "SOURCE": "the data source; relative paths resolve against DATA_FOLDER",
-        "CLASS_TARGETS": "how class labels meet the loss: index, binary (one output), one_hot; None: values",
-        "SCHEDULE": "(torch.optim.lr_scheduler class, options), stepped once per epoch",
-        "KEEP_BEST": "save the weights of the epoch with the best validation loss",
-    }
-    lines = []
-    for name, value in constants.items():
-        note = f"  # {notes[name]}" if name in notes else ""
-        lines.append(f"{name} = {_literal(value)}{note}")
-    embedded = [module_text(m) for m in (shapes_module, base_module, reader)]
-    imports = set(BASE_IMPORTS) | {line for _, found in embedded for line in found}
-    header = HEADER.format(cls=run.class_name, needs=NEEDS[kind], imports=import_block(imports),
-                           project=run.project.path.name if run.project.path else "an untitled project")
-    parts = [
-        header,
-        "\n".join(lines),
-        "",
-        TRAINING_CODE.replace("__LOAD__", load_function),
-        "",
-        "# " + "-" * 96,
-        f"# Reading the data: NN Builder's own reader for '{kind}' sources, copied here so this file runs",
-        "# on its own. Below it, the shared pieces it uses (shapes, the data base, the split).",
-        "# " + "-" * 96,
-        "",
-        *(text for text, _ in embedded),
-        inspect.getsource(batches_module.Split),
-        inspect.getsource(batches_module.split_indices),
-        FOOTER,
-    ]
-    return "\n".join(parts)
 
 
-BASE_IMPORTS = (
-    "import argparse", "import csv", "import io", "import math", "import os", "import sys", "import time",
-    "from pathlib import Path", "import torch", "import torch.distributed as dist", "import torch.nn as nn",
-    "import torch.nn.functional as F", "from torch.nn.parallel import DistributedDataParallel",
-    "from torch.utils.data import DataLoader, DistributedSampler, Subset, TensorDataset",
-)
+def _class_targets(objective: Objective) -> str | None:
+    """How class labels meet the loss: as indices, as one 0/1 value (one output), or one-hot; None: not classes."""
+    if objective.num_classes is None:
+        return None
+    if objective.loss.classification == INDEX:
+        return "index"
+    if objective.loss.classification == BINARY_OR_ONE_HOT and objective.single_output:
+        return "binary"
+    return "one_hot"
+
+
+def _schedule(schedule: tuple[str, dict[str, Any]] | None, epochs: int) -> tuple[str, dict[str, Any]] | None:
+    """The schedule with every option written out: the app's defaults for those the project leaves unset."""
+    if not schedule:
+        return None
+    name, options = schedule
+    return name, {**SCHEDULES[name].from_run(epochs), **{k: v for k, v in options.items() if v is not None}}
+
+
+def _project_name(run: Run) -> str:
+    if run.project.path is None:
+        return "an untitled project"
+    # A file name may hold quotes or backslashes: quoted and escaped, it cannot end the docstring it goes into.
+    name = run.project.path.name
+    return json.dumps(name, ensure_ascii=not name.isprintable())
 
 
 def import_block(lines: set[str]) -> str:
@@ -178,221 +209,6 @@ def _literal(value: Any) -> str:
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     raise TypeError(f"cannot write {type(value).__name__} into the training script")
-
-
-HEADER = '''"""Train {cls} as NN Builder does, anywhere PyTorch runs. Generated by NN Builder from {project}.
-
-    python train.py [--epochs N] [--out DIR] [--device D] [--resume]
-    torchrun --nproc_per_node=4 train.py [...]      one process per GPU (or CPU), DistributedDataParallel
-    torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --master_port=29500 --nproc_per_node=8 train.py
-
-Needs torch{needs}, and model.py (the generated model) beside this file. Writes OUT/{cls}.pt (a state_dict
-for the class in model.py), OUT/metrics.csv (a row per epoch) and OUT/checkpoint.pt (for --resume).
-The settings below are the project's; change them here freely.
-"""
-
-from __future__ import annotations
-
-{imports}
-
-from model import {cls} as Model
-'''
-
-TRAINING_CODE = '''
-
-def load_data():
-    """The data set, read as NN Builder reads it (see the reader at the end of this file)."""
-    request = SourceRequest(spec=SOURCE, input_shape=INPUT_SHAPE, output_shape=OUTPUT_SHAPE, task=TASK,
-                            folder=Path(DATA_FOLDER), seed=DATA_SEED, in_memory=IN_MEMORY)
-    try:
-        return __LOAD__(request)
-    except DataError as error:
-        sys.exit(f"train.py: {error}")
-
-
-def part(data, indices):
-    """A split's samples: from the in-memory tensors when there are some, else read from disk."""
-    if data.tensors is not None:
-        x, y = data.tensors
-        return TensorDataset(x[indices], x[indices] if y is None else y[indices])
-    return Subset(data.dataset, indices.tolist())
-
-
-def target(y):
-    """What the loss compares the output with (class labels become what the loss expects)."""
-    if CLASS_TARGETS == "binary":
-        return y.float().unsqueeze(1)
-    if CLASS_TARGETS == "one_hot":
-        return F.one_hot(y, NUM_CLASSES).float()
-    return y
-
-
-def predict(output):
-    if CLASS_TARGETS == "binary":
-        return (output.reshape(-1) > (0.0 if LOSS_TAKES_LOGITS else 0.5)).long()
-    return output.argmax(dim=1)
-
-
-def pick_device(name, local_rank):
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(name)
-    if device.type == "cuda":
-        device = torch.device("cuda", local_rank if int(os.environ.get("WORLD_SIZE", 1)) > 1 else (device.index or 0))
-        torch.cuda.set_device(device)
-    return device
-
-
-def evaluate(model, loader, criterion, device, distributed):
-    """Validation loss and accuracy, summed over every process's share."""
-    sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss * n, correct, n
-    model.eval()
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            output = model(x)
-            sums[0] += criterion(output.float(), target(y)).double() * len(x)
-            if CLASS_TARGETS is not None:
-                sums[1] += (predict(output) == y).sum()
-            sums[2] += len(x)
-    model.train()
-    if distributed:
-        dist.all_reduce(sums)
-    count = max(sums[2].item(), 1)
-    return sums[0].item() / count, (sums[1].item() / count if CLASS_TARGETS is not None else None)
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="total epochs (default: %(default)s)")
-    parser.add_argument("--out", default="runs", help="output folder (default: %(default)s)")
-    parser.add_argument("--device", default=DEVICE, help="auto, cpu, cuda (default: %(default)s)")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    args = parser.parse_args()
-
-    world = int(os.environ.get("WORLD_SIZE", 1))
-    distributed = world > 1
-    local_rank = int(os.environ.get("LOCAL_RANK", 0))
-    device = pick_device(args.device, local_rank)
-    if distributed:
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    rank = dist.get_rank() if distributed else 0
-    out = Path(args.out)
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-
-    data = load_data()
-    split = split_indices(len(data.dataset), VAL_SPLIT, DATA_SEED)
-    train_set, val_set = part(data, split.train), part(data, split.val)
-
-    torch.manual_seed(SEED)  # the same initial weights as NN Builder's, for the same seed
-    model = Model().to(device)
-    optimizer = getattr(torch.optim, OPTIMIZER)(model.parameters(), lr=LR, **OPTIMIZER_OPTIONS)
-    scheduler = getattr(torch.optim.lr_scheduler, SCHEDULE[0])(optimizer, **SCHEDULE[1]) if SCHEDULE else None
-    criterion = getattr(nn, LOSS)()
-    if distributed:
-        sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=SHUFFLE, seed=SEED)
-        loader = DataLoader(train_set, batch_size=BATCH_SIZE, sampler=sampler, num_workers=NUM_WORKERS)
-        val_sampler = DistributedSampler(val_set, num_replicas=world, rank=rank, shuffle=False)
-        val_loader = DataLoader(val_set, batch_size=BATCH_SIZE, sampler=val_sampler, num_workers=NUM_WORKERS,
-                                generator=torch.Generator().manual_seed(0))
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    else:
-        loader = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=SHUFFLE, num_workers=NUM_WORKERS,
-                            generator=torch.Generator().manual_seed(SEED))
-        # Its own generator: a DataLoader without one draws from the global RNG that dropout uses.
-        val_loader = DataLoader(val_set, batch_size=BATCH_SIZE, num_workers=NUM_WORKERS,
-                                generator=torch.Generator().manual_seed(0))
-        net = model
-    amp = MIXED_PRECISION and device.type == "cuda"
-    amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16)
-
-    start, history, best = 0, [], None
-    if args.resume:
-        state = torch.load(out / "checkpoint.pt", map_location=device, weights_only=True)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state["scheduler"] is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        start, history, best = state["epoch"], state["history"], state["best"]
-        torch.set_rng_state(state["rng"])
-        if not distributed:
-            loader.generator.set_state(state["shuffle"])
-    bad_epochs = 0
-    for epoch in range(start + 1, args.epochs + 1):
-        if distributed:
-            sampler.set_epoch(epoch)
-        started = time.perf_counter()
-        sums = torch.zeros(2, dtype=torch.float64, device=device)  # loss * n, n
-        lr = optimizer.param_groups[0]["lr"]
-        for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-                output = net(x)
-            loss = criterion(output.float(), target(y))
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            sums += torch.stack([loss.detach().double() * len(x), torch.tensor(len(x), device=device).double()])
-        if distributed:
-            dist.all_reduce(sums)
-        train_loss = (sums[0] / sums[1]).item()
-        if not math.isfinite(train_loss):
-            sys.exit(f"train.py: the loss became {train_loss} in epoch {epoch}; try a lower learning rate")
-        val_loss, val_accuracy = evaluate(model, val_loader, criterion, device, distributed) if len(val_set) else (
-            None, None)
-        monitored = val_loss if val_loss is not None else train_loss
-        if scheduler is not None:
-            scheduler.step(monitored) if SCHEDULE[0] == "ReduceLROnPlateau" else scheduler.step()
-        history.append([epoch, train_loss, val_loss, val_accuracy, lr, time.perf_counter() - started])
-        improved = best is None or monitored < best["loss"]
-        if improved:
-            best = {"epoch": epoch, "loss": monitored,
-                    "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()} if KEEP_BEST else None}
-            bad_epochs = 0
-        else:
-            bad_epochs += 1
-        if rank == 0:  # one writer: the others only train
-            write_metrics(out / "metrics.csv", history)
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict() if scheduler else None, "epoch": epoch,
-                        "history": history, "best": best, "rng": torch.get_rng_state(),
-                        "shuffle": loader.generator.get_state() if not distributed else None}, out / "checkpoint.pt")
-            shown = f"  val_loss {val_loss:.4f}" if val_loss is not None else ""
-            shown += f"  val_accuracy {val_accuracy:.1%}" if val_accuracy is not None else ""
-            print(f"epoch {epoch}/{args.epochs}  train_loss {train_loss:.4f}{shown}  {history[-1][5]:.1f}s", flush=True)
-        if EARLY_STOPPING and bad_epochs >= EARLY_STOPPING:
-            break
-    if rank == 0 and history:
-        weights = best["model"] if KEEP_BEST and best and best["model"] is not None else model.state_dict()
-        torch.save(weights, out / f"{MODEL}.pt")
-        print(f"wrote {out / (MODEL + '.pt')} and {out / 'metrics.csv'}")
-    if distributed:
-        dist.barrier()
-        dist.destroy_process_group()
-
-
-def write_metrics(path, history):
-    """The same columns as `builder train` writes."""
-    columns = ["epoch", "train_loss", "val_loss"] + (["val_accuracy"] if CLASS_TARGETS is not None else [])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\\n")
-    writer.writerow(columns + ["lr", "seconds"])
-    for epoch, train_loss, val_loss, val_accuracy, lr, seconds in history:
-        row = [epoch, f"{train_loss:.6g}", "" if val_loss is None else f"{val_loss:.6g}"]
-        if CLASS_TARGETS is not None:
-            row.append("" if val_accuracy is None else f"{val_accuracy:.6g}")
-        writer.writerow(row + [f"{lr:.6g}", f"{seconds:.3f}"])
-    path.write_text(buffer.getvalue())
-'''
-
-FOOTER = '''
-
-if __name__ == "__main__":
-    main()
-'''
 
 
 def write_training_script(run: Run, folder: Path) -> list[Path]:

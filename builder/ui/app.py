@@ -20,7 +20,6 @@ XCB_PACKAGES = {
     "libGL.so.1": "libgl1", "libfontconfig.so.1": "libfontconfig1", "libdbus-1.so.3": "libdbus-1-3",
     "libX11-xcb.so.1": "libx11-xcb1", "libxcb.so.1": "libxcb1",
 }
-EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "examples" / "shapes_classifier.json"
 
 
 def platform_problem() -> str | None:
@@ -79,6 +78,7 @@ def run_app(path: str | None = None) -> int:
 
     from builder.core.document import Document
     from builder.core.project import ProjectError, load_project
+    from builder.core.templates import EXAMPLE, load_template
     from builder.ui import theme
     from builder.ui.main_window import MainWindow
 
@@ -87,12 +87,10 @@ def run_app(path: str | None = None) -> int:
     app.setOrganizationName("NN Builder")
     theme.apply(app)
     try:
-        project = load_project(path or EXAMPLE)
+        project = load_project(path) if path else load_template(EXAMPLE)  # the example: new and untitled
     except ProjectError as exc:
         print(f"builder: {exc}", file=sys.stderr)
         return 2
-    if path is None:
-        project.path = None  # the example opens as a new, untitled project: saving asks where
     window = MainWindow(Document(project))
     window.show()
     window.offer_recovery()

@@ -9,8 +9,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from builder.edit.session import Session
 from builder.ui import theme
-from builder.ui.session import EditorSession
 
 
 def _format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -42,7 +42,7 @@ class PythonHighlighter(QSyntaxHighlighter):
 class CodePanel(QWidget):
     """Regenerated a moment after the last edit (not on every keystroke), and only when visible."""
 
-    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         layout = QVBoxLayout(self)

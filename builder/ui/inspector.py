@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (
 from builder.blocks.check import ModelReport
 from builder.blocks.registry import BLOCKS
 from builder.core.shapes import format_shape
+from builder.edit.editor import EditError, Editor
+from builder.edit.session import Session
 from builder.ui import theme
-from builder.ui.editor import EditError, Editor
 from builder.ui.editors import OptionalEditor, ParamEditor, make_editor
 from builder.ui.icons import block_icon
-from builder.ui.session import EditorSession
 
 
 class Inspector(QScrollArea):
     renamed = Signal(str)  # a block got a new name: select it again
 
-    def __init__(self, session: EditorSession, editor: Editor, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session, self.editor = session, editor
         self.setWidgetResizable(True)

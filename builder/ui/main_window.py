@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -21,31 +21,31 @@ from PySide6.QtWidgets import (
 )
 
 from builder.core.atomic import atomic_write_text
-from builder.core.commands import AddModel, RemoveModel, RenameModel
 from builder.core.document import MODEL_ADDED, MODEL_REMOVED, MODEL_RENAMED, Change, Document
-from builder.core.graph import ModelGraph, Node
-from builder.core.project import Project, ProjectError, load_project, project_from_dict
+from builder.core.project import Project, ProjectError, load_project
 from builder.core.templates import TEMPLATES, load_template
+from builder.edit.editor import EditError, Editor
+from builder.edit.projects import new_project
+from builder.edit.recovery import Autosaver, Recovered, read_recovered
+from builder.edit.session import Session
 from builder.ui.canvas.scene import GraphScene
 from builder.ui.canvas.view import GraphView
 from builder.ui.code_panel import CodePanel
-from builder.ui.editor import EditError, Editor
 from builder.ui.inspector import Inspector
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
-from builder.ui.recovery import Autosaver, Recovered
-from builder.ui.session import EditorSession
 
 APP_NAME = "NN Builder"
 MAX_RECENT = 8
 FILTER = "NN Builder projects (*.json);;All files (*)"
 
 
-def new_project() -> Project:
-    """A fresh project: one model with an Input and an Output, ready for blocks in between."""
-    model = ModelGraph("Net", [Node("x", "Input", {"shape": [1, 28, 28]}, {"pos": [0.0, 0.0]}),
-                               Node("out", "Output", {}, {"pos": [600.0, 0.0]})])
-    return Project(models=[model])
+def recovery_folder() -> Path:
+    """Where the OS keeps an app's state (~/.local/state/... on Linux, Application Support on macOS,
+    AppData\\Local on Windows), as Qt knows it."""
+    locations = QStandardPaths.StandardLocation
+    location = getattr(locations, "StateLocation", locations.AppLocalDataLocation)  # StateLocation: Qt 6.7+
+    return Path(QStandardPaths.writableLocation(location)) / "recovery"
 
 
 class MainWindow(QMainWindow):
@@ -54,9 +54,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.document = document or Document(new_project())
         self.settings = settings or QSettings("NN Builder", "NN Builder")
-        self.autosaver = autosaver or Autosaver()
-        self.session = EditorSession(self.document, self)
-        self.editor = Editor(self.document, lambda: self.session.model)
+        self.autosaver = autosaver or Autosaver(recovery_folder())
+        self.session = Session(self.document)
+        self.editor = Editor(self.session)
         self.scene = GraphScene(self.session)
         self.view = GraphView(self.scene, self.editor)
         self._build_central()
@@ -299,9 +299,7 @@ class MainWindow(QMainWindow):
     # -- editing --------------------------------------------------------------------------------
 
     def _run(self, action) -> None:
-        if self.session.read_only:
-            self.statusBar().showMessage("The graph is read-only while training", 4000)
-            return
+        """An editing action; a refusal (read-only while training, a name taken...) goes to the status bar."""
         try:
             action()
         except EditError as exc:
@@ -341,29 +339,16 @@ class MainWindow(QMainWindow):
             self.view.add_block(type_name, self.view.mapToScene(self.view.viewport().rect().center()))
 
     def add_model(self) -> None:
-        names = {m.name for m in self.document.project.models}
-        name = next(f"Model{i}" for i in range(2, 1000) if f"Model{i}" not in names)
-        graph = new_project().models[0]
-        graph.name = name
-        self._run(lambda: self.document.execute(AddModel(graph)))
-        self.session.show_model(name)
+        self._run(lambda: self.session.show_model(self.editor.add_model()))
 
     def rename_model(self) -> None:
         old = self.session.model
         new, ok = QInputDialog.getText(self, "Rename model", "Model name (its class name in the code):", text=old)
-        new = new.strip()
-        if not ok or not new or new == old:
-            return
-        if new in {m.name for m in self.document.project.models}:
-            self.statusBar().showMessage(f"a model named '{new}' exists already", 5000)
-            return
-        self._run(lambda: self.document.execute(RenameModel(old, new)))
+        if ok:
+            self._run(lambda: self.editor.rename_model(old, new))
 
     def remove_model(self) -> None:
-        if len(self.document.project.models) < 2:
-            self.statusBar().showMessage("a project keeps at least one model", 4000)
-            return
-        self._run(lambda: self.document.execute(RemoveModel(self.session.model)))
+        self._run(lambda: self.editor.remove_model(self.session.model))
 
     def set_read_only(self, read_only: bool, reason: str = "") -> None:
         """While training: look, don't touch. The banner says why."""
@@ -512,14 +497,11 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def recover(self, found: Recovered) -> None:
-        import json
-
         try:
-            project = project_from_dict(json.loads(found.file.read_text(encoding="utf-8")), str(found.file))
-        except (ProjectError, OSError, ValueError) as exc:
+            project = read_recovered(found)
+        except ProjectError as exc:
             self.show_error("Cannot recover", str(exc))
             return
-        project.path = Path(found.original) if found.original else None
         self.document.replace(project)
         self.document.undo_stack.mark_unsaved()  # saved nowhere yet: closing must ask
         Autosaver.forget(found)

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from builder.blocks.check import ModelReport
+from builder.edit.session import Session
 from builder.ui import theme
-from builder.ui.session import EditorSession
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -15,7 +15,7 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 class ProblemsPanel(QListWidget):
     node_clicked = Signal(str)
 
-    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
         session.checked.connect(self.show_report)

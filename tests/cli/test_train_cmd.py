@@ -69,7 +69,7 @@ def test_problems_before_training_exit_1_and_bad_weights_exit_2(tmp_path, capsys
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"not a torch file")
     assert main(["eval", str(good), "--weights", str(junk)]) == 2
-    assert "junk.pt: cannot be read as weights" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith(f"{junk}: is a text file, not a weights file")
     assert main(["train", str(good), "--epochs", "0"]) == 2
 
 

@@ -2,8 +2,10 @@
 
 import ast
 import csv
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ import torch
 from graphs import chain
 from projects import shapes_project
 
+import builder.train.script_template as template
 from builder.core.project import Project
 from builder.train.engine import Trainer
 from builder.train.events import EpochEnd
@@ -101,3 +104,87 @@ def test_settings_are_readable_constants_and_strings_stay_strings(tmp_path):
     assert constants["SOURCE"]["comment"] == hostile
     assert constants["EPOCHS"] == 1 and constants["LOSS"] == "CrossEntropyLoss" and constants["SEED"] == 0
     assert "import builder" not in source and "from builder" not in source
+
+
+ROOT = Path(__file__).parents[2]  # the project's pyproject.toml holds the ruff settings
+
+
+def ruff_check(source, filename):
+    """ruff's findings on a source, with the project's settings, as if it were the file named."""
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed (it comes with the dev extra: pip install -e '.[dev]')")
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--stdin-filename", filename, "-"],
+                            input=source, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def npz_regression(tmp_path):
+    rng = np.random.default_rng(0)
+    (tmp_path / "data").mkdir()
+    np.savez(tmp_path / "data" / "table.npz", x=rng.random((40, 6), dtype=np.float32),
+             y=rng.random((40, 1), dtype=np.float32))
+    model = chain("Reg", [6], [("fc1", "Linear", {"out_features": 8}), ("act", "ReLU"),
+                               ("fc2", "Linear", {"out_features": 1})])
+    project = Project(models=[model], data={"source": {"kind": "npz", "path": "data/table.npz"}, "task": "regression"},
+                      training={"epochs": 1, "device": "cpu", "loss": "MSELoss"})
+    project.path = tmp_path / "reg.json"
+    return project
+
+
+def synthetic_classification(tmp_path):
+    return shapes_project(samples=64, training={"epochs": 1, "device": "cpu"}, path=tmp_path / "shapes.json")
+
+
+def test_the_template_is_lint_clean_code_that_runs_nothing_on_import():
+    assert callable(template.main)  # imported above, with no model.py anywhere: had it started training, it failed
+    path = Path(template.__file__)
+    ruff_check(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+
+
+@pytest.mark.parametrize("make_project", [synthetic_classification, npz_regression])
+def test_the_written_script_compiles_and_is_lint_clean(tmp_path, make_project):
+    source = training_script(prepare(make_project(tmp_path)))
+    compile(source, "train.py", "exec")
+    ruff_check(source, "train.py")
+
+
+def test_a_project_file_name_cannot_end_the_docstring(tmp_path):
+    name = 'x"""; import os; os.system("touch pwned"); """\\.json'
+    source = training_script(prepare(shapes_project(samples=64, path=tmp_path / name)))
+    tree = ast.parse(source)
+    assert name in ast.get_docstring(tree)
+    assert isinstance(tree.body[1], ast.ImportFrom) and tree.body[1].module == "__future__"  # straight after it
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "system"]
+
+
+class Killed(Exception):
+    """Stands for the process being killed."""
+
+
+def import_file(name, path, monkeypatch):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)  # gone again after the test
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_checkpoint_save_killed_halfway_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
+    write_training_script(prepare(shapes_project(samples=64, training={"epochs": 2, "device": "cpu"})), tmp_path)
+    import_file("model", tmp_path / "model.py", monkeypatch)  # as `import model` finds it beside train.py
+    script = import_file("exported_train", tmp_path / "train.py", monkeypatch)
+    saves, save = [], torch.save
+
+    def save_killed_on_the_second_call(obj, file):
+        saves.append(obj)
+        if len(saves) == 2:  # epoch 2's checkpoint: the run dies with half of it written
+            file.write(b"half a checkpoint")
+            raise Killed
+        save(obj, file)
+
+    monkeypatch.setattr(torch, "save", save_killed_on_the_second_call)
+    monkeypatch.setattr(sys, "argv", ["train.py", "--out", str(tmp_path / "out")])
+    with torch.random.fork_rng(devices=[]), pytest.raises(Killed):  # main() seeds the global generator
+        script.main()
+    assert torch.load(tmp_path / "out" / "checkpoint.pt", weights_only=True)["epoch"] == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checkpoint.pt", "metrics.csv"]  # no leftovers

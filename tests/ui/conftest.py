@@ -5,11 +5,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from builder.core.document import Document
-from builder.core.project import load_project
+from builder.core.templates import EXAMPLE, load_template
+from builder.edit.recovery import Autosaver
 from builder.ui import theme
-from builder.ui.app import EXAMPLE
 from builder.ui.main_window import MainWindow
-from builder.ui.recovery import Autosaver
 
 
 @pytest.fixture
@@ -18,8 +17,7 @@ def make_window(qtbot, qapp, tmp_path):
 
     def make(project=None, autosave_ms=60_000):
         if project is None:
-            project = load_project(EXAMPLE)
-            project.path = None  # as the app opens it: untitled, so nothing saves over the example
+            project = load_template(EXAMPLE)  # as the app opens it: untitled, so nothing saves over the example
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(tmp_path / "recovery"),
                             autosave_ms=autosave_ms)

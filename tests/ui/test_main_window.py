@@ -9,14 +9,12 @@ from ui_actions import drop_block
 
 from builder.core.graph import Edge
 from builder.core.project import load_project, save_project
-from builder.core.templates import TEMPLATES
+from builder.core.templates import EXAMPLE, TEMPLATES, load_template
 
 
 def saved_window(make_window, tmp_path):
     path = tmp_path / "shapes.json"
-    from builder.ui.app import EXAMPLE
-
-    save_project(load_project(EXAMPLE), path)
+    save_project(load_template(EXAMPLE), path)
     window = make_window(load_project(path))
     return window, path, path.read_bytes()
 

@@ -3,7 +3,7 @@
 import torch
 
 from builder.core.project import load_project
-from builder.ui.app import EXAMPLE
+from builder.core.templates import EXAMPLE, load_template
 
 
 def small(project, **training):
@@ -14,7 +14,7 @@ def small(project, **training):
 
 
 def quick_window(make_window, **training):
-    project = small(load_project(EXAMPLE), **training)
+    project = small(load_template(EXAMPLE), **training)
     project.path = None
     window = make_window(project)
     window.training.failures = []
@@ -213,7 +213,7 @@ def test_dataloader_workers_start_safely_and_are_gone_after_stop(qtbot, make_win
         (tmp_path / "imgs" / label).mkdir(parents=True)
         for i in range(64):
             Image.new("L", (28, 28), color=30 if label == "dark" else 220).save(tmp_path / "imgs" / label / f"{i}.png")
-    project = load_project(EXAMPLE)
+    project = load_template(EXAMPLE)
     project.models[0].node("fc").params["out_features"] = 2
     project.data = {"source": {"kind": "image_folder", "path": "imgs"}, "in_memory": False, "num_workers": 2,
                     "batch_size": 8}

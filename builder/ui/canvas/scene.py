@@ -23,16 +23,16 @@ from builder.core.document import (
     Change,
 )
 from builder.core.graph import Edge
+from builder.edit.session import Session
 from builder.ui import theme
 from builder.ui.canvas.edge_item import EdgeItem
 from builder.ui.canvas.node_item import NodeItem
-from builder.ui.session import EditorSession
 
 GRID = 20
 
 
 class GraphScene(QGraphicsScene):
-    def __init__(self, session: EditorSession) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
         self.nodes: dict[str, NodeItem] = {}

@@ -9,12 +9,12 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsView
 
+from builder.edit.editor import EditError, Editor
 from builder.ui import theme
 from builder.ui.canvas.edge_item import EdgeItem, wire_path
 from builder.ui.canvas.node_item import NodeItem
 from builder.ui.canvas.quick_search import QuickSearch
 from builder.ui.canvas.scene import GraphScene
-from builder.ui.editor import EditError, Editor
 
 BLOCK_MIME = "application/x-nn-builder-block"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 from builder.blocks.params import REQUIRED, Param
 from builder.core.commands import SetSection
 from builder.core.document import SECTION_CHANGED, Change
+from builder.edit.session import Session
 from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS, located
 from builder.train.data.sources import SOURCES
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
 from builder.ui.editors import OptionalEditor, ParamEditor, make_editor
-from builder.ui.session import EditorSession
 
 # The choices of the source menu: (value, label); synthetic sets are one entry per set.
 SOURCE_CHOICES = [
@@ -61,7 +61,7 @@ def source_choice(source: dict[str, Any]) -> str:
 class TrainingPanel(QScrollArea):
     preview_requested = Signal()
 
-    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.document = session.document

@@ -2,24 +2,22 @@
 
 Each running window writes its own file (named by a session id) while it has unsaved changes,
 and removes it when the work is saved or discarded. A file still there at start-up belongs to a
-session that did not end well, and is offered back.
+session that did not end well, and is offered back. The folder is the caller's to choose (the app
+asks the OS where state belongs); nothing here knows about Qt.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from builder.core.atomic import atomic_write_text
-
-
-def default_folder() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "nn-builder" / "recovery"
+from builder.core.project import Project, ProjectError, parse_project
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,8 @@ class Recovered:
 
 
 class Autosaver:
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or default_folder()
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.session = uuid.uuid4().hex[:12]
 
     @property
@@ -51,7 +49,8 @@ class Autosaver:
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.file, project_json)
         atomic_write_text(self.meta, json.dumps({"original": str(original) if original else None,
-                                                 "saved_at": time.time()}))
+                                                 "saved_at": time.time(), "pid": os.getpid(),
+                                                 "host": socket.gethostname()}))
 
     def discard(self) -> None:
         for path in (self.file, self.meta):
@@ -68,12 +67,50 @@ class Autosaver:
                 continue
             try:
                 info = json.loads(meta.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError):
                 info = {}
-            found.append(Recovered(data, info.get("original"), float(info.get("saved_at") or data.stat().st_mtime)))
+            info = info if isinstance(info, dict) else {}
+            if _still_running(info):
+                continue  # another window, open right now, is autosaving there: not left behind
+            original, saved = info.get("original"), info.get("saved_at")
+            found.append(Recovered(data, original if isinstance(original, str) else None,
+                                   float(saved) if _is_number(saved) else data.stat().st_mtime))
         return sorted(found, key=lambda r: r.saved_at, reverse=True)
 
     @staticmethod
     def forget(recovered: Recovered) -> None:
         recovered.file.unlink(missing_ok=True)
         recovered.file.with_name(recovered.file.name.removesuffix(".json") + ".meta.json").unlink(missing_ok=True)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _still_running(info: dict) -> bool:
+    """Whether another process that wrote a recovery file is alive on this machine (this process's own
+    files from an earlier Autosaver count as left behind: that is how a test stands in for a crash)."""
+    pid = info.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
+        return False
+    if info.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # alive, and someone else's
+    return True
+
+
+def read_recovered(found: Recovered) -> Project:
+    """The recovered work as a project of the file it was autosaved from (None: untitled). Raises
+    ProjectError, with the recovery file named, when it cannot be read."""
+    try:
+        text = found.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(str(found.file), [f"cannot be read: {exc}"]) from None
+    project = parse_project(text, str(found.file))
+    project.path = Path(found.original) if found.original else None
+    return project

@@ -1,6 +1,7 @@
-"""What the user can do to the graph, each action one undoable command. No Qt in here.
+"""What the user can do to a project, each action one undoable command, or refused with the reason.
 
-The canvas, the menus, the palette and the inspector all call this; tests call it too.
+The canvas, the menus, the palette, the inspector and the training panel all call this; the tests
+call it headless. Nothing here knows about Qt.
 """
 
 from __future__ import annotations
@@ -8,22 +9,33 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from builder.blocks.params import Param, located
 from builder.blocks.registry import BLOCKS
 from builder.core.commands import (
+    AddModel,
     AddNode,
+    Command,
     Connect,
     Disconnect,
     Macro,
+    RemoveModel,
     RemoveNodes,
+    RenameModel,
     RenameNode,
     SetNode,
+    SetRuns,
+    SetSection,
     move_nodes,
 )
-from builder.core.document import Document
 from builder.core.fragments import copy_fragment, fresh_id, parse_fragment, renamed_for
 from builder.core.graph import Edge, ModelGraph, Node
 from builder.core.layout import layered_positions
+from builder.core.project import MAX_ID_LENGTH
 from builder.core.structure import creates_cycle
+from builder.edit.projects import blank_model
+from builder.edit.session import Session
+
+READ_ONLY = "the project is read-only while training"
 
 
 class EditError(Exception):
@@ -31,17 +43,25 @@ class EditError(Exception):
 
 
 class Editor:
-    def __init__(self, document: Document, model: Any) -> None:
-        self.document = document
-        self._model = model  # a callable giving the name of the model being edited
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.document = session.document
 
     @property
     def model_name(self) -> str:
-        return self._model()
+        return self.session.model
 
     @property
     def graph(self) -> ModelGraph:
         return self.document.model(self.model_name)
+
+    def _execute(self, command: Command) -> None:
+        """The one way an edit reaches the document."""
+        if self.session.read_only:
+            raise EditError(READ_ONLY)
+        self.document.execute(command)
+
+    # -- blocks and wires -----------------------------------------------------------------------
 
     def add_block(self, type_name: str, pos: tuple[float, float]) -> str:
         spec = BLOCKS.get(type_name)
@@ -49,7 +69,7 @@ class Editor:
             raise EditError(f"unknown block type '{type_name}'")
         node_id = fresh_id(spec.prefix, set(self.graph.node_ids()))
         node = Node(node_id, spec.type, copy.deepcopy(spec.starter), {"pos": [round(pos[0], 1), round(pos[1], 1)]})
-        self.document.execute(AddNode(self.model_name, node))
+        self._execute(AddNode(self.model_name, node))
         return node_id
 
     def connect(self, src: str, dst: str, port: int) -> None:
@@ -68,25 +88,25 @@ class Editor:
             return
         if creates_cycle(graph, src, dst):
             raise EditError(f"refused: a wire {src} → {dst} would make a cycle, since '{dst}' already feeds '{src}'")
-        self.document.execute(Connect(self.model_name, Edge(src, dst, port)))
+        self._execute(Connect(self.model_name, Edge(src, dst, port)))
 
     def disconnect(self, edges: list[Edge]) -> None:
         if edges:
-            self.document.execute(Disconnect(self.model_name, edges))
+            self._execute(Disconnect(self.model_name, edges))
 
     def delete(self, node_ids: list[str], edges: list[Edge] = ()) -> None:
         loose = [e for e in edges if e.src not in node_ids and e.dst not in node_ids]
-        commands = []
+        commands: list[Command] = []
         if loose:
             commands.append(Disconnect(self.model_name, loose))
         if node_ids:
             commands.append(RemoveNodes(self.model_name, node_ids))
         if commands:
-            self.document.execute(Macro(commands[-1].text, commands) if len(commands) > 1 else commands[0])
+            self._execute(Macro(commands[-1].text, commands) if len(commands) > 1 else commands[0])
 
     def move(self, positions: dict[str, tuple[float, float]]) -> None:
         if positions:
-            self.document.execute(move_nodes(self.document, self.model_name, positions))
+            self._execute(move_nodes(self.document, self.model_name, positions))
 
     def insert_on_wire(self, node_id: str, edge: Edge, pos: tuple[float, float]) -> None:
         """Drop a free node onto a wire: src → node → dst, one undo step with the move."""
@@ -96,7 +116,7 @@ class Editor:
         if any(node_id in (e.src, e.dst) for e in self.graph.edges):
             raise EditError(f"'{node_id}' is already wired")
         model = self.model_name
-        self.document.execute(Macro(f"insert {node_id}", [
+        self._execute(Macro(f"insert {node_id}", [
             move_nodes(self.document, model, {node_id: pos}),
             Disconnect(model, [edge]),
             Connect(model, Edge(edge.src, node_id, 0)),
@@ -118,17 +138,16 @@ class Editor:
             changed.params.pop(name, None)
         else:
             changed.params[name] = copy.deepcopy(value)
-        self.document.execute(SetNode(self.model_name, changed, f"set {node_id}.{name}"))
+        self._execute(SetNode(self.model_name, changed, f"set {node_id}.{name}"))
 
     def rename(self, node_id: str, new_id: str) -> None:
         new_id = new_id.strip()
         if new_id == node_id:
             return
-        if not new_id or not new_id.isprintable() or len(new_id) > 100:
-            raise EditError("a name must be 1 to 100 printable characters")
+        _check_name(new_id)
         if new_id in self.graph.node_ids():
             raise EditError(f"'{new_id}' is taken by another block")
-        self.document.execute(RenameNode(self.model_name, node_id, new_id))
+        self._execute(RenameNode(self.model_name, node_id, new_id))
 
     def copy(self, node_ids: list[str]) -> str:
         return copy_fragment(self.graph, node_ids)
@@ -142,7 +161,7 @@ class Editor:
             return []
         model = self.model_name
         commands = [AddNode(model, n) for n in nodes] + [Connect(model, e) for e in edges]
-        self.document.execute(Macro(f"paste {len(nodes)} block{'s' if len(nodes) > 1 else ''}", commands))
+        self._execute(Macro(f"paste {len(nodes)} block{'s' if len(nodes) > 1 else ''}", commands))
         return [n.id for n in nodes]
 
     def duplicate(self, node_ids: list[str]) -> list[str]:
@@ -155,4 +174,61 @@ class Editor:
         if changed:
             command = move_nodes(self.document, self.model_name, changed)
             command.text = "auto layout"
-            self.document.execute(command)
+            self._execute(command)
+
+    # -- models ---------------------------------------------------------------------------------
+
+    def add_model(self) -> str:
+        """A new model (Model2, Model3...) with an Input and an Output; returns its name."""
+        names = {m.name for m in self.document.project.models}
+        name = next(f"Model{i}" for i in range(2, len(names) + 3) if f"Model{i}" not in names)
+        self._execute(AddModel(blank_model(name)))
+        return name
+
+    def rename_model(self, old: str, new: str) -> None:
+        new = new.strip()
+        if new == old:
+            return
+        _check_name(new)
+        if new in {m.name for m in self.document.project.models}:
+            raise EditError(f"a model named '{new}' exists already")
+        self._execute(RenameModel(old, new))
+
+    def remove_model(self, name: str) -> None:
+        if len(self.document.project.models) < 2:
+            raise EditError("a project keeps at least one model")
+        self._execute(RemoveModel(name))
+
+    # -- data and training settings -------------------------------------------------------------
+
+    def set_setting(self, path: tuple[str, ...], value: Any, param: Param | None = None) -> None:
+        """Set one key of the `data` or `training` section, nested keys by path (`("data", "source",
+        "path")`); None removes it. With its declaration, an invalid value is refused with the located
+        reason (`data.batch_size: must be at least 1`)."""
+        section, *keys = path
+        if param is not None and value is not None:
+            _normalized, error = param.validate(value)
+            if error:
+                raise EditError(located(".".join(path[:-1]), param, error))
+        current = copy.deepcopy(getattr(self.document.project, section))
+        holder = current
+        for key in keys[:-1]:
+            inner = holder.get(key)
+            holder[key] = inner = dict(inner) if isinstance(inner, dict) else {}
+            holder = inner
+        if value is None:
+            holder.pop(keys[-1], None)
+        else:
+            holder[keys[-1]] = copy.deepcopy(value)
+        if current != getattr(self.document.project, section):
+            self._execute(SetSection(section, current, f"set {'.'.join(path)}"))
+
+    def remove_run(self, run_id: str) -> None:
+        kept = [r for r in self.document.project.runs if not (isinstance(r, dict) and r.get("id") == run_id)]
+        if len(kept) != len(self.document.project.runs):
+            self._execute(SetRuns(kept, "remove a run"))
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.isprintable() or len(name) > MAX_ID_LENGTH:
+        raise EditError(f"a name must be 1 to {MAX_ID_LENGTH} printable characters")

@@ -1,29 +1,26 @@
-"""The editor's session: the document, which model is shown, and its latest check.
+"""The editor's session: the document, which model is shown, its latest check, and whether it may be edited.
 
 Views draw from the document and from the report this session publishes after every edit.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-
 from builder.blocks.check import ModelReport, check_model
 from builder.core.document import MODEL_REMOVED, MODEL_RENAMED, Change, Document
+from builder.core.events import Signal
 
 
-class EditorSession(QObject):
-    model_switched = Signal(str)  # the model shown changed (another tab, a new project)
-    checked = Signal(object)  # ModelReport of the model shown, after every edit
-
-    def __init__(self, document: Document, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+class Session:
+    def __init__(self, document: Document) -> None:
         self.document = document
         self.report: ModelReport | None = None
+        self.read_only = False  # while training: the canvas can be looked at, not edited
+        self.model_switched = Signal()  # (str): the model shown changed (another tab, a new project)
+        self.checked = Signal()  # (ModelReport | None): the model shown, checked after every edit
         self._model = self._first_model()
         document.edited.connect(self.recheck)
         document.reset.connect(self._on_reset)
         document.changed.connect(self._on_change)
-        self.read_only = False  # while training: the canvas can be looked at, not edited
 
     @property
     def model(self) -> str:
