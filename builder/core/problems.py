@@ -10,16 +10,19 @@ class Problem:
     """One thing wrong, with the node it belongs to (None for the model or file as a whole).
 
     `related` names further nodes involved (the other nodes of a cycle, say), so a view can
-    highlight all of them while the message is shown once.
+    highlight all of them while the message is shown once. `model` is set where a problem is reported
+    for a project of several models (`G/up1: ...`); a model's own check leaves it out.
     """
 
     node: str | None
     message: str
     related: tuple[str, ...] = ()
     warning: bool = False  # worth knowing, but the model still compiles and trains
+    model: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.node}: {self.message}" if self.node is not None else self.message
+        where = "/".join(part for part in (self.model, self.node) if part is not None)
+        return f"{where}: {self.message}" if where else self.message
 
 
 def printable(text: str, limit: int = 60) -> str:

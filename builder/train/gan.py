@@ -7,7 +7,6 @@ generator learns from the discriminator's verdict on its images, labelled real.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterator
@@ -16,22 +15,22 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from builder.blocks.check import ModelReport, check_model
+from builder.blocks.check import ModelReport
 from builder.compile import build_classes, generate_code
 from builder.compile.codegen import GeneratedCode
 from builder.core.problems import Problem
 from builder.core.project import Project
-from builder.core.shapes import format_shape
 from builder.train.batches import TensorBatches, data_loader
+from builder.train.checks import check_project, generator_range
 from builder.train.config import Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
 from builder.train.data.sources import load_source
-from builder.train.devices import DeviceError, describe, resolve_device
+from builder.train.devices import describe
 from builder.train.engine import check_finite, guard
 from builder.train.events import Finished, GanEpochEnd, GanEpochRecord, GanEvent, GanStep, Started
 from builder.train.losses import LOSSES
 from builder.train.optimizers import OPTIMIZERS
-from builder.train.setup import SetupError, settings_for
+from builder.train.setup import SetupError
 
 SAMPLE_COUNT = 64  # images in the fixed-latent grid
 
@@ -70,56 +69,16 @@ def is_gan(project: Project) -> bool:
 
 
 def prepare_gan(project: Project, epochs: int | None = None, device: str | None = None) -> GanRun:
-    settings = settings_for(project, epochs, device)
-    training = settings.training
-    names = [m.name for m in project.models]
-    g_name = training.generator or (names[0] if names else "")
-    d_name = training.discriminator or (names[1] if len(names) > 1 else "")
-    problems = []
-    for key, name in (("generator", g_name), ("discriminator", d_name)):
-        if name not in names:
-            problems.append(f"training.{key}: no model named '{name}' (models: {', '.join(names) or 'none'})")
-    if g_name == d_name and not problems:
-        problems.append("training.discriminator: the generator and the discriminator must be two different models")
-    if problems:
-        raise SetupError(problems)
-    g_report, d_report = check_model(project.model(g_name)), check_model(project.model(d_name))
-    problems = [f"{r.model.name}/{p}" if p.node else f"{r.model.name}: {p}" for r in (g_report, d_report) for p in r.errors]
-    for role, report in (("generator", g_report), ("discriminator", d_report)):
-        if not problems and (len(report.inputs) != 1 or len(report.outputs) != 1):
-            problems.append(f"{report.model.name}: the {role} needs one Input and one Output")
-    if problems:
-        raise SetupError(problems)
-
+    """Check the project (see checks.py: the pairing, the loss against D's last layer...), then read the real
+    images, sized to the discriminator's Input. Raises SetupError with one line per problem."""
+    check = check_project(project, epochs, device)
+    if check.errors:
+        raise SetupError([str(p) for p in check.errors])
+    settings, (g_name, d_name) = check.settings, check.trained
+    g_report, d_report = check.reports[g_name], check.reports[d_name]
     latent = _shape(g_report, g_report.inputs[0])
-    made = _shape(g_report, g_report.outputs[0])
     taken = _shape(d_report, d_report.inputs[0])
-    verdict = _shape(d_report, d_report.outputs[0])
-    if made != taken:
-        problems.append(f"the generator {g_name} makes {format_shape(made)} images but the discriminator {d_name} "
-                        f"takes {format_shape(taken)}: make them the same")
-    if math.prod(verdict) != 1:
-        source = d_report.sources[d_report.outputs[0]][0]
-        problems.append(f"the discriminator {d_name} gives {format_shape(verdict)} values per image; it must end in "
-                        f"one value per image (after '{source}', e.g. Flatten and Linear with out_features 1)")
-    last_d = d_report.type_of(d_report.sources[d_report.outputs[0]][0])
-    loss = training.loss
-    if loss == "BCEWithLogitsLoss" and last_d == "Sigmoid":
-        problems.append(f"training.loss: BCEWithLogitsLoss applies the sigmoid itself, but {d_name} ends in a "
-                        f"Sigmoid: remove it, or use BCELoss")
-    elif loss == "BCELoss" and last_d != "Sigmoid":
-        problems.append(f"training.loss: BCELoss needs probabilities, but {d_name} does not end in a Sigmoid: add "
-                        f"one, or use BCEWithLogitsLoss (more stable)")
-    elif loss not in ("BCELoss", "BCEWithLogitsLoss"):
-        problems.append(f"training.loss: GAN training uses BCEWithLogitsLoss (or BCELoss when {d_name} ends in a "
-                        f"Sigmoid), not {loss}")
-    try:
-        torch_device = resolve_device(training.device)
-    except DeviceError as exc:
-        problems.append(f"training.device: {exc}")
-    if problems:
-        raise SetupError(problems)
-
+    training = settings.training
     request = SourceRequest(spec=settings.data.source, input_shape=taken, output_shape=taken, task="reconstruction",
                             folder=project.folder, seed=settings.data.seed if settings.data.seed is not None
                             else training.seed, in_memory=settings.data.in_memory)
@@ -127,21 +86,10 @@ def prepare_gan(project: Project, epochs: int | None = None, device: str | None 
         data = load_source(request)
     except DataError as exc:
         raise SetupError([f"data.source: {exc}"]) from None
-
-    last_g = g_report.type_of(g_report.sources[g_report.outputs[0]][0])
-    warnings = []
-    if last_g == "Tanh":
-        scale = (2.0, -1.0)  # the data's [0, 1] to the generator's (-1, 1)
-    elif last_g == "Sigmoid":
-        scale = (1.0, 0.0)
-    else:
-        scale = (1.0, 0.0)
-        warnings.append(Problem(g_report.sources[g_report.outputs[0]][0],
-                                "the generator's output is unbounded while real images are in [0, 1]: end it with "
-                                "Tanh (images scaled to [-1, 1]) or Sigmoid", warning=True))
+    scale, _warnings = generator_range(g_report)
     code = generate_code(project, [g_name, d_name])
-    return GanRun(project, settings, g_name, d_name, code, build_classes(code), data, torch_device, latent, taken,
-                  loss == "BCEWithLogitsLoss", scale, warnings)
+    return GanRun(project, settings, g_name, d_name, code, build_classes(code), data, check.device, latent, taken,
+                  training.loss == "BCEWithLogitsLoss", scale, check.warnings)
 
 
 def _shape(report: ModelReport, node: str) -> tuple[int, ...]:

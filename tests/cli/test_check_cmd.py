@@ -69,3 +69,36 @@ def test_python_dash_m_and_console_script_run_without_traceback(tmp_path):
     assert result.stdout.startswith("pool: ")
     helped = subprocess.run([sys.executable, "-m", "builder", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "check" in helped.stdout and "export" in helped.stdout
+
+
+def test_check_refuses_what_training_would_refuse_gan_pairing(tmp_path, capsys):
+    """A GAN whose generator makes 1×16×16 images for a discriminator taking 1×32×32: check says so (exit 1),
+    without reading any data, as train would."""
+    path = tmp_path / "gan.json"
+    assert main(["new", "dcgan", str(path)]) == 0
+    document = json.loads(path.read_text())
+    generator = next(m for m in document["models"] if m["name"] == "G")
+    last = next(n for n in generator["nodes"] if n["id"] == "deconv4")
+    last["params"].update({"stride": 1, "padding": 0, "kernel_size": 1})
+    path.write_text(json.dumps(document))
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "the generator G makes 1×16×16 images but the discriminator D takes 1×32×32: make them the same"
+    assert main(["train", str(path), "--epochs", "1"]) == 1
+    assert capsys.readouterr().out.splitlines() == out[-1:]
+
+
+def test_check_prints_lints_as_warnings_and_settings_problems(tmp_path, capsys):
+    model = chain("Net", [1, 16, 16], [("f", "Flatten"), ("fc", "Linear", {"out_features": 4}), ("sm", "Softmax")])
+    path = tmp_path / "net.json"
+    saved = project(model)
+    saved.training = {"device": "cpu"}
+    save_project(saved, path)
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: Net/sm: Softmax right before CrossEntropyLoss" in out
+    saved.training = {"device": "cpu", "batch_size": 8}
+    save_project(saved, path)
+    assert main(["check", str(path)]) == 1
+    assert "training.batch_size: unknown key" in capsys.readouterr().out

@@ -17,6 +17,15 @@ SOURCES: dict[str, SourceKind] = {
 }
 
 
+# Keys that name a file or folder (resolved against the project's folder).
+_PATHS = {("image_folder", "path"), ("image_folder", "targets"), ("npz", "path"), ("npy", "x"), ("npy", "y"),
+          ("idx", "images"), ("idx", "labels"), ("csv", "path")}
+
+
+def path_keys(kind: SourceKind) -> list[str]:
+    return [key for key in kind.keys if (kind.kind, key) in _PATHS]
+
+
 def load_source(request: SourceRequest) -> LoadedData:
     """Check the spec (kind, keys, required keys, task), then read the data. Raises DataError."""
     source = check_spec(request.spec, request.task)
