@@ -66,7 +66,6 @@ def main() -> None:
         ui = window.training
         epochs = []
         ui.controller.epoch_ended.connect(epochs.append)
-        ui.controller.gan_epoch_ended.connect(epochs.append)
         ui.train_action.trigger()
         deadline = time.monotonic() + 300
         while len(epochs) < args.train_epochs and time.monotonic() < deadline:

@@ -114,6 +114,13 @@ numbers = st.one_of(st.sampled_from(EXTREME_NUMBERS), st.integers(), st.floats()
 scalars = st.one_of(st.none(), st.booleans(), numbers, texts)
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                        st.dictionaries(texts, inner, max_size=4)), max_leaves=10)
+# Paths a data source may name: ones the file system refuses to look at (too long, a NUL), odd but real ones.
+path_texts = st.one_of(texts, st.sampled_from(("x" * 300, "/" + "z/" * 3000, "a\x00b", ".", "..", "/", "~", "//",
+                                               "/dev/null", "/proc/self", "nowhere/", "C:\\data")))
+# Values the settings take by name: devices, losses, optimizers, tasks, and near misses of them.
+settings_texts = st.sampled_from(("auto", "cpu", "cuda", "cuda:0", "cuda:99999999999999999999", "cuda:-1", "mps",
+                                  "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "NLLLoss", "SGD",
+                                  "Adam", "adam", "classification", "reconstruction", "regression", "gan"))
 param_values = st.one_of(numbers, st.lists(numbers, min_size=1, max_size=3), values)
 ports = st.one_of(st.sampled_from((-1, -5, 0.5, 1.0, 2**63, 10**400, 1e308, float("nan"), "0", None, True, [0], 99)),
                   st.integers())
@@ -284,7 +291,7 @@ def damage_settings(draw: Callable, doc: Any, raw: dict[str, str]) -> None:
     section = _section(doc, name)
     for _ in range(draw(st.integers(1, 4))):
         key = draw(st.one_of(st.sampled_from(SETTINGS_KEYS[name]), texts))
-        section[key] = draw(st.one_of(values, _schedules(), _sources()))
+        section[key] = draw(st.one_of(values, settings_texts, _schedules(), _sources()))
 
 
 def gan_mode(draw: Callable, doc: Any, raw: dict[str, str]) -> None:
@@ -325,9 +332,10 @@ def many_nodes(draw: Callable, doc: Any, raw: dict[str, str]) -> None:
         model["nodes"] = []
     nodes = model["nodes"]
     fan = draw(st.booleans())
+    prefix = f"many{len(nodes)}_"  # unique when this damage is done twice
     for i in range(count):
-        nodes.append({"id": f"many{i}", "type": "Output" if fan else "ReLU"})
-        _edges(model).append({"src": start if fan or i == 0 else f"many{i - 1}", "dst": f"many{i}"})
+        nodes.append({"id": f"{prefix}{i}", "type": "Output" if fan else "ReLU"})
+        _edges(model).append({"src": start if fan or i == 0 else f"{prefix}{i - 1}", "dst": f"{prefix}{i}"})
 
 
 # Damage that mostly leaves a file that loads, so that the check itself (wiring, parameters, shapes) gets it.
@@ -346,7 +354,8 @@ def _schedules() -> st.SearchStrategy:
 def _sources() -> st.SearchStrategy:
     kind = st.one_of(st.sampled_from(SOURCE_KINDS), texts, st.lists(st.integers(), max_size=2), st.none())
     keys = st.sampled_from(("path", "name", "x", "y", "images", "labels", "target", "columns", "samples", "seed"))
-    return st.builds(lambda k, extra: {"kind": k, **extra}, kind, st.dictionaries(keys, values, max_size=3))
+    return st.builds(lambda k, extra: {"kind": k, **extra}, kind,
+                     st.dictionaries(keys, st.one_of(path_texts, values), max_size=3))
 
 
 @st.composite
@@ -386,11 +395,12 @@ def insert_bytes(draw: Callable, data: bytes) -> bytes:
 
 def whole_file(draw: Callable, data: bytes) -> bytes:
     """Replace or wrap the whole file: empty, only whitespace, a BOM, UTF-16, megabytes of whitespace."""
-    return draw(st.sampled_from((
-        b"", b" ", b"\n\n", b"null", b"[]", b"{}", b"0", b'"project"', b"\xef\xbb\xbf" + data,
-        data.decode("utf-8", "surrogatepass").encode("utf-16"), b" \n\t\r" * 1_000_000,
-        b"\n" * 500_000 + data + b" " * 500_000,
+    whole = draw(st.sampled_from((
+        b"", b" ", b"\n\n", b"null", b"[]", b"{}", b"0", b'"project"', lambda: b"\xef\xbb\xbf" + data,
+        lambda: data.decode("utf-8", "surrogatepass").encode("utf-16", "surrogatepass"),
+        lambda: b" \n\t\r" * 1_000_000, lambda: b"\n" * 500_000 + data + b" " * 500_000,
     )))
+    return whole() if callable(whole) else whole
 
 
 BYTE_DAMAGE = (truncate, flip_bytes, insert_bytes, whole_file)
@@ -514,9 +524,10 @@ def _code_guard(calls: list[str]) -> Iterator[None]:
 #   JSON position: `line L, column C` (not JSON), a path from the document's root (`models[0].nodes[3].type`,
 #   `training.lr`), an unknown top-level key, or it is about the file as a whole (not readable, not an object,
 #   no models).
-# - status 0 and 1 (the file loads): each problem or warning line starts with the id of a node of its model,
-#   with `Model/` before it when the project has several models; a model-level problem (no node) is located
-#   by that prefix, or by the project having one model only; a settings problem starts with `data.`/`training.`.
+# - status 0 and 1 (the file loads): each problem or warning line names its place. It starts with a settings key
+#   (`training.lr: `, `data.source: `), or with a node of a model (`conv1: `, `Net/conv1: `), or with a model
+#   (`Net: `, `Net/the model ...`), or names its models in words (`the generator G makes ...`). A model-level
+#   problem of a project with one model (`the model has no Input block`) can only be about that model.
 # Every printed line is also one printable line (no control characters from the file) of bounded length.
 
 _JSON_POSITION = re.compile(r"line \d+, column \d+: ")
@@ -625,11 +636,20 @@ def split_check_output(stdout: str, model_names: list[str]) -> tuple[list[str], 
 
 
 def check_line_is_located(line: str, project: Project) -> bool:
+    if line.startswith("warning: "):
+        line = line[len("warning: "):]
     if _SETTINGS_KEY.match(line):
         return True
-    if len(project.models) == 1:
-        return _names_a_node(line, project.models[0])
-    return any(line.startswith(f"{m.name}/") and _names_a_node(line[len(m.name) + 1:], m) for m in project.models)
+    if len(project.models) == 1 and _names_a_node(line, project.models[0]):
+        return True
+    for model in project.models:
+        if line.startswith(f"{model.name}: "):
+            return True
+        if line.startswith(f"{model.name}/") and _names_a_node(line[len(model.name) + 1:], model):
+            return True
+        if re.search(rf"\b(?:model|generator|discriminator) '?{re.escape(model.name)}'?(?!\w)", line):
+            return True
+    return False
 
 
 def _names_a_node(line: str, model: Any) -> bool:

@@ -61,19 +61,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_script(project, folder: Path) -> int:
-    from builder.train.script import write_training_script
-    from builder.train.setup import SetupError, prepare
+    from builder.train.script import ScriptError, write_training_script
+    from builder.train.setup import SetupError
+    from builder.train.start import prepare_run
 
-    if project.training.get("mode") == "gan":
-        raise ArgumentError("builder export --train-script: GAN projects are not supported yet; "
-                            "use builder train, or export --code")
     try:
-        run = prepare(project)
+        run = prepare_run(project)
     except SetupError as exc:
         for problem in exc.problems:
             print(problem)
         return 1
-    written = write_training_script(run, folder)
+    try:
+        written = write_training_script(run, folder)
+    except ScriptError as exc:
+        raise ArgumentError(f"builder export --train-script: {exc}") from None
     print(f"wrote {', '.join(str(p) for p in written)}: python {written[0]} (or torchrun --nproc_per_node=N ...)")
     return 0
 

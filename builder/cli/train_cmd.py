@@ -21,8 +21,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                     "per epoch), <Model>.pt and <Model>.safetensors (the state_dict), model.py (the generated "
                     "code the weights load into) and checkpoint.pt (to resume). Ctrl-C stops after the "
                     "current batch and keeps what was trained. A GAN project (\"mode\": \"gan\") writes "
-                    "metrics.csv (epoch, d_loss, g_loss, d_real, d_fake), samples_epoch<N>.png, <G>.pt, <D>.pt "
-                    "and model.py with both classes.")
+                    "metrics.csv (epoch, d_loss, g_loss, d_real, d_fake, lr, seconds), samples_epoch<N>.png, "
+                    "both models' weights, model.py with both classes, sample.py and checkpoint.pt.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
     parser.add_argument("--epochs", type=_positive, metavar="N", help="total epochs (overrides the project)")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (overrides the project)")
@@ -49,50 +49,45 @@ def output_folder(project: Project, out: str | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from builder.train.engine import Trainer  # torch loads here, not when `builder check` starts
-    from builder.train.setup import SetupError, prepare
+    from builder.train.setup import SetupError  # torch loads here, not when `builder check` starts
+    from builder.train.start import new_trainer, prepare_run
 
     project = open_project(args.project)
-    if project.training.get("mode") == "gan":
-        from builder.cli.gan_train import train_gan
-
-        return train_gan(project, args, output_folder(project, args.out))
     try:
-        prepared = prepare(project, epochs=args.epochs, device=args.device)
+        prepared = prepare_run(project, epochs=args.epochs, device=args.device)
     except SetupError as exc:
         for problem in exc.problems:
             print(problem)
         return 1
     out = output_folder(project, args.out)
     out.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume)
-    classification = prepared.objective.num_classes is not None
+    trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume)
     with _stop_on_interrupt(trainer):
-        return _consume(trainer, prepared, out, classification)
+        return _consume(trainer, out)
 
 
-def _consume(trainer, prepared, out: Path, classification: bool) -> int:
+def _consume(trainer, out: Path) -> int:
+    """The same loop for every kind of run: what it prints and writes follows the series the run declared."""
     from tqdm import tqdm
 
     from builder.train.events import EpochEnd, Failed, Finished, Started, Step
-    from builder.train.outputs import export_model, write_metrics
+    from builder.train.images import save_grid
+    from builder.train.outputs import epoch_columns, write_metrics
+    from builder.train.showcase import GeneratedImages
 
     bar = None
-    history = []
+    history, columns, epochs = [], [], 0
     last_shown = 0.0
     for event in trainer:
         if isinstance(event, Started):
             for warning in event.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
-            resumed = f", resuming after epoch {event.start_epoch}" if event.start_epoch else ""
-            print(f"training {event.model} on {event.device} ({event.precision}): {event.train_samples:,} "
-                  f"training and {event.val_samples:,} validation samples, {event.steps_per_epoch} steps per "
-                  f"epoch{resumed}", file=sys.stderr)
-            history = list(trainer.history)
+            print(event.describe(), file=sys.stderr)
+            history, columns, epochs = list(trainer.history), epoch_columns(event.series), event.epochs
         elif isinstance(event, Step):
             if bar is None:
-                bar = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{prepared.settings.training.epochs}",
-                           unit="step", leave=False, file=sys.stderr, dynamic_ncols=True,
+                bar = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{epochs}", unit="step", leave=False,
+                           file=sys.stderr, dynamic_ncols=True,
                            disable=None)  # no bar when stderr is not a terminal (logs, CI)
             bar.update(1)
             now = time.monotonic()
@@ -100,38 +95,48 @@ def _consume(trainer, prepared, out: Path, classification: bool) -> int:
                 bar.set_postfix(loss=f"{event.loss_value:.4f}")
                 last_shown = now
         elif isinstance(event, EpochEnd):
-            if bar is not None:
-                bar.close()
-                bar = None
+            bar = _close(bar)
             history.append(event.record)
-            print(epoch_line(event.record, prepared.settings.training.epochs, event.best), flush=True)
-            write_metrics(out / "metrics.csv", history, classification)
-        elif isinstance(event, Finished):
-            if bar is not None:
-                bar.close()
-            files = export_model(out, prepared, trainer.model) if event.epochs_done else []
-            print(f"{event.message}", file=sys.stderr)
-            if files:
-                print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
-            return 0
-        elif isinstance(event, Failed):
-            if bar is not None:
-                bar.close()
-            print(f"training failed: {event}", file=sys.stderr)
-            if trainer.history:
-                files = export_model(out, prepared, trainer.model)
-                print(f"kept the weights of epoch {len(trainer.history)}: {', '.join(str(f) for f in files)}",
-                      file=sys.stderr)
-            return 1
+            print(epoch_line(event.record, columns, epochs, event.best), flush=True)
+            write_metrics(out / "metrics.csv", history, columns)
+            showcase = trainer.showcase(event.record.epoch)
+            if isinstance(showcase, GeneratedImages):  # a generator's run: its images, epoch by epoch
+                save_grid(showcase.images, out / f"samples_epoch{event.record.epoch}.png")
+        elif isinstance(event, (Finished, Failed)):
+            bar = _close(bar)
+            return _finish(trainer, event, out)
     return 1
 
 
-def epoch_line(record, epochs: int, best: bool) -> str:
-    parts = [f"epoch {record.epoch}/{epochs}", f"train_loss {record.train_loss:.4f}"]
-    if record.val_loss is not None:
-        parts.append(f"val_loss {record.val_loss:.4f}")
-    if record.val_accuracy is not None:
-        parts.append(f"val_accuracy {record.val_accuracy:.1%}")
+def _finish(trainer, event, out: Path) -> int:
+    from builder.train.events import Failed
+
+    trained = trainer.trained()
+    files = trained.export_folder(out) if trained is not None else []
+    if isinstance(event, Failed):
+        print(f"training failed: {event}", file=sys.stderr)
+        if files:
+            print(f"kept the weights of epoch {len(trained.history)}: {', '.join(str(f) for f in files)}",
+                  file=sys.stderr)
+        return 1
+    print(event.message, file=sys.stderr)
+    if files:
+        print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
+    return 0
+
+
+def _close(bar):
+    if bar is not None:
+        bar.close()
+    return None
+
+
+def epoch_line(record, columns: list[str], epochs: int, best: bool) -> str:
+    parts = [f"epoch {record.epoch}/{epochs}"]
+    for name in columns:
+        value = record[name]
+        if value is not None:
+            parts.append(f"{name} {value:.1%}" if name.endswith("accuracy") else f"{name} {value:.4f}")
     parts += [f"lr {record.lr:.3g}", f"{record.seconds:.1f}s"]
     return "  ".join(parts) + ("  *" if best else "")
 

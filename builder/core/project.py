@@ -186,23 +186,30 @@ def _unusable_values(document: dict[str, Any]) -> list[str]:
                                                       if key in _PROJECT_KEYS]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, (dict, list)) and len(path) > MAX_NESTING:
+        if isinstance(value, (dict, list)) and len(path) >= MAX_NESTING:  # the document itself is level 1
             problems.append(f"{_place(path)}: {_TOO_DEEP}")
         elif isinstance(value, dict):
             stack.extend((value[key], (*path, key)) for key in reversed(value))
         elif isinstance(value, list):
             stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, float) and not math.isfinite(value):
-            problems.append(f"{_place(path)}: {value} is not a number JSON allows; write a number or null")
+            problems.append(f"{_place(path)}: {_non_finite(value)} is not a number JSON allows; write a number or null")
         elif isinstance(value, _LongNumber):
             problems.append(f"{_place(path)}: a whole number of {value.digits} digits is too long to mean anything")
     return problems
 
 
+def _non_finite(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return f"{json.dumps(value)} (or a number beyond ±1.8e308)"
+
+
 def _place(path: tuple[str | int, ...], shown: int = 12) -> str:
-    """`models[0].nodes[3].params`; a very deep place is cut short after its first levels."""
-    parts = [f"[{part}]" if isinstance(part, int) else f".{_key(part)}" for part in path[:shown]]
-    return "".join(parts).lstrip(".") + ("..." if len(path) > shown else "")
+    """`models[0].nodes[3].params` (the first key is a section's); a very deep place is cut short."""
+    first, *rest = path[:shown]
+    parts = [f"[{part}]" if isinstance(part, int) else f".{_key(part)}" for part in rest]
+    return f"{first}{''.join(parts)}" + ("..." if len(path) > shown else "")
 
 
 def _key(key: str) -> str:

@@ -83,13 +83,33 @@ def _checkpoint_problem(state: dict[str, Any]) -> str | None:
         return f"its weights hold NaN or infinite values ({bad})"
     if not _is_count(state.get("epoch")):
         return "its epoch number is missing"
-    optimizer = state.get("optimizer")
-    if not (isinstance(optimizer, dict) and isinstance(optimizer.get("state"), dict)
-            and isinstance(optimizer.get("param_groups"), list)):
+    if not _optimizer_ok(state.get("optimizer")):
         return "its optimizer state is missing"
+    if state.get("kind") == "gan":
+        problem = _gan_problem(state)
+        if problem:
+            return problem
     if not _history_ok(state.get("history")) or not _best_ok(state.get("best")):
         return "its record of past epochs is missing or damaged"
     if not _rng_ok(state.get("rng")):
+        return "its random-number state is missing or damaged"
+    return None
+
+
+def _optimizer_ok(optimizer: Any) -> bool:
+    return (isinstance(optimizer, dict) and isinstance(optimizer.get("state"), dict)
+            and isinstance(optimizer.get("param_groups"), list))
+
+
+def _gan_problem(state: dict[str, Any]) -> str | None:
+    """What a GAN checkpoint holds besides the generator's part: the discriminator's, and the latent draws."""
+    if not _is_tensor_dict(state.get("discriminator")):
+        return "the discriminator's weights are missing or are not all tensors"
+    if not _optimizer_ok(state.get("d_optimizer")):
+        return "the discriminator's optimizer state is missing"
+    fixed = state.get("fixed_z")
+    if not (_is_bytes(state.get("noise")) and isinstance(fixed, torch.Tensor) and fixed.is_floating_point()
+            and _holds_its_values(fixed)):
         return "its random-number state is missing or damaged"
     return None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from builder.blocks.check import ModelReport, check_model
-from builder.core.problems import Problem
+from builder.core.problems import Problem, printable
 from builder.core.project import Project
 from builder.core.shapes import format_shape
 from builder.train.config import ConfigError, Settings, parse_settings
@@ -233,5 +233,18 @@ def _data_source(project: Project, settings: Settings, task: str) -> list[Proble
         kind = check_spec(source, task)
     except DataError as exc:
         return [Problem(None, f"data.source: {exc}")]
-    missing = [key for key in path_keys(kind) if key in source and not project.resolve(str(source[key])).exists()]
-    return [Problem(None, f"data.source.{key}: {source[key]} does not exist") for key in missing]
+    problems = []
+    for key in path_keys(kind):
+        reason = _path_problem(project, source[key]) if source.get(key) is not None else None
+        if reason:
+            problems.append(Problem(None, f"data.source.{key}: {printable(source[key], 500)} {reason}"))
+    return problems
+
+
+def _path_problem(project: Project, path: str) -> str | None:
+    """Why the file or folder cannot be used, or None. The file system may refuse to even look (a name
+    longer than it allows raises OSError from exists()); that is the file's problem, not a crash."""
+    try:
+        return None if project.resolve(path).exists() else "does not exist"
+    except OSError as exc:
+        return f"cannot be used: {exc.strerror or exc}"

@@ -4,9 +4,11 @@
     for event in trainer:          # Started, Step..., EpochEnd, ..., Finished | Failed
         ...                        # trainer.stop() from any thread ends it within one batch
 
-The loop is the standard one (zero_grad, loss, backward, step). On CUDA it never waits for the
-GPU per step: losses are summed on the device and read once per epoch; a non-finite loss is
-looked for every few steps. Faults end the run with a Failed event, never an exception.
+`BaseTrainer` holds what supervised and GAN runs share (stop, fault guard, checkpoints, resume); the
+GAN's loop is in gan.py. The loop is the standard one (zero_grad, loss, backward, step). On CUDA it
+never waits for the GPU per step: losses are summed on the device and read once per epoch; a
+non-finite loss is looked for every few steps. Faults end the run with a Failed event, never an
+exception.
 """
 
 from __future__ import annotations
@@ -25,15 +27,37 @@ import torch.nn as nn
 
 from builder.core.atomic import WriteError
 from builder.train.batches import TensorBatches, data_loader
-from builder.train.checkpoint import FORMAT, VERSION, CheckpointError, atomic_torch_save, load_checkpoint
+from builder.train.checkpoint import (
+    FORMAT,
+    VERSION,
+    CheckpointError,
+    atomic_torch_save,
+    load_checkpoint,
+    load_into,
+)
 from builder.train.data.base import DataError
 from builder.train.devices import autocast_dtype, describe
-from builder.train.events import EpochEnd, EpochRecord, Event, Failed, Finished, Started, Step
+from builder.train.events import (
+    EPOCH_LOSS,
+    LEARNING_RATE,
+    SCORE,
+    STEP_LOSS,
+    EpochEnd,
+    EpochRecord,
+    Event,
+    Failed,
+    Finished,
+    Series,
+    Started,
+    Step,
+)
 from builder.train.metrics import Evaluation, MetricAccumulator
 from builder.train.objective import Objective
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
 from builder.train.setup import Run
+from builder.train.showcase import Predictions, predictions
+from builder.train.trained import TrainedModel
 
 # Data on the GPU: keep it resident when it fits in this share of the card's memory.
 RESIDENT_SHARE = 0.25
@@ -44,8 +68,11 @@ class NonFiniteLoss(Exception):
         self.step, self.value = step, value
 
 
-class Trainer:
-    def __init__(self, run: Run, checkpoint: str | Path | None = None, resume: bool = False,
+class BaseTrainer:
+    """What every run shares: a cooperative stop, the fault guard, the history, and a checkpoint after each
+    epoch that a resumed run continues from exactly (weights, optimizers, every random state)."""
+
+    def __init__(self, run: Any, checkpoint: str | Path | None = None, resume: bool = False,
                  multiprocessing_context: str | None = None, check_every: int | None = None) -> None:
         self.run = run
         self.checkpoint_path = Path(checkpoint) if checkpoint else None
@@ -55,11 +82,7 @@ class Trainer:
         # How often a non-finite loss is looked for: every step on the CPU (free), else every few.
         self.check_every = check_every or (1 if self.device.type == "cpu" else 32)
         self.history: list[EpochRecord] = []
-        self.model: nn.Module | None = None
         self._stop = threading.Event()
-        self._best: dict[str, Any] | None = None  # {"epoch", "loss", "state"}
-        self._last_good: dict[str, torch.Tensor] | None = None
-        self._bad_epochs = 0
 
     def stop(self) -> None:
         """Ask the run to end; it does so before the next batch (safe from any thread)."""
@@ -70,13 +93,92 @@ class Trainer:
         return self._stop.is_set()
 
     def __iter__(self) -> Iterator[Event]:
-        return self._events()
+        settings = self.run.settings
+        return guard(self._train(), settings.training.lr, settings.data.batch_size, self._restore_last_good,
+                     self._free_gpu, self.run)
+
+    def _train(self) -> Iterator[Event]:
+        raise NotImplementedError
+
+    def _restore_last_good(self) -> None:
+        """After a fault: the weights of the last good epoch back in the model(s)."""
+
+    def _free_gpu(self) -> None:
+        torch.cuda.empty_cache()
+
+    def source_digest(self) -> str:
+        return hashlib.sha256(self.run.code.source.encode()).hexdigest()
+
+    def _save_checkpoint(self, epoch: int, shuffle: torch.Generator, parts: dict[str, Any]) -> None:
+        state = {"format": FORMAT, "version": VERSION, "epoch": epoch,
+                 "history": [r.to_dict() for r in self.history],
+                 "rng": {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state(),
+                         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+                 "source_sha256": self.source_digest(), **parts}
+        atomic_torch_save(state, self.checkpoint_path)
+
+    def _load_checkpoint(self) -> dict[str, Any]:
+        """The checkpoint, checked whole and against this run's code before anything is restored from it."""
+        state = load_checkpoint(self.checkpoint_path)
+        if state.get("source_sha256") != self.source_digest():
+            raise CheckpointError(f"{self.checkpoint_path}: made for a different model (the graph or the data "
+                                  f"normalization changed since); train without --resume to start over")
+        return state
+
+    def _restore_states(self, state: dict[str, Any], models: dict[str, nn.Module],
+                        optimizers: dict[str, Any], shuffle: torch.Generator) -> int:
+        """Weights and optimizer states from the checkpoint, then the random states and the history, in that
+        order: a part that does not fit is refused before the run's own record (the history) changes."""
+        where = str(self.checkpoint_path)
+        for key, model in models.items():
+            load_into(model, state[key], where)
+        for key, optimizer in optimizers.items():
+            if optimizer is None or state.get(key) is None:
+                continue
+            try:
+                optimizer.load_state_dict(state[key])
+            except (ValueError, KeyError, RuntimeError, TypeError):
+                raise CheckpointError(f"{where}: the checkpoint is damaged: its {key} state does not fit this "
+                                      f"model; train without --resume to start over") from None
+        history = [EpochRecord.from_dict(r) for r in state["history"]]
+        torch.set_rng_state(state["rng"]["torch"])
+        shuffle.set_state(state["rng"]["shuffle"])
+        if torch.cuda.is_available() and state["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.history = history
+        return int(state["epoch"])
+
+
+class Trainer(BaseTrainer):
+    """A supervised run: one model learns from targets."""
+
+    def __init__(self, run: Run, checkpoint: str | Path | None = None, resume: bool = False,
+                 multiprocessing_context: str | None = None, check_every: int | None = None) -> None:
+        super().__init__(run, checkpoint, resume, multiprocessing_context, check_every)
+        self.model: nn.Module | None = None
+        self._best: dict[str, Any] | None = None  # {"epoch", "loss", "state"}
+        self._last_good: dict[str, torch.Tensor] | None = None
+        self._bad_epochs = 0
+
+    def series(self) -> tuple[Series, ...]:
+        classification = self.run.objective.num_classes is not None
+        return (Series("loss", "training loss", "step", STEP_LOSS),
+                Series("train_loss", "training loss", "epoch", EPOCH_LOSS),
+                Series("val_loss", "validation loss", "epoch", EPOCH_LOSS),
+                *([Series("val_accuracy", "validation accuracy", "epoch", SCORE)] if classification else []),
+                Series("lr", "learning rate", "epoch", LEARNING_RATE))
+
+    def showcase(self, epoch: int, on_demand: bool = False) -> Predictions:
+        """What the model makes of a few fixed validation samples, for people to look at."""
+        return predictions(self.run, self.model, epoch)
+
+    def trained(self) -> TrainedModel | None:
+        """The weights this run leaves (the best epoch's with keep_best), once an epoch is done."""
+        if self.model is None or not self.history:
+            return None
+        return TrainedModel(self.run.model_name, self.run.code, _cpu_state(self.model), list(self.history))
 
     # -- the run -------------------------------------------------------------------------------
-
-    def _events(self) -> Iterator[Event]:
-        return guard(self._train(), self.run.settings.training.lr, self.run.settings.data.batch_size,
-                     self._restore_last_good, self._free_gpu, self.run)
 
     def _train(self) -> Iterator[Event]:
         run, settings = self.run, self.run.settings
@@ -102,7 +204,8 @@ class Trainer:
         precision = f"{str(amp_dtype).removeprefix('torch.')} mixed" if amp else "float32"
         yield Started(run.model_name, describe(device), start_epoch, training.epochs, steps,
                       len(run.split.train), len(run.split.val), tuple(run.warnings),
-                      precision, tuple(run.data.classes) if run.data.classes else None)
+                      precision, tuple(run.data.classes) if run.data.classes else None, self.series(),
+                      f"{len(run.split.train):,} training and {len(run.split.val):,} validation samples")
         if start_epoch >= training.epochs:
             yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
             return
@@ -136,7 +239,7 @@ class Trainer:
                 pending.append(loss)
                 if len(pending) >= self.check_every:
                     check_finite(pending, index)
-                yield Step(epoch, index, steps, len(x), loss, lr)
+                yield Step(epoch, index, steps, len(x), {"loss": loss}, lr)
             check_finite(pending, steps)
             if self._stop.is_set():
                 yield self._finished("stopped", f"stopped by request at the end of epoch {epoch}")
@@ -147,15 +250,21 @@ class Trainer:
             monitored = evaluation.loss if evaluation else train_loss
             if scheduler is not None:
                 scheduler.step(monitored) if schedule_spec.needs_metric else scheduler.step()
-            record = EpochRecord(
-                epoch, train_loss, evaluation.loss if evaluation else None,
-                evaluation.accuracy if evaluation else None, lr, time.perf_counter() - started,
-                evaluation.per_class_accuracy if evaluation else None, evaluation.confusion if evaluation else None)
+            values = {"train_loss": train_loss, "val_loss": evaluation.loss if evaluation else None}
+            if run.objective.num_classes is not None:
+                values["val_accuracy"] = evaluation.accuracy if evaluation else None
+            record = EpochRecord(epoch, values, lr, time.perf_counter() - started,
+                                 evaluation.per_class_accuracy if evaluation else None,
+                                 evaluation.confusion if evaluation else None)
             self.history.append(record)
             improved = self._track_best(epoch, monitored, model)
             self._last_good = _cpu_state(model)
             if self.checkpoint_path is not None:
-                self._save_checkpoint(epoch, model, optimizer, scheduler, scaler, generator)
+                self._save_checkpoint(epoch, generator, {
+                    "model": self._last_good, "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                    "scaler": scaler.state_dict() if scaler is not None else None,
+                    "best": self._best, "bad_epochs": self._bad_epochs})
             yield EpochEnd(record, improved)
             if training.early_stopping and self._bad_epochs >= training.early_stopping:
                 yield self._finished("early_stopping", f"the validation loss has not improved for "
@@ -195,45 +304,15 @@ class Trainer:
             self._restore_last_good()
         torch.cuda.empty_cache()
 
-    def source_digest(self) -> str:
-        return hashlib.sha256(self.run.code.source.encode()).hexdigest()
-
-    def _save_checkpoint(self, epoch: int, model: nn.Module, optimizer: Any, scheduler: Any, scaler: Any,
-                         generator: torch.Generator) -> None:
-        state = {
-            "format": FORMAT, "version": VERSION, "epoch": epoch, "model": self._last_good,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "scaler": scaler.state_dict() if scaler is not None else None,
-            "history": [r.to_dict() for r in self.history],
-            "best": self._best, "bad_epochs": self._bad_epochs,
-            "rng": {"torch": torch.get_rng_state(), "shuffle": generator.get_state(),
-                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
-            "source_sha256": self.source_digest(),
-        }
-        atomic_torch_save(state, self.checkpoint_path)
-
     def _restore(self, model: nn.Module, optimizer: Any, scheduler: Any, scaler: Any,
                  generator: torch.Generator) -> int:
-        state = load_checkpoint(self.checkpoint_path)
-        if state.get("source_sha256") != self.source_digest():
-            raise CheckpointError(f"{self.checkpoint_path}: made for a different model (the graph or the data "
-                                  f"normalization changed since); train without --resume to start over")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state.get("scheduler"):
-            scheduler.load_state_dict(state["scheduler"])
-        if scaler is not None and state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-        self.history = [EpochRecord.from_dict(r) for r in state["history"]]
+        state = self._load_checkpoint()
+        epoch = self._restore_states(state, {"model": model},
+                                     {"optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}, generator)
         self._best = state.get("best")
         self._bad_epochs = state.get("bad_epochs", 0)
         self._last_good = _cpu_state(model)
-        torch.set_rng_state(state["rng"]["torch"])
-        generator.set_state(state["rng"]["shuffle"])
-        if torch.cuda.is_available() and state["rng"]["cuda"]:
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        return int(state["epoch"])
+        return epoch
 
 
 def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, free_gpu: Any,

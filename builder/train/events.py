@@ -1,43 +1,78 @@
-"""What the engine reports, in order: Started, then Step... EpochEnd per epoch, then Finished or Failed.
+"""What a run reports, in order: Started, then Step... EpochEnd per epoch, then Finished or Failed.
 
-Consumers (the CLI, the app's worker thread) only read these; none of them drives the loop.
+Supervised and GAN runs report the same events. What they measure differs, so values travel by name
+(`Step.values["loss"]`, `EpochRecord.values["d_real"]`), and `Started.series` declares the names a run
+will report and how to show them: consumers (the CLI, the app's worker) draw and write what is
+declared and never ask which kind of run it is. None of them drives the loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from builder.core.problems import Problem
 
+# The plots a series goes into: steps, epoch losses, scores in [0, 1], the learning rate.
+STEP_LOSS = "step loss"
+EPOCH_LOSS = "epoch loss"
+SCORE = "score"
+LEARNING_RATE = "learning rate"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A quantity a run reports: its name in the events, its label for people, and where it is drawn."""
+
+    name: str  # the key in Step.values or EpochRecord.values
+    label: str  # "validation accuracy", "D(x)"
+    per: str  # "step" or "epoch"
+    plot: str  # STEP_LOSS, EPOCH_LOSS, SCORE or LEARNING_RATE
+
 
 @dataclass(frozen=True)
 class EpochRecord:
     epoch: int  # 1-based: the first epoch is epoch 1
-    train_loss: float
-    val_loss: float | None
-    val_accuracy: float | None
+    values: dict[str, float | None]  # the run's epoch series by name (train_loss, val_loss... or d_loss...)
     lr: float
     seconds: float
     per_class_accuracy: tuple[float | None, ...] | None = None
     confusion: tuple[tuple[int, ...], ...] | None = None
 
+    def __getitem__(self, name: str) -> float | None:
+        return self.values.get(name)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Flat, as metrics.csv, the checkpoint and the run history keep it."""
+        return {"epoch": self.epoch, **self.values, "lr": self.lr, "seconds": self.seconds,
+                "per_class_accuracy": list(self.per_class_accuracy) if self.per_class_accuracy is not None else None,
+                "confusion": [list(r) for r in self.confusion] if self.confusion is not None else None}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> EpochRecord:
-        per_class = raw.get("per_class_accuracy")
-        confusion = raw.get("confusion")
-        return cls(**{**raw, "per_class_accuracy": tuple(per_class) if per_class is not None else None,
-                      "confusion": tuple(tuple(r) for r in confusion) if confusion is not None else None})
+        fixed = {"epoch", "lr", "seconds", "per_class_accuracy", "confusion"}
+        per_class, confusion = raw.get("per_class_accuracy"), raw.get("confusion")
+        return cls(int(raw["epoch"]), {k: (None if v is None else float(v)) for k, v in raw.items() if k not in fixed},
+                   float(raw["lr"]), float(raw["seconds"]),
+                   tuple(per_class) if per_class is not None else None,
+                   tuple(tuple(int(c) for c in r) for r in confusion) if confusion is not None else None)
+
+    def summary(self) -> str:
+        """The epoch's headline for people: the validation accuracy, else the validation loss, else D's view."""
+        for name, text in (("val_accuracy", "validation accuracy {:.1%}"), ("val_loss", "validation loss {:.4f}"),
+                           ("train_loss", "training loss {:.4f}")):
+            if self[name] is not None:
+                return text.format(self[name])
+        if self["d_real"] is not None:
+            return f"D(x) {self['d_real']:.2f}, D(G(z)) {self['d_fake']:.2f}"
+        return ""
 
 
 @dataclass(frozen=True)
 class Started:
-    model: str
+    model: str  # the model trained, or "G vs D"
     device: str
     start_epoch: int  # epochs already done (non-zero when resuming)
     epochs: int
@@ -47,6 +82,13 @@ class Started:
     warnings: tuple[Problem, ...]  # lints, each with its fix, pinned to a node where there is one
     precision: str  # "float32", "bfloat16 mixed" or "float16 mixed"
     classes: tuple[str, ...] | None
+    series: tuple[Series, ...]  # what the run's steps and epochs report
+    samples_text: str  # "3,200 training and 800 validation samples", "2,000 real images"
+
+    def describe(self) -> str:
+        resumed = f", resuming after epoch {self.start_epoch}" if self.start_epoch else ""
+        return (f"training {self.model} on {self.device} ({self.precision}): {self.samples_text}, "
+                f"{self.steps_per_epoch} steps per epoch{resumed}")
 
 
 @dataclass(frozen=True)
@@ -55,8 +97,13 @@ class Step:
     step: int  # 1-based within the epoch
     steps: int  # steps per epoch
     samples: int  # in this batch
-    loss: torch.Tensor  # detached, still on the device: reading it (`loss_value`) waits for the GPU
+    values: dict[str, torch.Tensor]  # detached, still on the device: reading them waits for the GPU
     lr: float
+
+    @property
+    def loss(self) -> torch.Tensor:
+        """The run's first step series (the loss; D's loss for a GAN)."""
+        return next(iter(self.values.values()))
 
     @property
     def loss_value(self) -> float:
@@ -77,6 +124,10 @@ class Finished:
     best_epoch: int | None
     history: tuple[EpochRecord, ...]
 
+    def summary(self) -> str:
+        last = f" · {self.history[-1].summary()}" if self.history and self.history[-1].summary() else ""
+        return f"{self.reason.replace('_', ' ')} after {self.epochs_done} epochs{last}"
+
 
 @dataclass(frozen=True)
 class Failed:
@@ -92,38 +143,3 @@ class Failed:
 
 
 Event = Started | Step | EpochEnd | Finished | Failed
-
-
-@dataclass(frozen=True)
-class GanEpochRecord:
-    epoch: int
-    d_loss: float
-    g_loss: float
-    d_real: float  # the discriminator's mean probability that real images are real
-    d_fake: float  # ... and that generated ones are real
-    lr: float
-    seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class GanStep:
-    epoch: int
-    step: int
-    steps: int
-    samples: int
-    d_loss: torch.Tensor  # detached, on the device: reading them waits for the GPU
-    g_loss: torch.Tensor
-    d_real: torch.Tensor
-    d_fake: torch.Tensor
-
-
-@dataclass(frozen=True)
-class GanEpochEnd:
-    record: GanEpochRecord
-    samples: torch.Tensor  # (N, C, H, W) in [0, 1], CPU: the generator on its fixed latent batch
-
-
-GanEvent = Started | GanStep | GanEpochEnd | Finished | Failed

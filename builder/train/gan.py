@@ -7,10 +7,11 @@ generator learns from the discriminator's verdict on its images, labelled real.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -21,16 +22,31 @@ from builder.compile.codegen import GeneratedCode
 from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.train.batches import TensorBatches, data_loader
+from builder.train.checkpoint import CheckpointError
 from builder.train.checks import check_project, generator_range
 from builder.train.config import Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
 from builder.train.data.sources import load_source
 from builder.train.devices import describe
-from builder.train.engine import check_finite, guard
-from builder.train.events import Finished, GanEpochEnd, GanEpochRecord, GanEvent, GanStep, Started
+from builder.train.engine import BaseTrainer, check_finite
+from builder.train.events import (
+    EPOCH_LOSS,
+    LEARNING_RATE,
+    SCORE,
+    STEP_LOSS,
+    EpochEnd,
+    EpochRecord,
+    Event,
+    Finished,
+    Series,
+    Started,
+    Step,
+)
 from builder.train.losses import LOSSES
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.setup import SetupError
+from builder.train.showcase import GeneratedImages
+from builder.train.trained import TrainedModel
 
 SAMPLE_COUNT = 64  # images in the fixed-latent grid
 
@@ -126,32 +142,32 @@ def generator_step(discriminator: nn.Module, optimizer: torch.optim.Optimizer, c
     return loss.detach()
 
 
-class GanTrainer:
-    """Like Trainer: an iterator of events (Started, GanStep, GanEpochEnd, Finished or Failed) with a
-    cooperative stop that ends within one batch."""
+class GanTrainer(BaseTrainer):
+    """Like Trainer: an iterator of the same events (Started, Step..., EpochEnd, Finished or Failed) with a
+    cooperative stop that ends within one batch, a checkpoint after each epoch and exact resume."""
 
-    def __init__(self, run: GanRun, multiprocessing_context: str | None = None) -> None:
-        self.run = run
-        self.multiprocessing_context = multiprocessing_context
-        self.device = run.device
-        self.check_every = 1 if self.device.type == "cpu" else 32
-        self.history: list[GanEpochRecord] = []
+    def __init__(self, run: GanRun, checkpoint: str | Path | None = None, resume: bool = False,
+                 multiprocessing_context: str | None = None) -> None:
+        super().__init__(run, checkpoint, resume, multiprocessing_context)
         self.generator: nn.Module | None = None
         self.discriminator: nn.Module | None = None
         self.fixed_z: torch.Tensor | None = None
-        self._stop = threading.Event()
+        self._last_good: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]] | None = None
 
-    def stop(self) -> None:
-        self._stop.set()
+    def series(self) -> tuple[Series, ...]:
+        return (Series("d_loss", "D loss", "step", STEP_LOSS), Series("g_loss", "G loss", "step", STEP_LOSS),
+                Series("d_loss", "D loss", "epoch", EPOCH_LOSS), Series("g_loss", "G loss", "epoch", EPOCH_LOSS),
+                Series("d_real", "D(x)", "epoch", SCORE), Series("d_fake", "D(G(z))", "epoch", SCORE),
+                Series("lr", "learning rate", "epoch", LEARNING_RATE))
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
+    def showcase(self, epoch: int, on_demand: bool = False) -> GeneratedImages:
+        return GeneratedImages(epoch, self.sample().numpy(), on_demand)
 
-    def __iter__(self) -> Iterator[GanEvent]:
-        training = self.run.settings.training
-        return guard(self._train(), training.lr, self.run.settings.data.batch_size, lambda: None,
-                     torch.cuda.empty_cache, self.run)
+    def trained(self) -> TrainedGan | None:
+        if self.generator is None or not self.history:
+            return None
+        return TrainedGan(self.run.generator, self.run.code, _cpu(self.generator), list(self.history), self.run,
+                          _cpu(self.discriminator))
 
     def _optimizer(self, model: nn.Module, lr: float | None, side: dict) -> torch.optim.Optimizer:
         training = self.run.settings.training
@@ -180,7 +196,7 @@ class GanTrainer:
         g.train(was_training)
         return images
 
-    def _train(self) -> Iterator[GanEvent]:
+    def _train(self) -> Iterator[Event]:
         run, training = self.run, self.run.settings.training
         device = self.device
         generator, discriminator = (m.to(device) for m in run.new_models())
@@ -191,16 +207,22 @@ class GanTrainer:
         shuffle = torch.Generator().manual_seed(training.seed)
         noise = torch.Generator(device=device).manual_seed(training.seed)
         self.fixed_z = torch.randn(SAMPLE_COUNT, *run.latent_shape, generator=noise, device=device)
+        start_epoch = self._restore(opt_g, opt_d, shuffle, noise) if self.resume else 0
         batches = self._batches(shuffle)
         steps = len(batches)
         probability = torch.sigmoid if run.logits else (lambda t: t)
-        yield Started(f"{run.generator} vs {run.discriminator}", describe(device), 0, training.epochs, steps,
-                      len(run.data.dataset), 0, tuple(run.warnings), "float32", None)
-        for epoch in range(1, training.epochs + 1):
+        yield Started(f"{run.generator} vs {run.discriminator}", describe(device), start_epoch, training.epochs, steps,
+                      len(run.data.dataset), 0, tuple(run.warnings), "float32", None, self.series(),
+                      f"{len(run.data.dataset):,} real images")
+        if start_epoch >= training.epochs:
+            yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
+            return
+        for epoch in range(start_epoch + 1, training.epochs + 1):
             started = time.perf_counter()
             sums = torch.zeros(4, dtype=torch.float64, device=device)  # d_loss, g_loss, d_real, d_fake
             count = 0
             pending: list[torch.Tensor] = []
+            lr = opt_g.param_groups[0]["lr"]
             for index, (x, _target) in enumerate(batches, start=1):
                 if self._stop.is_set():
                     yield self._finished("stopped", f"stopped by request during epoch {epoch}")
@@ -215,21 +237,83 @@ class GanTrainer:
                 d_real, d_fake = probability(real_scores).mean(), probability(fake_scores).mean()
                 sums += torch.stack([d_loss, g_loss, d_real, d_fake]).to(torch.float64) * batch
                 count += batch
-                pending.append(torch.stack([d_loss, g_loss]))
+                pending.append(torch.stack([d_loss, g_loss]).max())
                 if len(pending) >= self.check_every:
-                    check_finite([p.max() for p in pending], index)
-                    pending.clear()
-                yield GanStep(epoch, index, steps, batch, d_loss, g_loss, d_real.detach(), d_fake.detach())
-            check_finite([p.max() for p in pending], steps)
+                    check_finite(pending, index)
+                yield Step(epoch, index, steps, batch, {"d_loss": d_loss, "g_loss": g_loss}, lr)
+            check_finite(pending, steps)
             d_l, g_l, d_r, d_f = (sums / max(count, 1)).tolist()
-            record = GanEpochRecord(epoch, d_l, g_l, d_r, d_f, opt_g.param_groups[0]["lr"],
-                                    time.perf_counter() - started)
+            record = EpochRecord(epoch, {"d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f}, lr,
+                                 time.perf_counter() - started)
             self.history.append(record)
-            yield GanEpochEnd(record, self.sample())
+            self._last_good = (_cpu(generator), _cpu(discriminator))
+            if self.checkpoint_path is not None:
+                self._save_checkpoint(epoch, shuffle, {
+                    "kind": "gan", "model": self._last_good[0], "discriminator": self._last_good[1],
+                    "optimizer": opt_g.state_dict(), "d_optimizer": opt_d.state_dict(),
+                    "noise": noise.get_state(), "fixed_z": self.fixed_z.cpu(), "best": None, "bad_epochs": 0})
+            yield EpochEnd(record, False)
         yield self._finished("completed", f"trained {training.epochs} epochs")
+
+    def _restore(self, opt_g: Any, opt_d: Any, shuffle: torch.Generator, noise: torch.Generator) -> int:
+        state = self._load_checkpoint()
+        if state.get("kind") != "gan":
+            raise CheckpointError(f"{self.checkpoint_path}: made by a supervised run, not a GAN; train without "
+                                  f"--resume to start over")
+        epoch = self._restore_states(state, {"model": self.generator, "discriminator": self.discriminator},
+                                     {"optimizer": opt_g, "d_optimizer": opt_d}, shuffle)
+        noise.set_state(state["noise"])
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self._last_good = (_cpu(self.generator), _cpu(self.discriminator))
+        return epoch
+
+    def _restore_last_good(self) -> None:
+        if self._last_good is not None:
+            self.generator.load_state_dict(self._last_good[0])
+            self.discriminator.load_state_dict(self._last_good[1])
+
+    def _free_gpu(self) -> None:
+        for model in (self.generator, self.discriminator):
+            if model is not None:
+                for parameter in model.parameters():
+                    parameter.grad = None
+        self._restore_last_good()
+        torch.cuda.empty_cache()
 
     def _finished(self, reason: str, message: str) -> Finished:
         return Finished(reason, message, len(self.history), None, tuple(self.history))
+
+
+@dataclass
+class TrainedGan(TrainedModel):
+    """A trained generator (`state`) and its discriminator (`other`): exported together, and able to draw."""
+
+    gan: GanRun | None = None
+    other: dict[str, Any] | None = None
+
+    def models(self) -> tuple[nn.Module, nn.Module]:
+        run = self.gan
+        generator, discriminator = run.classes[run.generator](), run.classes[run.discriminator]()
+        generator.load_state_dict(self.state)
+        discriminator.load_state_dict(self.other)
+        return generator, discriminator
+
+    def export_folder(self, folder: Path) -> list[Path]:
+        return export_gan(folder, self.gan, *self.models())
+
+    def generate(self) -> GeneratedImages:
+        """From the kept generator, on the same latent batch the run drew every epoch's grid from."""
+        generator, _ = self.models()
+        generator.eval()
+        seed = self.gan.settings.training.seed
+        z = torch.randn(SAMPLE_COUNT, *self.gan.latent_shape, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            images = self.gan.to_image_range(generator(z))
+        return GeneratedImages(len(self.history), images.numpy(), on_demand=True)
+
+
+def _cpu(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
 
 def sample_script(run: GanRun) -> str:

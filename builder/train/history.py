@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from builder.train.events import GanEpochRecord
+from builder.train.events import EpochRecord, Series
 
 MAX_STEP_POINTS = 400
 
@@ -24,20 +24,12 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_STEP_POINTS) -> list[
     return [[s, round(v, 6)] for s, v in chosen]
 
 
-def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[Any],
+def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[EpochRecord],
                outcome: str, message: str, step_losses: list[tuple[int, float]], started: float,
-               best_epoch: int | None = None) -> dict[str, Any]:
-    epochs = []
-    for r in history:
-        if isinstance(r, GanEpochRecord):
-            row = {"epoch": r.epoch, "d_loss": r.d_loss, "g_loss": r.g_loss, "d_real": r.d_real,
-                   "d_fake": r.d_fake, "lr": r.lr, "seconds": round(r.seconds, 3)}
-        else:
-            row = {"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "lr": r.lr,
-                   "seconds": round(r.seconds, 3)}
-            if r.val_accuracy is not None:
-                row["val_accuracy"] = r.val_accuracy
-        epochs.append(row)
+               best_epoch: int | None = None, series: tuple[Series, ...] = ()) -> dict[str, Any]:
+    """`step_losses`: (global step, value) of the run's first step series (the loss; D's loss for a GAN);
+    `series`: what the run declared, kept so that its curves can be drawn again later."""
+    epochs = [{"epoch": r.epoch, **r.values, "lr": r.lr, "seconds": round(r.seconds, 3)} for r in history]
     return {
         "id": uuid.uuid4().hex[:8],
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
@@ -48,6 +40,7 @@ def run_record(model: str, data: dict[str, Any], training: dict[str, Any], histo
         "settings": {"data": data, "training": training},
         "epochs": epochs,
         "steps": thin(step_losses),
+        "series": [{"name": s.name, "label": s.label, "per": s.per, "plot": s.plot} for s in series],
     }
 
 

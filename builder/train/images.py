@@ -14,9 +14,9 @@ from PIL import Image
 from builder.core.atomic import atomic_write_bytes
 
 
-def grid_array(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
+def grid_array(images: torch.Tensor | np.ndarray, columns: int | None = None, padding: int = 2) -> np.ndarray:
     """(N, C, H, W) floats in [0, 1] -> one H×W×C uint8 array (C = 1 or 3), tiles separated by padding."""
-    images = images.detach().float().clamp(0, 1).cpu()
+    images = torch.as_tensor(images).detach().float().clamp(0, 1).cpu()
     n, c, h, w = images.shape
     if c not in (1, 3):
         images = images[:, :1]
@@ -32,7 +32,7 @@ def grid_array(images: torch.Tensor, columns: int | None = None, padding: int = 
     return grid
 
 
-def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int | None = None, scale: int = 2) -> Path:
+def save_grid(images: torch.Tensor | np.ndarray, path: str | os.PathLike, columns: int | None = None, scale: int = 2) -> Path:
     """Write the grid as a PNG (atomically), each pixel `scale` times larger so small images are visible."""
     array = grid_array(images, columns)
     image = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)

@@ -12,27 +12,28 @@ import torch.nn as nn
 from builder.compile.codegen import GeneratedCode
 from builder.core.atomic import atomic_write_text
 from builder.train.checkpoint import save_weights
-from builder.train.events import EpochRecord
+from builder.train.events import EpochRecord, Series
 from builder.train.setup import Run
 
 
-def metrics_csv(history: list[EpochRecord] | tuple[EpochRecord, ...], classification: bool) -> str:
-    """One row per epoch: epoch, train_loss, val_loss, [val_accuracy,] lr, seconds."""
-    columns = ["epoch", "train_loss", "val_loss", *(["val_accuracy"] if classification else []), "lr", "seconds"]
+def epoch_columns(series: tuple[Series, ...]) -> list[str]:
+    """The epoch series a run declared, in order, as metrics.csv's columns between epoch and lr."""
+    return [s.name for s in series if s.per == "epoch" and s.name != "lr"]
+
+
+def metrics_csv(history: list[EpochRecord] | tuple[EpochRecord, ...], columns: list[str]) -> str:
+    """One row per epoch: epoch, the run's epoch series (train_loss, val_loss[, val_accuracy]; or d_loss,
+    g_loss, d_real, d_fake), lr, seconds."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(["epoch", *columns, "lr", "seconds"])
     for r in history:
-        row = [r.epoch, _num(r.train_loss), _num(r.val_loss)]
-        if classification:
-            row.append(_num(r.val_accuracy))
-        row += [_num(r.lr), f"{r.seconds:.3f}"]
-        writer.writerow(row)
+        writer.writerow([r.epoch, *(_num(r[c]) for c in columns), _num(r.lr), f"{r.seconds:.3f}"])
     return out.getvalue()
 
 
-def write_metrics(path: Path, history: list[EpochRecord] | tuple[EpochRecord, ...], classification: bool) -> None:
-    atomic_write_text(path, metrics_csv(history, classification))
+def write_metrics(path: Path, history: list[EpochRecord] | tuple[EpochRecord, ...], columns: list[str]) -> None:
+    atomic_write_text(path, metrics_csv(history, columns))
 
 
 def export_model(out_dir: Path, run: Run, model: nn.Module) -> list[Path]:

@@ -211,10 +211,17 @@ def _literal(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} into the training script")
 
 
+class ScriptError(Exception):
+    """A run the standalone script cannot reproduce, with the reason."""
+
+
 def write_training_script(run: Run, folder: Path) -> list[Path]:
-    """`train.py` and `model.py` into a folder."""
+    """`train.py` and `model.py` into a folder. Raises ScriptError for a run it cannot write (a GAN)."""
     from builder.core.atomic import atomic_write_text
 
+    if not isinstance(run, Run):
+        raise ScriptError("the training script trains one supervised model; GAN projects are not supported yet: "
+                          "train them in the app or with builder train")
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "train.py", training_script(run))
     atomic_write_text(folder / "model.py", run.code.source)

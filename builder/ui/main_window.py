@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
@@ -9,18 +10,17 @@ from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
+    QMenu,
     QTabBar,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from builder.core.atomic import atomic_write_text
+from builder.core.atomic import WriteError, atomic_write_text
 from builder.core.document import MODEL_ADDED, MODEL_REMOVED, MODEL_RENAMED, Change, Document
 from builder.core.project import Project, ProjectError, load_project
 from builder.core.templates import TEMPLATES, load_template
@@ -31,11 +31,11 @@ from builder.edit.session import Session
 from builder.ui.canvas.scene import GraphScene
 from builder.ui.canvas.view import GraphView
 from builder.ui.code_panel import CodePanel
+from builder.ui.dialogs import APP_NAME, DISCARD, SAVE, Dialogs
 from builder.ui.inspector import Inspector
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
 
-APP_NAME = "NN Builder"
 MAX_RECENT = 8
 FILTER = "NN Builder projects (*.json);;All files (*)"
 
@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.document = document or Document(new_project())
         self.settings = settings or QSettings("NN Builder", "NN Builder")
         self.autosaver = autosaver or Autosaver(recovery_folder())
+        self.dialogs = Dialogs(self)
+        self._close_guard: Callable[[], bool] | None = None
         self.session = Session(self.document)
         self.editor = Editor(self.session)
         self.scene = GraphScene(self.session)
@@ -202,8 +204,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as])
         file.addSeparator()
-        self.export_menu = file.addMenu("E&xport")
-        self.export_menu.addAction(self.act_export)
+        export = file.addMenu("E&xport")
+        export.addAction(self.act_export)
         file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         model = bar.addMenu("&Model")
         model.addActions([self.act_add_model, self.act_rename_model, self.act_remove_model])
+        self._menus = {"file": file, "export": export, "edit": edit, "view": view, "model": model}
 
     # -- titles, tabs, status -------------------------------------------------------------------
 
@@ -283,6 +286,41 @@ class MainWindow(QMainWindow):
         if selected:
             self.side_tabs.setCurrentWidget(self.inspector)
 
+    # -- what the window's parts (training) use to add themselves -------------------------------
+
+    def add_page(self, page: QWidget, title: str, where: str) -> None:
+        """A page in the side dock ("side", next to the Inspector) or the bottom one ("bottom", next to Problems)."""
+        (self.side_tabs if where == "side" else self.bottom_tabs).addTab(page, title)
+
+    def set_page_visible(self, page: QWidget, visible: bool) -> None:
+        for tabs in (self.side_tabs, self.bottom_tabs):
+            if tabs.indexOf(page) >= 0:
+                tabs.setTabVisible(tabs.indexOf(page), visible)
+
+    def page_visible(self, page: QWidget) -> bool:
+        return any(tabs.indexOf(page) >= 0 and tabs.isTabVisible(tabs.indexOf(page))
+                   for tabs in (self.side_tabs, self.bottom_tabs))
+
+    def add_menu(self, title: str) -> QMenu:
+        return self.menuBar().addMenu(title)
+
+    def menu(self, name: str) -> QMenu:
+        """One of the window's own menus, for a part to add to: file, export, edit, view or model."""
+        return self._menus[name]
+
+    def add_toolbar(self, name: str) -> QToolBar:
+        bar = self.addToolBar(name)
+        bar.setObjectName(f"{name.lower()}_toolbar")
+        bar.setMovable(False)
+        return bar
+
+    def status(self, text: str, milliseconds: int = 6000) -> None:
+        self.statusBar().showMessage(text, milliseconds)
+
+    def set_close_guard(self, guard: Callable[[], bool]) -> None:
+        """Asked before the window closes (while training, say): False keeps it open."""
+        self._close_guard = guard
+
     def show_page(self, page: QWidget) -> None:
         """Bring a page of the side or bottom dock to the front (and the dock, if it was closed)."""
         for tabs, dock in ((self.side_tabs, self.inspector_dock), (self.bottom_tabs, self.problems_dock)):
@@ -343,8 +381,8 @@ class MainWindow(QMainWindow):
 
     def rename_model(self) -> None:
         old = self.session.model
-        new, ok = QInputDialog.getText(self, "Rename model", "Model name (its class name in the code):", text=old)
-        if ok:
+        new = self.dialogs.text("Rename model", "Model name (its class name in the code):", old)
+        if new is not None:
             self._run(lambda: self.editor.rename_model(old, new))
 
     def remove_model(self) -> None:
@@ -366,35 +404,14 @@ class MainWindow(QMainWindow):
 
     # -- files ----------------------------------------------------------------------------------
 
-    def ask_save_changes(self) -> QMessageBox.StandardButton:
-        """Save, Discard or Cancel; tests replace this to answer without a dialog."""
-        name = self.document.path.name if self.document.path else "the untitled project"
-        return QMessageBox.question(
-            self, APP_NAME, f"Save the changes to {name}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-
-    def show_error(self, title: str, text: str) -> None:
-        QMessageBox.critical(self, title, text)
-
-    def ask_path(self, saving: bool) -> str:
-        folder = str(self.document.path.parent) if self.document.path else str(Path.cwd())
-        if saving:
-            path, _ = QFileDialog.getSaveFileName(self, "Save project", folder, FILTER)
-            if path and not path.endswith(".json"):
-                path += ".json"
-            return path
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", folder, FILTER)
-        return path
-
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
         if not self.document.dirty:
             return True
-        answer = self.ask_save_changes()
-        if answer == QMessageBox.StandardButton.Save:
+        answer = self.dialogs.save_changes(self.document.path.name if self.document.path else "the untitled project")
+        if answer == SAVE:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        return answer == DISCARD
 
     def _load(self, project: Project) -> None:
         self.document.replace(project)
@@ -413,14 +430,14 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str | Path | None = None) -> bool:
         if not self.maybe_save():
             return False
-        path = path or self.ask_path(saving=False)
+        path = path or self.dialogs.open_file("Open project", self._folder(), FILTER)
         if not path:
             return False
         try:
             project = load_project(path)
         except ProjectError as exc:
             shown = "\n".join(exc.problems[:12]) + ("\n…" if len(exc.problems) > 12 else "")
-            self.show_error("Cannot open project", f"{exc.source} could not be opened:\n\n{shown}")
+            self.dialogs.error("Cannot open project", f"{exc.source} could not be opened:\n\n{shown}")
             return False
         self._load(project)
         self._remember(Path(path))
@@ -432,14 +449,19 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        path = self.ask_path(saving=True)
+        path = self.dialogs.save_file("Save project", self._folder() / "untitled.json", FILTER)
+        if path and not path.endswith(".json"):
+            path += ".json"
         return self._save_to(Path(path)) if path else False
+
+    def _folder(self) -> Path:
+        return self.document.path.parent if self.document.path else Path.cwd()
 
     def _save_to(self, path: Path) -> bool:
         try:
             self.document.save(path)
         except OSError as exc:  # a WriteError names the path and the cause
-            self.show_error("Cannot save", str(exc))
+            self.dialogs.error("Cannot save", str(exc))
             return False
         self.autosaver.discard()
         self._remember(path)
@@ -453,13 +475,17 @@ class MainWindow(QMainWindow):
         try:
             code = generate_code(self.document.project)
         except CompileError as exc:
-            self.show_error("Cannot export", f"Fix these first:\n\n{exc}")
+            self.dialogs.error("Cannot export", f"Fix these first:\n\n{exc}")
             return
-        folder = self.document.path.parent if self.document.path else Path.cwd()
-        path, _ = QFileDialog.getSaveFileName(self, "Export code", str(folder / "model.py"), "Python (*.py)")
-        if path:
+        path = self.dialogs.save_file("Export code", self._folder() / "model.py", "Python (*.py)")
+        if not path:
+            return
+        try:
             atomic_write_text(path, code.source)
-            self.statusBar().showMessage(f"wrote {path}", 4000)
+        except WriteError as exc:
+            self.dialogs.error("Cannot export", str(exc))
+            return
+        self.statusBar().showMessage(f"wrote {path}", 4000)
 
     def _remember(self, path: Path) -> None:
         recent = [p for p in self.recent_files() if p != str(path.resolve())]
@@ -485,22 +511,16 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> None:
         for found in self.autosaver.left_behind():
-            if self.ask_recover(found):
+            if self.dialogs.yes_no(f"{APP_NAME} closed before saving {found.describe()}.\n\nRecover that work?"):
                 self.recover(found)
                 return
             Autosaver.forget(found)
-
-    def ask_recover(self, found: Recovered) -> bool:
-        answer = QMessageBox.question(
-            self, APP_NAME, f"NN Builder closed before saving {found.describe()}.\n\nRecover that work?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
 
     def recover(self, found: Recovered) -> None:
         try:
             project = read_recovered(found)
         except ProjectError as exc:
-            self.show_error("Cannot recover", str(exc))
+            self.dialogs.error("Cannot recover", str(exc))
             return
         self.document.replace(project)
         self.document.undo_stack.mark_unsaved()  # saved nowhere yet: closing must ask
@@ -509,7 +529,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.close_guard is not None and not self.close_guard():
+        if self._close_guard is not None and not self._close_guard():
             event.ignore()
             return
         if not self.maybe_save():
@@ -517,5 +537,3 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.discard()
         event.accept()
-
-    close_guard = None  # set while training: returns False to keep the window open

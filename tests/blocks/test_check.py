@@ -1,5 +1,7 @@
 """Every kind of bad graph gets a problem pinned to its node, in words a learner understands."""
 
+import time
+
 import nets
 import pytest
 from graphs import chain, model
@@ -165,3 +167,29 @@ def test_graph_order_follows_the_document_when_free():
                           ("out", "Output")],
                   [("x", "b"), ("x", "a"), ("b", "add", 0), ("a", "add", 1), ("add", "out")])
     assert check_model(graph).order == ["x", "b", "a", "add", "out"]
+
+
+def test_interpolate_by_a_factor_too_large_for_a_float_is_a_problem_not_a_crash():
+    # floor(28 * 1e308) raised OverflowError
+    graph = chain("Net", [1, 28, 28], [("up", "Interpolate", {"scale_factor": 1e308})])
+    assert only_error(graph) == ("up", "scale_factor 1e+308 makes the 28×28 input too large")
+
+
+def test_an_output_larger_than_a_tensor_can_hold_is_a_problem():
+    # sizes grew without bound layer by layer, until printing them failed (over 4,300 digits)
+    graph = chain("Net", [4], [("fc", "Linear", {"out_features": 2**63}), ("fc2", "Linear", {"out_features": 2})])
+    assert only_error(graph) == (
+        "fc", "its output, 9223372036854775808, has more values than a tensor can hold (9,223,372,036,854,775,807)")
+
+
+def test_thousands_of_outputs_after_a_long_chain_check_in_linear_time():
+    # the ancestors of each Output in turn took minutes for 20,000 Outputs after 20,000 nodes
+    count = 4000
+    layers = [(f"r{i}", "ReLU") for i in range(count)] + [(f"o{i}", "Output") for i in range(count)]
+    edges = [("x", "r0")] + [(f"r{i}", f"r{i + 1}") for i in range(count - 1)]
+    edges += [(f"r{count - 1}", f"o{i}") for i in range(count)]
+    graph = model("Net", [("x", "Input", {"shape": [4]}), *layers], edges)
+    started = time.perf_counter()
+    report = check_model(graph)
+    assert report.ok and len(report.live) == 2 * count + 1
+    assert time.perf_counter() - started < 5  # about 0.2 s; the quadratic walk took over 10 s

@@ -51,3 +51,17 @@ def test_declaration_mistakes_are_caught_early():
 
 def test_unknown_parameter_suggests_the_closest():
     assert unknown_param_message("strde", ["stride", "padding"]).startswith("unknown parameter 'strde' (did you mean 'stride'?)")
+
+
+def test_whole_numbers_beyond_float_range_are_refused_not_raised():
+    # float(10**400) raised OverflowError, in the float check and in the message for a too-large int
+    assert Param("lr", FLOAT, "help", min=0.0).validate(10**400)[1] == "lr must be a finite number, got inf"
+    message = Param("epochs", INT, "help", min=1, max=1_000_000).validate(10**400)[1]
+    assert message.startswith("epochs must be at most 1000000, got 1000000000") and len(message) < 100
+
+
+def test_text_from_the_file_shows_on_one_printable_line():
+    p = Param("mode", CHOICE, "help", default="nearest", choices=("nearest", "bilinear"))
+    assert p.validate("a\nb\x1b[2J\ud800")[1] == "mode must be one of nearest, bilinear; got 'a\\nb\\x1b[2J\\ud800'"
+    assert unknown_param_message("x\r" + "y" * 100, ["stride"]) == (
+        f"unknown parameter 'x\\r{'y' * 38}...'; valid parameters: stride")

@@ -21,7 +21,7 @@ def test_train_writes_metrics_weights_code_and_checkpoint(tmp_path, capsys):
     assert main(["train", str(path)]) == 0
     out_dir = tmp_path / "shapes-training"
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "Net.pt", "Net.safetensors", "checkpoint.pt", "metrics.csv", "model.py"]
+        "Net.pt", "Net.safetensors", "README.md", "checkpoint.pt", "metrics.csv", "model.py"]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("epoch 1/2  train_loss ") and "val_accuracy" in lines[0]
     rows = list(csv.DictReader((out_dir / "metrics.csv").open()))
@@ -101,9 +101,10 @@ def test_train_a_gan_writes_metrics_samples_both_weights_and_code(tmp_path, caps
     out = tmp_path / "gan-run"
     assert main(["train", str(path), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "D.pt", "G.pt", "metrics.csv", "model.py", "sample.py", "samples_epoch1.png", "samples_epoch2.png"]
+        "D.pt", "D.safetensors", "G.pt", "G.safetensors", "README.md", "checkpoint.pt", "metrics.csv", "model.py",
+        "sample.py", "samples_epoch1.png", "samples_epoch2.png"]
     rows = list(csv.DictReader((out / "metrics.csv").open()))
-    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "d_real", "d_fake"] and len(rows) == 2
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "d_real", "d_fake", "lr", "seconds"] and len(rows) == 2
     assert 0 < float(rows[0]["d_real"]) < 1 and 0 < float(rows[0]["d_fake"]) < 1
     assert Image.open(out / "samples_epoch2.png").size[0] > 64
     namespace = {}

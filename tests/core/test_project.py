@@ -134,3 +134,39 @@ def test_saved_json_is_stable_and_readable():
     text = project_to_json(parse_project(json.dumps(EXAMPLE)))
     assert text.endswith("\n") and '\n  "models": [' in text
     assert json.loads(text)["models"][0]["edges"][1] == {"src": "c1", "dst": "out", "port": 0}
+
+
+def _with_data(value_text):
+    return '{"format": "nn-builder-project", "version": 1, "models": [], "data": {"x": ' + value_text + "}}"
+
+
+def test_nesting_too_deep_for_json_is_refused_with_its_line_and_column():
+    # json recurses once per level: this used to escape as a RecursionError
+    (problem,) = problems_of(_with_data("[" * 5000 + "]" * 5000))
+    assert problem == "line 1, column 174: lists and objects are nested more than 100 deep"
+
+
+def test_nesting_past_the_limit_is_refused_with_its_place():
+    parse_project(_with_data("[" * 98 + "]" * 98))  # 100 levels, the document's own included
+    (problem,) = problems_of(_with_data("[" * 99 + "]" * 99))
+    assert problem == "data.x[0][0][0][0][0][0][0][0][0][0]...: lists and objects are nested more than 100 deep"
+
+
+def test_numbers_json_does_not_allow_are_refused_with_their_place():
+    # NaN loaded, then made the project impossible to save; 5,000 digits escaped as a ValueError from json
+    found = problems_of(_with_data('[NaN, 1e999, -Infinity, ' + "9" * 5000 + "]"))
+    assert found == [
+        "data.x[0]: NaN is not a number JSON allows; write a number or null",
+        "data.x[1]: Infinity (or a number beyond ±1.8e308) is not a number JSON allows; write a number or null",
+        "data.x[2]: -Infinity (or a number beyond ±1.8e308) is not a number JSON allows; write a number or null",
+        "data.x[3]: a whole number of 5000 digits is too long to mean anything",
+    ]
+    assert parse_project(_with_data("1" + "0" * 99)).data["x"] == 10**99
+
+
+def test_keys_and_values_from_the_file_show_on_one_printable_line():
+    found = problems_of({"format": FORMAT, "version": 1, "models": [], "\n": 1, "": 2, "\x1b[2J" + "k" * 100: 3})
+    assert [p.split(": unknown key")[0] for p in found] == ["\\n", '""', "\\x1b[2J" + "k" * 36 + "..."]
+    (problem,) = problems_of({"format": "x" * 100_000})
+    assert problem.startswith('format: expected "nn-builder-project", found "xxx') and len(problem) < 200
+    assert problems_of({"format": FORMAT, "version": [[1]]}) == ["version: expected a whole number, found a list"]

@@ -60,7 +60,7 @@ def test_dcgan_generator_makes_what_the_discriminator_takes():
 
 
 def test_the_dcgan_template_trains_as_a_gan():
-    from builder.train.events import GanEpochEnd
+    from builder.train.events import EpochEnd
     from builder.train.gan import GanTrainer, prepare_gan
 
     project = load_template("dcgan")
@@ -68,7 +68,7 @@ def test_the_dcgan_template_trains_as_a_gan():
     run = prepare_gan(project, epochs=1, device="cpu")
     assert run.warnings == [] and run.scale == (2.0, -1.0)  # Tanh: real images scaled to [-1, 1]
     events = list(GanTrainer(run))
-    assert isinstance(events[-1], Finished) and sum(isinstance(e, GanEpochEnd) for e in events) == 1
+    assert isinstance(events[-1], Finished) and sum(isinstance(e, EpochEnd) for e in events) == 1
 
 
 @pytest.mark.parametrize("name", TRAINABLE)

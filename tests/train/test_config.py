@@ -71,3 +71,14 @@ def test_gan_keys_only_in_gan_mode():
     assert problems(training={"generator": "G"}) == ['training.generator: only used with "mode": "gan"']
     assert problems(training={"mode": "gan", "g_momentum": 0.9}) == [
         "training.g_momentum: Adam has no option 'momentum' (it takes betas, eps, weight_decay)"]
+
+
+def test_a_schedule_kind_that_is_not_text_is_a_problem_not_a_crash():
+    # a list as the kind was looked up in the schedules and raised TypeError (unhashable)
+    (problem,) = problems(training={"schedule": {"kind": [1]}})
+    assert problem.startswith('training.schedule: expected {"kind": one of StepLR')
+
+
+def test_unknown_keys_show_on_one_printable_line():
+    (problem,) = problems(training={"a\nb\x1b": 1})
+    assert problem.startswith("training.a\\nb\\x1b: unknown key 'a\\nb\\x1b'; valid keys: mode")

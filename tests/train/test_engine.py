@@ -22,8 +22,8 @@ def test_learns_the_shapes_set_to_high_validation_accuracy():
     assert isinstance(events[0], Started) and events[0].classes == ("circle", "square", "triangle", "cross")
     epochs = [e.record for e in events if isinstance(e, EpochEnd)]
     assert len(epochs) == 6
-    assert epochs[-1].val_accuracy >= 0.9, [r.val_accuracy for r in epochs]
-    assert epochs[-1].train_loss < epochs[0].train_loss
+    assert epochs[-1]["val_accuracy"] >= 0.9, [r["val_accuracy"] for r in epochs]
+    assert epochs[-1]["train_loss"] < epochs[0]["train_loss"]
     assert isinstance(events[-1], Finished) and events[-1].reason == "completed"
     confusion = epochs[-1].confusion
     assert sum(map(sum, confusion)) == 400 and len(confusion) == 4
@@ -76,8 +76,8 @@ def test_resume_continues_exactly(tmp_path):
 
     for key, value in straight.model.state_dict().items():
         assert torch.equal(value, second.model.state_dict()[key]), key
-    losses = [(r.train_loss, r.val_loss, r.lr) for r in straight.history]
-    assert losses == [(r.train_loss, r.val_loss, r.lr) for r in second.history]
+    losses = [(r["train_loss"], r["val_loss"], r.lr) for r in straight.history]
+    assert losses == [(r["train_loss"], r["val_loss"], r.lr) for r in second.history]
 
 
 def test_resume_refuses_a_checkpoint_of_another_model(tmp_path):
@@ -177,7 +177,7 @@ def test_lazily_read_images_train_through_dataloader_workers(tmp_path):
     project.path = tmp_path / "p.json"
     events = list(Trainer(prepare(project)))
     assert isinstance(events[-1], Finished), events[-1]
-    assert [e.record.val_accuracy for e in events if isinstance(e, EpochEnd)][-1] == 1.0
+    assert [e.record["val_accuracy"] for e in events if isinstance(e, EpochEnd)][-1] == 1.0
 
 
 @pytest.mark.parametrize("schedule", [{"kind": "StepLR", "step_size": 1, "gamma": 0.5},
@@ -217,4 +217,4 @@ def test_every_loss_trains_on_a_task_it_fits(loss):
     trainer, events = events_of(shapes_project(model, data=data, samples=200, training={"loss": loss, "epochs": 2}))
     assert isinstance(events[-1], Finished), events[-1]
     records = [e.record for e in events if isinstance(e, EpochEnd)]
-    assert records[-1].train_loss < records[0].train_loss or records[-1].val_loss < records[0].val_loss
+    assert records[-1]["train_loss"] < records[0]["train_loss"] or records[-1]["val_loss"] < records[0]["val_loss"]

@@ -4,7 +4,7 @@ import pytest
 import torch
 from nets import small_gan_project
 
-from builder.train.events import Finished, GanEpochEnd, GanStep, Started
+from builder.train.events import EpochEnd, Finished, Started, Step
 from builder.train.gan import GanTrainer, discriminator_step, prepare_gan
 from builder.train.losses import LOSSES
 from builder.train.setup import SetupError
@@ -45,9 +45,9 @@ def test_the_generator_learns_the_data_and_fools_the_discriminator_more():
     trainer = GanTrainer(run)
     records, grids = [], []
     for event in trainer:
-        if isinstance(event, GanEpochEnd):
+        if isinstance(event, EpochEnd):
             records.append(event.record)
-            grids.append(event.samples)
+            grids.append(torch.from_numpy(trainer.showcase(event.record.epoch).images))
     assert isinstance(event, Finished) and len(records) == 6
     untrained, _ = run.new_models()
     untrained.eval()
@@ -57,7 +57,7 @@ def test_the_generator_learns_the_data_and_fools_the_discriminator_more():
     end = (_histogram(grids[-1]) - _histogram(real)).abs().sum()
     assert end < 0.35 * start, (float(start), float(end))  # the pixels now look like the data's
     assert abs(grids[-1].mean() - real.mean()) < 0.1
-    gaps = [r.d_real - r.d_fake for r in records]
+    gaps = [r["d_real"] - r["d_fake"] for r in records]
     assert gaps[-1] < 0.8 * max(gaps)  # D(G(z)) has moved back toward D(x)
     assert grids[-1].shape == (64, 1, 16, 16) and grids[-1].min() >= 0 and grids[-1].max() <= 1
 
@@ -67,10 +67,13 @@ def test_events_and_stop_within_a_batch():
     seen = []
     for event in trainer:
         seen.append(event)
-        if isinstance(event, GanStep) and event.step == 2:
+        if isinstance(event, Step) and event.step == 2:
             trainer.stop()
     assert isinstance(seen[0], Started) and seen[0].model == "G vs D"
-    assert [type(e).__name__ for e in seen[1:]] == ["GanStep", "GanStep", "Finished"]
+    assert [type(e).__name__ for e in seen[1:]] == ["Step", "Step", "Finished"]
+    assert set(seen[1].values) == {"d_loss", "g_loss"}
+    assert [(s.name, s.per) for s in seen[0].series if s.per == "epoch"] == [
+        ("d_loss", "epoch"), ("g_loss", "epoch"), ("d_real", "epoch"), ("d_fake", "epoch"), ("lr", "epoch")]
     assert seen[-1].reason == "stopped"
 
 
@@ -122,3 +125,37 @@ def test_models_must_exist_and_differ_and_unbounded_generators_are_warned_about(
     g.nodes = [n for n in g.nodes if n.id != "tanh"]
     run = prepare_gan(project)
     assert run.scale == (1.0, 0.0) and "end it with Tanh" in run.warnings[0].message
+
+
+def weights(trainer):
+    return {k: v.clone() for k, v in {**trainer.generator.state_dict(),
+                                      **{f"D.{k}": v for k, v in trainer.discriminator.state_dict().items()}}.items()}
+
+
+def test_a_resumed_gan_run_continues_exactly_as_if_never_stopped(tmp_path):
+    """2 epochs straight == 1 epoch, a new trainer resuming from its checkpoint, then the 2nd epoch: the same
+    weights, losses and latent draws (the noise generator's state travels in the checkpoint)."""
+    straight = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=2)), checkpoint=tmp_path / "a.pt")
+    events = list(straight)
+    assert isinstance(events[-1], Finished)
+    first = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=1)), checkpoint=tmp_path / "b.pt")
+    list(first)
+    resumed = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=2)), checkpoint=tmp_path / "b.pt",
+                         resume=True)
+    again = list(resumed)
+    assert again[0].start_epoch == 1 and isinstance(again[-1], Finished)
+    assert [r.values for r in resumed.history] == [r.values for r in straight.history]
+    for key, value in weights(straight).items():
+        assert torch.equal(value, weights(resumed)[key]), key
+    assert torch.equal(straight.fixed_z, resumed.fixed_z)
+
+
+def test_resuming_a_gan_from_a_supervised_checkpoint_is_refused(tmp_path):
+    from projects import cnn, shapes_project
+
+    from builder.train.engine import Trainer
+    from builder.train.setup import prepare
+
+    list(Trainer(prepare(shapes_project(cnn(), training={"epochs": 1, "device": "cpu"})), checkpoint=tmp_path / "c.pt"))
+    events = list(GanTrainer(prepare_gan(small_gan_project(samples=64)), checkpoint=tmp_path / "c.pt", resume=True))
+    assert events[-1].kind == "error" and "train without --resume to start over" in events[-1].message

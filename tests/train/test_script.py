@@ -22,7 +22,7 @@ from builder.train.setup import prepare
 
 
 def app_losses(project):
-    return [e.record.train_loss for e in Trainer(prepare(project)) if isinstance(e, EpochEnd)]
+    return [e.record["train_loss"] for e in Trainer(prepare(project)) if isinstance(e, EpochEnd)]
 
 
 def run_script(folder, *args, launcher=()):

@@ -1,14 +1,91 @@
-"""A main window built the way the app builds it, with its settings and recovery files in tmp_path."""
+"""A main window built the way the app builds it, with its settings and recovery files in tmp_path, and its
+dialogs replaced by a scripted stand-in that records what would have been shown."""
+
+import gc
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from builder.core.document import Document
 from builder.core.templates import EXAMPLE, load_template
 from builder.edit.recovery import Autosaver
 from builder.ui import theme
+from builder.ui.dialogs import DISCARD
 from builder.ui.main_window import MainWindow
+
+
+class ScriptedDialogs:
+    """Answers instead of a person: set `answers` (by method name) or `files` (paths to hand out, in order).
+    Errors are recorded in `errors` as (title, text); a test that expects none asserts `errors == []`."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.asked: list[tuple[str, str]] = []  # (method, what it asked)
+        self.answers: dict[str, object] = {"save_changes": DISCARD, "yes_no": True, "text": None}
+        self.files: list[str] = []
+
+    def error(self, title, text, details=""):
+        self.errors.append((title, text))
+
+    def save_changes(self, name):
+        self.asked.append(("save_changes", name))
+        return self._answer("save_changes")
+
+    def yes_no(self, text, default=True):
+        self.asked.append(("yes_no", text))
+        return self._answer("yes_no")
+
+    def text(self, title, label, value):
+        self.asked.append(("text", title))
+        return self._answer("text")
+
+    def open_file(self, title, folder, pattern):
+        return self._file(title)
+
+    def save_file(self, title, suggested, pattern):
+        return self._file(title, suggested)
+
+    def folder(self, title, folder):
+        return self._file(title)
+
+    def _answer(self, name):
+        answer = self.answers[name]
+        return answer() if callable(answer) else answer
+
+    def _file(self, title, suggested=None):
+        self.asked.append(("file", title))
+        if not self.files:
+            return ""
+        chosen = self.files.pop(0)
+        return chosen(suggested) if callable(chosen) else str(chosen)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_widgets(qapp, request):
+    """Fail a test that leaves top-level widgets alive once pytest-qt has closed and deleted its own (as
+    napari does): a leaked window keeps its timers, threads and document running into the next tests.
+    This fixture is set up first, so it is torn down last: the test's other fixtures are gone by then,
+    and dropping the test's arguments too lets Python free what they alone held (pyqtgraph's menus)."""
+    before = set(QApplication.topLevelWidgets())
+    yield
+    request.node.funcargs.clear()
+    _delete_later_now()
+    leaked = [w for w in QApplication.topLevelWidgets() if w not in before]
+    for widget in leaked:
+        widget.close()
+        widget.deleteLater()
+    _delete_later_now()
+    assert not leaked, f"the test left top-level widgets alive: {[type(w).__name__ for w in leaked]}"
+
+
+def _delete_later_now() -> None:
+    """deleteLater() is carried out by an event loop, so run one briefly (processEvents does not do it)."""
+    for _ in range(2):
+        loop = QEventLoop()
+        QTimer.singleShot(0, loop.quit)
+        loop.exec()
+        gc.collect()
 
 
 @pytest.fixture
@@ -21,14 +98,7 @@ def make_window(qtbot, qapp, tmp_path):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(tmp_path / "recovery"),
                             autosave_ms=autosave_ms)
-        window.questions = []  # the "save changes?" dialogs it would have shown; answered Discard
-
-        def ask_save_changes():
-            window.questions.append(window.document.path)
-            return QMessageBox.StandardButton.Discard
-
-        window.ask_save_changes = ask_save_changes
-        window.show_error = lambda title, text: pytest.fail(f"unexpected error dialog: {text}")
+        window.dialogs = ScriptedDialogs()
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -4,12 +4,13 @@ import json
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from ui_actions import drop_block
 
 from builder.core.graph import Edge
 from builder.core.project import load_project, save_project
 from builder.core.templates import EXAMPLE, TEMPLATES, load_template
+from builder.ui.dialogs import CANCEL
 
 
 def saved_window(make_window, tmp_path):
@@ -59,7 +60,7 @@ def test_copy_paste_and_duplicate_through_the_clipboard(window):
 def test_save_as_then_open_round_trips(make_window, tmp_path):
     window = make_window()
     target = tmp_path / "mine.json"
-    window.ask_path = lambda saving: str(target)
+    window.dialogs.files = [target]
     window.editor.set_param("fc", "bias", False)
     assert window.save()  # untitled: asks where
     assert window.windowTitle().startswith("mine.json")
@@ -73,18 +74,17 @@ def test_save_as_then_open_round_trips(make_window, tmp_path):
 def test_a_file_that_fails_to_load_gets_a_dialog_and_the_work_is_untouched(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "nn-builder-project", "version": 1, "models": [{"name": "N", "nodes": [{"id": 3}]}]}')
-    errors = []
-    window.show_error = lambda title, text: errors.append(text)
     window.editor.set_param("fc", "bias", False)
     before = window.document.to_json()
     assert not window.open_project(bad)  # "save changes?" answered Discard by the fixture
-    assert errors and "models[0].nodes[0].id" in errors[0]
+    (title, text), = window.dialogs.errors
+    assert title == "Cannot open project" and "models[0].nodes[0].id" in text
     assert window.document.to_json() == before
 
 
 def test_closing_with_unsaved_changes_asks(window):
     window.editor.set_param("fc", "bias", False)
-    window.ask_save_changes = lambda: QMessageBox.StandardButton.Cancel
+    window.dialogs.answers["save_changes"] = CANCEL
     assert not window.close()
     assert window.isVisible()
 
@@ -98,10 +98,9 @@ def test_autosave_and_recovery_after_a_crash(make_window, tmp_path):
 
     fresh = make_window()
     assert fresh.autosaver.session != crashed.session
-    offers = []
-    fresh.ask_recover = lambda found: offers.append(found) or True
     fresh.offer_recovery()
-    assert offers[0].original == str(path)
+    (kind, question), = fresh.dialogs.asked
+    assert kind == "yes_no" and f"{path.name}, autosaved" in question
     assert fresh.document.model("ShapesNet").node("conv1").params["out_channels"] == 32
     assert fresh.document.dirty and fresh.document.path == path
     assert not crashed.file.exists()

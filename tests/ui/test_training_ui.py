@@ -16,10 +16,7 @@ def small(project, **training):
 def quick_window(make_window, **training):
     project = small(load_template(EXAMPLE), **training)
     project.path = None
-    window = make_window(project)
-    window.training.failures = []
-    window.training.show_failure = lambda title, text, details: window.training.failures.append((title, text))
-    return window
+    return make_window(project)
 
 
 def test_a_short_run_from_the_window(qtbot, make_window):
@@ -36,14 +33,15 @@ def test_a_short_run_from_the_window(qtbot, make_window):
     assert event.reason == "completed" and event.epochs_done == 2
     assert ui.plots.point_count() == 2 * 10  # 320 training samples in batches of 32, 2 epochs
     ui.plots.redraw()
-    assert len(ui.plots.smooth.getData()[0]) == 20 and len(ui.plots.val.getData()[0]) == 2
+    assert len(ui.plots.curves[("smooth", "loss")].getData()[0]) == 20
+    assert len(ui.plots.curves[("epoch", "val_loss")].getData()[0]) == 2
     assert ui.results.confusion.matrix and sum(map(sum, ui.results.confusion.matrix)) == 80  # the validation split
     assert ui.results.samples.predictions.epoch == 2
     assert not window.banner.isVisible() and not window.session.read_only
     run = window.document.project.runs[-1]
     assert run["outcome"] == "completed" and len(run["epochs"]) == 2 and len(run["steps"]) == 20
-    assert "completed after 2 epochs" in ui.progress.format()
-    assert ui.failures == []
+    assert "completed after 2 epochs · validation accuracy" in ui.progress.format()
+    assert window.dialogs.errors == []
 
 
 def test_stop_ends_the_run_within_a_batch(qtbot, make_window):
@@ -75,12 +73,10 @@ def test_a_nan_run_shows_its_message_and_the_app_goes_on(qtbot, make_window, tmp
     project.path = tmp_path / "huge.json"
     window = make_window(project)
     ui = window.training
-    ui.failures = []
-    ui.show_failure = lambda title, text, details: ui.failures.append((title, text))
     with qtbot.waitSignal(ui.controller.failed, timeout=60_000):
         ui.train_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
-    title, text = ui.failures[0]
+    title, text = window.dialogs.errors[0]
     assert title == "Training stopped" and "the loss became" in text and "learning rate" in text
     assert not window.session.read_only
     window.editor.set_param("fc", "out_features", 2)  # editing works again
@@ -105,9 +101,10 @@ def test_closing_during_training_asks_then_stops_cleanly(qtbot, make_window):
     ui.controller.steps.connect(steps.append)
     ui.train_action.trigger()
     qtbot.waitUntil(lambda: len(steps) >= 1, timeout=30_000)
-    ui.ask_stop_to_close = lambda: False
+    window.dialogs.answers["yes_no"] = False
     assert not window.close() and ui.controller.running
-    ui.ask_stop_to_close = lambda: True
+    assert window.dialogs.asked[-1] == ("yes_no", "Training is running. Stop it and close?")
+    window.dialogs.answers["yes_no"] = True
     assert window.close()
     assert ui.controller.thread is None
 
@@ -118,10 +115,10 @@ def test_export_writes_files_that_load_into_the_generated_class(qtbot, make_wind
     with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
         ui.train_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
-    assert ui.export_folder_action.isEnabled()
-    ui.ask_folder = lambda: str(tmp_path / "export")
+    assert ui.exports.folder_action.isEnabled()
+    window.dialogs.files = [tmp_path / "export"]
     (tmp_path / "export").mkdir()
-    ui.export_folder()
+    ui.exports.folder_action.trigger()
     files = sorted(p.name for p in (tmp_path / "export").iterdir())
     assert files == ["README.md", "ShapesNet.pt", "ShapesNet.safetensors", "model.py"]
     namespace = {}
@@ -131,12 +128,13 @@ def test_export_writes_files_that_load_into_the_generated_class(qtbot, make_wind
     expected = ui.controller.trained.state["fc.weight"]
     assert torch.equal(model.fc.weight, expected)
     # and loading them back into the graph checks them against it
-    ui.ask_open_path = lambda: str(tmp_path / "export" / "ShapesNet.safetensors")
-    ui.load_weights()
-    assert ui.failures == [] and torch.equal(ui.controller.trained.state["fc.weight"], expected)
+    window.dialogs.files = [tmp_path / "export" / "ShapesNet.safetensors"] * 2
+    ui.exports.load_action.trigger()
+    assert window.dialogs.errors == [] and torch.equal(ui.controller.trained.state["fc.weight"], expected)
     window.editor.set_param("fc", "out_features", 7)
-    ui.load_weights()
-    assert ui.failures and "do not fit" in ui.failures[-1][1] and "fc.weight" in ui.failures[-1][1]
+    ui.exports.load_action.trigger()
+    (title, text), = window.dialogs.errors
+    assert title == "Cannot load weights" and "do not fit" in text and "fc.weight" in text
 
 
 def test_run_history_survives_save_and_load(qtbot, make_window, tmp_path):
@@ -146,7 +144,7 @@ def test_run_history_survives_save_and_load(qtbot, make_window, tmp_path):
         ui.train_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
     path = tmp_path / "with_runs.json"
-    window.ask_path = lambda saving: str(path)
+    window.dialogs.files = [path]
     assert window.save()
     again = make_window(load_project(path))
     runs = again.training.runs
@@ -227,7 +225,7 @@ def test_dataloader_workers_start_safely_and_are_gone_after_stop(qtbot, make_win
     ui.controller.steps.connect(lambda _batch: children.append(len(multiprocessing.active_children())))
     ui.train_action.trigger()
     qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=90_000)
-    assert epochs[0].record.val_accuracy is not None
+    assert epochs[0].record["val_accuracy"] is not None
     assert max(children) >= 2  # the workers really were separate processes
     with qtbot.waitSignal(ui.controller.finished, timeout=30_000) as finished:
         ui.stop_action.trigger()
@@ -243,15 +241,13 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     project.path = None
     window = make_window(project)
     ui = window.training
-    ui.failures = []
-    ui.show_failure = lambda title, text, details: ui.failures.append((title, text))
     assert ui.train_action.isEnabled(), ui.why.text()
     assert window.training.panel.gan_box.isVisibleTo(window.training.panel)
     with qtbot.waitSignal(ui.controller.finished, timeout=60_000) as finished:
         ui.train_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
-    assert finished.args[0].reason == "completed" and ui.failures == []
-    samples = ui.gan_samples
+    assert finished.args[0].reason == "completed" and window.dialogs.errors == []
+    samples = ui.generated
     assert [g.epoch for g in samples.grids] == [1, 2, 3]
     assert samples.grids[0].images.shape == (64, 1, 16, 16)
     assert samples.slider.value() == 2 and "epoch 3" in samples.label.text()
@@ -259,15 +255,14 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     assert "epoch 1 · 1/3" in samples.label.text()
     samples.generate.click()  # after the run: from the kept generator
     assert len(samples.grids) == 4 and samples.grids[-1].on_demand
-    assert ui.plots.buffers["d_smooth"].size == ui.plots.buffers["g_smooth"].size > 0
-    assert ui.plots.buffers["d_real"].size == 3
-    assert ui.monitor.isTabVisible(ui.monitor.indexOf(ui.gan_samples))
-    assert not ui.monitor.isTabVisible(ui.monitor.indexOf(ui.results))
+    assert len(ui.plots.points("smooth", "d_loss")[0]) == len(ui.plots.points("smooth", "g_loss")[0]) > 0
+    assert len(ui.plots.points("epoch", "d_real")[0]) == 3
+    assert window.page_visible(ui.generated) and not window.page_visible(ui.results)
     run = window.document.project.runs[-1]
     assert run["model"] == "G vs D" and set(run["epochs"][0]) >= {"d_loss", "g_loss", "d_real", "d_fake"}
-    ui.ask_folder = lambda: str(tmp_path / "gan-export")
+    window.dialogs.files = [tmp_path / "gan-export"]
     (tmp_path / "gan-export").mkdir()
-    ui.export_folder()
+    ui.exports.folder_action.trigger()
     assert sorted(p.name for p in (tmp_path / "gan-export").iterdir()) == [
         "D.pt", "D.safetensors", "G.pt", "G.safetensors", "README.md", "model.py", "sample.py"]
 
@@ -280,11 +275,11 @@ def test_generate_now_during_a_gan_run(qtbot, make_window):
     window = make_window(project)
     ui = window.training
     steps = []
-    ui.controller.gan_steps.connect(steps.append)
+    ui.controller.steps.connect(steps.append)
     ui.train_action.trigger()
     qtbot.waitUntil(lambda: len(steps) >= 1, timeout=60_000)
-    ui.gan_samples.generate.click()  # asks the worker, which draws at its next step
-    qtbot.waitUntil(lambda: any(g.on_demand for g in ui.gan_samples.grids), timeout=30_000)
+    ui.generated.generate.click()  # asks the worker, which draws at its next step
+    qtbot.waitUntil(lambda: any(g.on_demand for g in ui.generated.grids), timeout=30_000)
     with qtbot.waitSignal(ui.controller.finished, timeout=30_000):
         ui.stop_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
@@ -295,14 +290,14 @@ def test_export_menu_writes_a_training_script_onnx_and_torchscript(qtbot, make_w
 
     window = quick_window(make_window)
     ui = window.training
-    ui.ask_folder = lambda: str(tmp_path / "script")
-    ui.script_action.trigger()
+    window.dialogs.files = [tmp_path / "script", lambda suggested: tmp_path / suggested.name,
+                            lambda suggested: tmp_path / suggested.name]
+    ui.exports.script_action.trigger()
     assert sorted(p.name for p in (tmp_path / "script").iterdir()) == ["model.py", "train.py"]
-    ui.ask_save_path = lambda title, suggested, pattern: str(tmp_path / suggested)
-    ui.torchscript_action.trigger()
+    ui.exports.torchscript_action.trigger()
     assert "untrained" in window.statusBar().currentMessage() and (tmp_path / "ShapesNet.pt").is_file()
     scripted = torch.jit.load(str(tmp_path / "ShapesNet.pt"))
     assert scripted(torch.rand(5, 1, 28, 28)).shape == (5, 4)
     pytest.importorskip("onnxscript")
-    ui.onnx_action.trigger()
-    assert (tmp_path / "ShapesNet.onnx").is_file() and ui.failures == []
+    ui.exports.onnx_action.trigger()
+    assert (tmp_path / "ShapesNet.onnx").is_file() and window.dialogs.errors == []

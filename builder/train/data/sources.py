@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from builder.core.problems import printable
 from builder.train.data import arrays, csv_source, idx, images, synthetic
 from builder.train.data.base import TASKS, DataError, LoadedData, SourceKind, SourceRequest
 
@@ -56,6 +57,11 @@ def check_spec(spec: Any, task: str) -> SourceKind:
     for key in source.required:
         if key not in spec or spec[key] is None or spec[key] == "":
             raise DataError(f"{kind} needs '{key}': {source.keys[key]}")
+    for key in path_keys(source):
+        # Checked before anything asks the file system: a NUL in a path makes Python raise ValueError there.
+        value = spec.get(key)
+        if value is not None and not (isinstance(value, str) and value.isprintable()):
+            raise DataError(f"{kind}'s '{key}' must be the path of a file or folder, as text; got {_show(value)}")
     if task not in TASKS:
         raise DataError(f"unknown task {_show(task)}; the task must be one of {', '.join(TASKS)}")
     tasks = source.tasks
@@ -70,4 +76,5 @@ def _closest(word: str, words: list[str]) -> str:
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
+    # A key from the file, echoed raw, could break the message's line or carry a terminal control code.
+    return f"'{printable(value, 40)}'" if isinstance(value, str) else printable(repr(value), 40)

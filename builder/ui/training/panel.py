@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from builder.blocks.params import REQUIRED, Param
 from builder.core.commands import SetSection
 from builder.core.document import SECTION_CHANGED, Change
+from builder.edit.editor import Editor
 from builder.edit.session import Session
 from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS, located
 from builder.train.data.sources import SOURCES
@@ -61,9 +62,10 @@ def source_choice(source: dict[str, Any]) -> str:
 class TrainingPanel(QScrollArea):
     preview_requested = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.editor = editor
         self.document = session.document
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -80,6 +82,11 @@ class TrainingPanel(QScrollArea):
         self.document.changed.connect(self._on_change)
         self.document.reset.connect(self.refresh)
         self.refresh()
+
+    def add_above(self, *widgets: QWidget) -> None:
+        """Widgets between the Data group and the Training group (the data preview)."""
+        for offset, widget in enumerate(widgets, start=1):
+            self.layout_.insertWidget(offset, widget)
 
     # -- building -------------------------------------------------------------------------------
 

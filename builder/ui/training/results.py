@@ -11,8 +11,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from builder.train.showcase import Predictions
 from builder.ui import theme
-from builder.ui.training.worker import Predictions
 
 
 class ConfusionMatrix(QWidget):
@@ -100,7 +100,7 @@ def to_image(array: np.ndarray) -> QImage:
     return QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
-class SampleGrid(QWidget):
+class PredictionGrid(QWidget):
     """Thumbnails of validation samples: predicted vs true label (wrong in red), or input → output."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -128,7 +128,7 @@ class SampleGrid(QWidget):
             return
         classify = p.classes is not None
         images = p.inputs if classify else [x for pair in zip(p.inputs, p.outputs) for x in pair]
-        columns = 8 if classify else 8
+        columns = 8
         rows = (len(images) + columns - 1) // columns
         label_h = 16 if classify else 4
         size = min((self.width() - 8) / columns, (self.height() - 8) / rows - label_h)
@@ -160,7 +160,7 @@ class ResultsView(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.confusion = ConfusionMatrix()
-        self.samples = SampleGrid()
+        self.samples = PredictionGrid()
         layout.addWidget(self.confusion, 2)
         layout.addWidget(self.samples, 3)
 

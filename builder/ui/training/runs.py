@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from builder.core.commands import SetRuns
 from builder.core.document import RUNS_CHANGED, Change, Document
+from builder.edit.editor import EditError, Editor
 from builder.train.history import describe_run
 
 RUN_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -17,12 +17,13 @@ RUN_ROLE = Qt.ItemDataRole.UserRole + 1
 class RunsPanel(QWidget):
     overlays_changed = Signal(list)  # the runs ticked for overlay
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.editor = editor
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        hint = QLabel("Tick runs to draw them next to the current one.")
+        self.hint = hint = QLabel("Tick runs to draw them next to the current one.")
         hint.setProperty("role", "hint")
         self.list = QListWidget()
         buttons = QHBoxLayout()
@@ -76,9 +77,11 @@ class RunsPanel(QWidget):
         if item is None:
             return
         run_id = item.data(RUN_ROLE)
-        kept = [r for r in self.document.project.runs if not (isinstance(r, dict) and r.get("id") == run_id)]
         self._ticked.discard(run_id)
-        self.document.execute(SetRuns(kept, "remove a run"))
+        try:
+            self.editor.remove_run(run_id)
+        except EditError as exc:
+            self.hint.setText(str(exc))
 
     def runs(self) -> list[dict[str, Any]]:
         return [r for r in self.document.project.runs if isinstance(r, dict)]

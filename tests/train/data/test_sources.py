@@ -67,6 +67,17 @@ def test_a_missing_required_key_is_named_with_its_help(tmp_path):
     assert "image_folder needs 'path'" in error_of(request(tmp_path, {"kind": "image_folder", "path": ""}))
 
 
+def test_a_path_that_is_not_printable_text_is_refused_before_the_file_system_sees_it(tmp_path):
+    # a NUL in the path raised ValueError from Path.resolve; a newline broke the message in two
+    assert error_of(request(tmp_path, {"kind": "image_folder", "path": "a\x00b"})) == (
+        "image_folder's 'path' must be the path of a file or folder, as text; got 'a\\x00b'")
+    assert "got ['d.npz']" in error_of(request(tmp_path, {"kind": "npz", "path": ["d.npz"]}))
+
+
+def test_unknown_keys_show_on_one_printable_line(tmp_path):
+    assert "unknown key 'a\\nb'" in error_of(request(tmp_path, {"kind": "npz", "path": "d.npz", "a\nb": 1}))
+
+
 def test_a_task_the_source_cannot_serve(tmp_path):
     req = request(tmp_path, {"kind": "idx", "images": "i.gz"}, (1, 28, 28), task="regression")
     assert error_of(req) == "idx data cannot be used for regression; it can be used for classification, reconstruction"

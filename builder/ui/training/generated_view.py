@@ -1,5 +1,5 @@
-"""GAN results: the generator's images from its fixed latent batch, one grid per epoch, to step through;
-"Generate now" asks for a grid from the generator as it is at this moment."""
+"""Generated images: the generator's images from its fixed latent batch, one grid per epoch, to step
+through; "Generate now" asks for a grid from the generator as it is at this moment."""
 
 from __future__ import annotations
 
@@ -10,22 +10,10 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from builder.train.images import grid_array
+from builder.train.showcase import GeneratedImages
 from builder.ui import theme
 from builder.ui.training.results import to_image
-from builder.ui.training.worker import SampleGrid
-
-
-def grid_array(images: np.ndarray, padding: int = 2) -> np.ndarray:
-    """(N, C, H, W) in [0, 1] -> one C×H×W image of tiles, as the results grid draws it."""
-    n, c, h, w = images.shape
-    columns = int(np.ceil(np.sqrt(n)))
-    rows = int(np.ceil(n / columns))
-    grid = np.zeros((c, rows * (h + padding) + padding, columns * (w + padding) + padding), dtype=np.float32)
-    for index in range(n):
-        r, col = divmod(index, columns)
-        top, left = padding + r * (h + padding), padding + col * (w + padding)
-        grid[:, top:top + h, left:left + w] = images[index]
-    return grid
 
 
 class GridImage(QWidget):
@@ -51,12 +39,12 @@ class GridImage(QWidget):
         painter.drawImage(target, to_image(self.array))
 
 
-class GanSamplesView(QWidget):
+class GeneratedImagesView(QWidget):
     generate_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.grids: list[SampleGrid] = []  # one per epoch (and any asked for), kept for the whole run
+        self.grids: list[GeneratedImages] = []  # one per epoch (and any asked for), kept for the whole run
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.image = GridImage()
@@ -81,7 +69,7 @@ class GanSamplesView(QWidget):
         self.image.show_array(None)
         self.label.setText("no samples yet")
 
-    def add(self, grid: SampleGrid) -> None:
+    def add(self, grid: GeneratedImages) -> None:
         following = not self.grids or self.slider.value() == len(self.grids) - 1
         self.grids.append(grid)
         self.slider.setEnabled(len(self.grids) > 1)
@@ -94,6 +82,7 @@ class GanSamplesView(QWidget):
         if not 0 <= index < len(self.grids):
             return
         grid = self.grids[index]
-        self.image.show_array(grid_array(grid.images))
+        tiles = grid_array(grid.images)  # H×W×C bytes
+        self.image.show_array(np.transpose(tiles, (2, 0, 1)).astype(np.float32) / 255)
         when = "now (asked for)" if grid.on_demand else "after"
         self.label.setText(f"{when} epoch {grid.epoch} · {index + 1}/{len(self.grids)}")

@@ -1,0 +1,84 @@
+"""From the engine's events to what a display needs, at a rate a GUI can take.
+
+Steps are gathered and passed on RELAY_SECONDS apart as one StepBatch, their values read from the
+device once per batch (one wait for the GPU, not one per step). After each epoch the trainer's
+showcase (predictions on a few validation samples, or the generator's images) follows the EpochEnd;
+one can also be asked for at any time, and comes at the next step. Supervised and GAN runs go through
+the same code: the values travel by the names their Started declared.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from builder.train.events import EpochEnd, Started, Step
+
+RELAY_SECONDS = 0.1  # 10 relays a second: smooth to watch, little work for the GUI thread
+
+
+@dataclass(frozen=True)
+class StepBatch:
+    """The steps since the last relay and where the run is."""
+
+    numbers: list[int]  # global step numbers (1-based over the whole run)
+    values: dict[str, list[float]]  # each step series: one value per step
+    epoch: int
+    step: int  # the last step's number within its epoch
+    steps: int  # steps per epoch
+    samples: int  # samples trained in these steps
+    seconds: float  # wall time they took
+    lr: float
+
+
+class Relay:
+    def __init__(self, trainer: Any, interval: float = RELAY_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.trainer = trainer
+        self.interval = interval
+        self.clock = clock
+        self._showcase_now = threading.Event()
+
+    def request_showcase(self) -> None:
+        """A showcase of the model as it is now, at the next step (safe from any thread)."""
+        self._showcase_now.set()
+
+    def __iter__(self) -> Iterator[Any]:
+        pending: list[Step] = []
+        last = self.clock()
+        done = 0  # global steps before the pending ones
+        for event in self.trainer:
+            if isinstance(event, Step):
+                pending.append(event)
+                now = self.clock()
+                if now - last >= self.interval:
+                    yield batch(pending, done, now - last)
+                    done, pending, last = done + len(pending), [], now
+                if self._showcase_now.is_set():
+                    self._showcase_now.clear()
+                    yield self.trainer.showcase(event.epoch, on_demand=True)
+                continue
+            if pending:
+                now = self.clock()
+                yield batch(pending, done, now - last)
+                done, pending, last = done + len(pending), [], now
+            if isinstance(event, Started):
+                done = event.start_epoch * event.steps_per_epoch
+            yield event
+            if isinstance(event, EpochEnd):
+                yield self.trainer.showcase(event.record.epoch)
+                last = self.clock()  # the showcase's time is not the next steps' time
+
+
+def batch(steps: list[Step], done: int, seconds: float) -> StepBatch:
+    names = list(steps[0].values)
+    table = torch.stack([torch.stack([s.values[n] for n in names]) for s in steps]).float().cpu().tolist()
+    last = steps[-1]
+    return StepBatch([done + i + 1 for i in range(len(steps))], {n: [row[i] for row in table] for i, n in
+                                                                  enumerate(names)},
+                     last.epoch, last.step, last.steps, sum(s.samples for s in steps), seconds, last.lr)

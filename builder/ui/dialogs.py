@@ -1,0 +1,61 @@
+"""Every question the window asks and every message box it shows, in one place.
+
+The window and its parts call these and never QMessageBox or QFileDialog themselves, so a test can
+put a scripted stand-in in their place (tests/ui/conftest.py) and read what would have been shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+APP_NAME = "NN Builder"
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+class Dialogs:
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def error(self, title: str, text: str, details: str = "") -> None:
+        """Something failed or was refused; `details` (a traceback, say) goes behind a button."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.parent)
+        if details:
+            box.setDetailedText(details)
+        box.exec()
+
+    # -- questions ------------------------------------------------------------------------------
+
+    def save_changes(self, name: str) -> str:
+        """SAVE, DISCARD or CANCEL, for unsaved changes to `name`."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self.parent, APP_NAME, f"Save the changes to {name}?",
+                                      buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)
+
+    def yes_no(self, text: str, default: bool = True) -> bool:
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self.parent, APP_NAME, text, buttons.Yes | buttons.No,
+                                      buttons.Yes if default else buttons.No)
+        return answer == buttons.Yes
+
+    def text(self, title: str, label: str, value: str) -> str | None:
+        """A line of text, or None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, title, label, text=value)
+        return text if ok else None
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def open_file(self, title: str, folder: Path, pattern: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, str(folder), pattern)
+        return path
+
+    def save_file(self, title: str, suggested: Path, pattern: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.parent, title, str(suggested), pattern)
+        return path
+
+    def folder(self, title: str, folder: Path) -> str:
+        return QFileDialog.getExistingDirectory(self.parent, title, str(folder))

@@ -1,0 +1,166 @@
+"""File → Export: the trained weights, a model folder, a training script, ONNX and TorchScript; and loading
+weights into the model. Each failure (a model with problems, a file that cannot be written or read)
+is shown by name in a dialog; the work in the window is never touched by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
+
+from builder.core.atomic import WriteError
+from builder.ui.training.controller import TrainingController
+
+WEIGHTS_FILES = "Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)"
+
+
+class TrainingExports(QObject):
+    def __init__(self, window: Any, controller: TrainingController) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.document = window.document
+        self.controller = controller
+        menu = window.menu("export")
+        menu.addSeparator()
+        self.weights_pt = menu.addAction("Trained &Weights (.pt)…", lambda: self.export_weights(".pt"))
+        self.weights_st = menu.addAction("Trained Weights (.&safetensors)…", lambda: self.export_weights(".safetensors"))
+        self.folder_action = menu.addAction("Model &Folder (code, weights, README)…", self.export_folder)
+        menu.addSeparator()
+        self.script_action = menu.addAction("Training &Script (train.py, for torchrun)…", self.export_script)
+        self.onnx_action = menu.addAction("&ONNX…", lambda: self.export_portable("onnx"))
+        self.torchscript_action = menu.addAction("&TorchScript…", lambda: self.export_portable("torchscript"))
+        menu.addSeparator()
+        self.load_action = menu.addAction("&Load Weights into the Model…", self.load_weights)
+        controller.running_changed.connect(lambda _running: self.update_actions())
+        self.update_actions()
+
+    @property
+    def dialogs(self):
+        """The window's, looked up each time: a test may put a scripted stand-in there."""
+        return self.window.dialogs
+
+    def update_actions(self) -> None:
+        has = self.controller.trained is not None and not self.controller.running
+        for action in (self.weights_pt, self.weights_st, self.folder_action):
+            action.setEnabled(has)
+        for action in (self.load_action, self.script_action, self.onnx_action, self.torchscript_action):
+            action.setEnabled(not self.controller.running)
+
+    def _folder(self) -> Path:
+        return self.document.path.parent if self.document.path else Path.cwd()
+
+    def _wrote(self, title: str, write: Any) -> bool:
+        """Run a writer; a file that cannot be written is a dialog naming it, not a traceback."""
+        try:
+            write()
+        except WriteError as exc:
+            self.dialogs.error(title, str(exc))
+            return False
+        return True
+
+    # -- weights and folders --------------------------------------------------------------------
+
+    def export_weights(self, suffix: str) -> None:
+        from builder.train.checkpoint import save_weights
+
+        trained = self.controller.trained
+        if trained is None:
+            return
+        path = self.dialogs.save_file("Export trained weights", self._folder() / f"{trained.class_name}{suffix}",
+                                      f"Weights (*{suffix})")
+        if path and self._wrote("Cannot export the weights", lambda: save_weights(trained.state, Path(path))):
+            self.window.status(f"wrote {path}", 5000)
+
+    def export_folder(self) -> None:
+        trained = self.controller.trained
+        folder = self.dialogs.folder("Export model folder", self._folder()) if trained is not None else ""
+        if not folder:
+            return
+        written: list[Path] = []
+        if self._wrote("Cannot export", lambda: written.extend(trained.export_folder(Path(folder)))):
+            self.window.status(f"wrote {', '.join(p.name for p in written)} to {folder}", 8000)
+
+    # -- scripts and portable formats -----------------------------------------------------------
+
+    def export_script(self) -> None:
+        """train.py and model.py: the same training, standalone, on one device or many with torchrun."""
+        from builder.train.script import ScriptError, write_training_script
+        from builder.train.setup import SetupError
+        from builder.train.start import prepare_run
+
+        folder = self.dialogs.folder("Export training script", self._folder())
+        if not folder:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        written: list[Path] = []
+        try:
+            run = prepare_run(self.document.project)  # reads the data once, to check it as a run would
+            wrote = self._wrote("Cannot export a training script",
+                                lambda: written.extend(write_training_script(run, Path(folder))))
+        except (SetupError, ScriptError) as exc:
+            wrote = False
+            self.dialogs.error("Cannot export a training script", str(exc))
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if wrote:
+            self.window.status(f"wrote {', '.join(p.name for p in written)} to {folder}: python train.py, or "
+                               f"torchrun --nproc_per_node=N train.py", 10000)
+
+    def export_portable(self, kind: str) -> None:
+        """The trained model (or, before training, a freshly initialized one) as ONNX or TorchScript."""
+        from builder.blocks.check import check_model
+        from builder.compile import build_classes, generate_code
+        from builder.compile.portable import ExportError, export_onnx, export_torchscript
+
+        trained = self.controller.trained
+        name = trained.model_name if trained else (self.document.project.training.get("model") or self.session.model)
+        report = check_model(self.document.project.model(name))
+        if report.errors:
+            self.dialogs.error("Cannot export", f"The model {name} has problems to fix first.")
+            return
+        code = trained.code if trained else generate_code(self.document.project, [name])
+        suffix, pattern = (".onnx", "ONNX (*.onnx)") if kind == "onnx" else (".pt", "TorchScript (*.pt)")
+        path = self.dialogs.save_file(f"Export {kind}", self._folder() / f"{code.class_names[name]}{suffix}", pattern)
+        if not path:
+            return
+        model = build_classes(code)[name]()
+        if trained is not None:
+            model.load_state_dict(trained.state)
+        shapes = [tuple(report.infos[i].shape) for i in report.inputs]
+        names = code.attributes[name]
+        try:
+            if kind == "onnx":
+                result = export_onnx(model, shapes, path, [names[i] for i in report.inputs],
+                                     [names[o] for o in report.outputs])
+            else:
+                result = export_torchscript(model, shapes, path)
+        except (ExportError, WriteError) as exc:
+            self.dialogs.error(f"Cannot export {kind}", str(exc))
+            return
+        checked = (f"checked with {result.checker}: max difference {result.max_difference:.1g}"
+                   if result.max_difference is not None else result.checker)
+        weights = "trained weights" if trained else "untrained (freshly initialized) weights"
+        self.window.status(f"wrote {path} with {weights}; {checked}", 10000)
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def load_weights(self) -> None:
+        from builder.train.checkpoint import CheckpointError
+        from builder.train.trained import TrainedModel
+        from builder.train.weights import load_for_model
+
+        path = self.dialogs.open_file("Load weights", self._folder(), WEIGHTS_FILES)
+        if not path:
+            return
+        model = self.document.project.training.get("model") or self.session.model
+        try:
+            code, state = load_for_model(self.document.project, model, path)
+        except CheckpointError as exc:
+            self.dialogs.error("Cannot load weights", str(exc))
+            return
+        self.controller.trained = TrainedModel(model, code, state)
+        self.update_actions()
+        self.window.status(f"loaded {Path(path).name} into {model}", 6000)
