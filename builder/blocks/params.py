@@ -20,8 +20,13 @@ INT_PAIR = "int_or_pair"  # an int, or [height, width]
 FLOAT_PAIR = "float_or_pair"
 SHAPE = "shape"  # a list of positive ints: a sample's shape without the batch dimension
 TEXT = "text"  # a short printable string (a model name, a device); never written into code
+FILE = "file"  # the path of a file, relative to the project's folder (data sources)
+FOLDER = "folder"  # the path of a folder, likewise
+TEXT_LIST = "text_list"  # a list of short strings (a table's column names)
 
-KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE, TEXT)
+KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE, TEXT, FILE, FOLDER, TEXT_LIST)
+PATH_KINDS = (FILE, FOLDER)
+MAX_PATH = 4096
 
 
 class _Required:
@@ -79,9 +84,17 @@ class Param:
         if self.kind == SHAPE:
             return self._shape(value)
         if self.kind == TEXT:
-            if isinstance(value, str) and value.strip() and value.isprintable() and len(value) <= 100:
+            if _is_text(value, 100):
                 return value, None
             return None, f"{self.name} must be a short piece of text, got {_show(value)}"
+        if self.kind in PATH_KINDS:
+            if _is_text(value, MAX_PATH):
+                return value, None
+            return None, f"{self.name} must be the path of a {self.kind}, as text; got {_show(value)}"
+        if self.kind == TEXT_LIST:
+            if isinstance(value, list) and value and all(_is_text(v, 100) for v in value):
+                return list(value), None
+            return None, f"{self.name} must be a list of names, e.g. [\"a\", \"b\"]; got {_show(value)}"
         if self.kind in (INT_PAIR, FLOAT_PAIR):
             return self._pair(value)
         return self._number(value, self.kind)
@@ -159,6 +172,10 @@ def _float(value: int | float) -> float:
         return float(value)
     except OverflowError:
         return math.inf if value > 0 else -math.inf
+
+
+def _is_text(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and value.isprintable() and len(value) <= limit
 
 
 def _noun(kind: str) -> str:

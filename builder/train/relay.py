@@ -73,12 +73,16 @@ class Relay:
             if isinstance(event, EpochEnd):
                 yield self.trainer.showcase(event.record.epoch)
                 last = self.clock()  # the showcase's time is not the next steps' time
+        if pending:  # a trainer ends with Finished or Failed, which flushes; this is for one that does not
+            yield batch(pending, done, self.clock() - last)
 
 
 def batch(steps: list[Step], done: int, seconds: float) -> StepBatch:
+    """The steps as one StepBatch, every value read from the device in one go."""
     names = list(steps[0].values)
     table = torch.stack([torch.stack([s.values[n] for n in names]) for s in steps]).float().cpu().tolist()
+    values = {name: [row[column] for row in table] for column, name in enumerate(names)}
+    numbers = [done + i + 1 for i in range(len(steps))]
     last = steps[-1]
-    return StepBatch([done + i + 1 for i in range(len(steps))], {n: [row[i] for row in table] for i, n in
-                                                                  enumerate(names)},
-                     last.epoch, last.step, last.steps, sum(s.samples for s in steps), seconds, last.lr)
+    return StepBatch(numbers, values, last.epoch, last.step, last.steps, sum(s.samples for s in steps), seconds,
+                     last.lr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -19,6 +19,7 @@ class ScheduleSpec:
     # Options filled from the run when omitted (CosineAnnealingLR's T_max = the number of epochs).
     from_run: Callable[[int], dict[str, Any]] = lambda epochs: {}
     needs_metric: bool = False  # stepped with the validation loss
+    starter: dict[str, Any] = field(default_factory=dict)  # what a newly chosen schedule starts with: it works
 
     def make(self, optimizer: torch.optim.Optimizer, options: dict[str, Any], epochs: int) -> Any:
         cls = getattr(torch.optim.lr_scheduler, self.name)
@@ -33,7 +34,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             Param("step_size", INT, "Epochs between two drops of the learning rate.", min=1),
             Param("gamma", FLOAT, "Factor applied at each drop, e.g. 0.1.", default=0.1, min=0.0, max=1.0,
                   min_exclusive=True),
-        )),
+        ), starter={"step_size": 5}),
         ScheduleSpec("CosineAnnealingLR", "Lowers the learning rate along a cosine curve to eta_min.", (
             Param("T_max", INT, "Epochs of the descent; empty means the whole run.", default=None, min=1,
                   optional=True),

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,8 +24,9 @@ from builder.core.shapes import format_shape
 from builder.edit.editor import EditError, Editor
 from builder.edit.session import Session
 from builder.ui import theme
-from builder.ui.editors import OptionalEditor, ParamEditor, make_editor
 from builder.ui.icons import block_icon
+from builder.ui.param_editors import OptionalEditor, ParamEditor
+from builder.ui.param_form import ParamForm
 
 
 class Inspector(QScrollArea):
@@ -113,21 +113,14 @@ class Inspector(QScrollArea):
             description.setWordWrap(True)
             description.setProperty("role", "hint")
             layout.addWidget(description)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form = ParamForm(spec.params if spec else ())
         self.name_field = QLineEdit()
-        self.name_field.setToolTip("The block's name: its attribute and variable name in the generated code")
         self.name_field.editingFinished.connect(self._rename)
-        form.addRow("name", self.name_field)
-        self.editors = {}
-        for param in spec.params if spec else ():
-            editor = OptionalEditor(param) if param.optional else make_editor(param)
-            editor.edited.connect(lambda value, name=param.name: self._set(name, value))
-            label = QLabel(param.name)
-            label.setToolTip(param.help)
-            form.addRow(label, editor)
-            self.editors[param.name] = editor
-        layout.addLayout(form)
+        self.form.add_row("name", self.name_field, "The block's name: its attribute and variable name in the "
+                                                   "generated code")
+        self.form.edited.connect(lambda param, value: self._set(param.name, value))
+        self.editors = self.form.editors
+        layout.addWidget(self.form)
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
@@ -154,19 +147,13 @@ class Inspector(QScrollArea):
         spec = BLOCKS.get(node.type)
         if self.name_field is not None and not self.name_field.hasFocus():
             self.name_field.setText(node.id)
-        for name, editor in self.editors.items():
-            param = spec.param(name)
-            value = node.params.get(name, None if param.required else param.default)
-            if isinstance(editor, OptionalEditor):
-                resolved = info.resolved.get(name) if info else None
-                if param.inferred:
-                    editor.set_placeholder(f"from the wire: {resolved}" if resolved is not None else "from the wire")
-                    editor.seed(resolved)
-                else:
-                    editor.set_placeholder("not set" if param.default is None else f"default: {param.default}")
-                value = node.params.get(name)
-            if not editor.hasFocus():
-                editor.set_value(value)
+        self.form.set_values(node.params)
+        for param in spec.params if spec else ():
+            editor = self.editors[param.name]
+            if param.inferred and isinstance(editor, OptionalEditor):  # what the wire gives, seen and kept
+                resolved = info.resolved.get(param.name) if info else None
+                editor.set_placeholder(f"from the wire: {resolved}" if resolved is not None else "from the wire")
+                editor.seed(resolved)
         self._show_result(info, report.problems_of(self.node_id) if report else [])
 
     def _show_result(self, info: Any, problems: list) -> None:

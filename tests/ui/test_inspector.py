@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 
-from builder.ui.editors import OptionalEditor, PairEditor
+from builder.ui.param_editors import OptionalEditor, PairEditor
 
 
 def select(window, node_id):

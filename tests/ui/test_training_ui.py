@@ -4,6 +4,7 @@ import torch
 
 from builder.core.project import load_project
 from builder.core.templates import EXAMPLE, load_template
+from builder.ui.param_editors import PathEditor
 
 
 def small(project, **training):
@@ -163,25 +164,53 @@ def test_run_history_survives_save_and_load(qtbot, make_window, tmp_path):
 def test_settings_edits_are_undoable_and_refused_when_invalid(qtbot, make_window):
     window = quick_window(make_window)
     panel = window.training.panel
-    panel.training_editors["epochs"].spin.setValue(3)
+    panel.training_form.editors["epochs"].spin.setValue(3)
     assert window.document.project.training["epochs"] == 3
-    panel.training_editors["lr"].field.setText("-2")
-    panel.training_editors["lr"].field.editingFinished.emit()
+    panel.training_form.editors["lr"].field.setText("-2")
+    panel.training_form.editors["lr"].field.editingFinished.emit()
     assert "training.lr: must be greater than 0" in panel.error.text()
     assert window.document.project.training["lr"] == 0.003
-    optimizer = panel.training_editors["optimizer"].combo
+    optimizer = panel.training_form.editors["optimizer"].combo
     optimizer.setCurrentText("SGD")
-    assert set(panel.option_editors) == {"momentum", "weight_decay", "nesterov"}
-    panel.option_editors["momentum"].field.setText("0.9")
-    panel.option_editors["momentum"].field.editingFinished.emit()
+    assert set(panel.options_form.editors) == {"momentum", "weight_decay", "nesterov"}
+    panel.options_form.editors["momentum"].field.setText("0.9")
+    panel.options_form.editors["momentum"].field.editingFinished.emit()
     assert window.document.project.training["momentum"] == 0.9
     window.document.undo_stack.undo()
     assert "momentum" not in window.document.project.training
-    panel.source.setCurrentIndex(panel.source.findData("image_folder"))
+    panel.schedule.setCurrentIndex(panel.schedule.findData("StepLR"))
+    panel.schedule.activated.emit(panel.schedule.currentIndex())
+    assert window.document.project.training["schedule"] == {"kind": "StepLR", "step_size": 5}
+    assert set(panel.schedule_form.editors) == {"step_size", "gamma"}
+
+
+def test_the_data_source_form_is_made_from_the_sources_declarations(qtbot, make_window, tmp_path):
+    window = quick_window(make_window)
+    panel = window.training.panel
+    labels = [panel.source.itemText(i) for i in range(panel.source.count())]
+    assert labels[:2] == ["Built-in: shapes", "Built-in: blobs"] and "Image folder" in labels
+    assert set(panel.source_form.editors) == {"samples", "noise", "classes", "seed"}
+    panel.source_form.editors["samples"].spin.setValue(123)
+    assert window.document.project.data["source"]["samples"] == 123
+    panel.source.setCurrentIndex(panel.source.findData({"kind": "image_folder"}))
     panel.source.activated.emit(panel.source.currentIndex())
     assert window.document.project.data["source"] == {"kind": "image_folder"}
-    assert set(panel.source_fields) == {"path", "targets"}
+    assert set(panel.source_form.editors) == {"path", "targets"}
     assert "needs 'path'" in window.training.why.text()
+    path = panel.source_form.editors["path"]
+    assert isinstance(path, PathEditor) and path.folder == window.document.project.folder
+    (tmp_path / "digits").mkdir()
+    path.field.setText("digits")
+    path.field.editingFinished.emit()
+    assert window.document.project.data["source"] == {"kind": "image_folder", "path": "digits"}
+    panel.source.setCurrentIndex(panel.source.findData({"kind": "csv"}))
+    panel.source.activated.emit(panel.source.currentIndex())
+    columns = panel.source_form.editors["columns"]
+    columns.field.setText("a, b ,c")
+    columns.field.editingFinished.emit()
+    assert window.document.project.data["source"]["columns"] == ["a", "b", "c"]
+    window.document.undo_stack.undo()
+    assert "columns" not in window.document.project.data["source"]
 
 
 def test_preview_shows_samples_with_labels(qtbot, make_window):

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from builder.core.shapes import format_shape
-from builder.train.data.base import DataError, LoadedData, Shape, SourceKind, SourceRequest, show_path
+from builder.train.data.base import DataError, LoadedData, Shape, SourceRequest, show_path
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -215,31 +215,3 @@ def _check_file(path: Path, root: Path, kind: str) -> None:
         raise DataError(f"{shown} is not an .npz file" + ("; it is an .npy file: use kind 'npy'" if is_npy else ""))
     if kind == "npy" and not is_npy:
         raise DataError(f"{shown} is not an .npy file" + ("; it is an .npz archive: use kind 'npz'" if is_zip else ""))
-
-
-
-
-
-
-_KEYS_NOTE = "the array names inside the file"
-NPZ = SourceKind(
-    kind="npz",
-    description="a NumPy .npz file holding an array of inputs and one of labels or targets",
-    keys={
-        "path": "the .npz file, relative to the project folder",
-        "x": f"the name of the input array (default 'x'): {_KEYS_NOTE}",
-        "y": f"the name of the label or target array (default 'y'): {_KEYS_NOTE}",
-    },
-    required=("path",),
-    load=load_npz,
-)
-NPY = SourceKind(
-    kind="npy",
-    description="two NumPy .npy files: one of inputs, one of labels or targets",
-    keys={
-        "x": "the .npy file of inputs, relative to the project folder",
-        "y": "the .npy file of labels or targets (not needed for reconstruction)",
-    },
-    required=("x",),
-    load=load_npy,
-)

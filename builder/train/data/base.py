@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,16 +68,6 @@ class LoadedData:
             if self.tensors is None:
                 raise ValueError("LoadedData needs a dataset or tensors")
             self.dataset = TensorPairDataset(*self.tensors)
-
-
-@dataclass(frozen=True)
-class SourceKind:
-    kind: str
-    description: str
-    keys: dict[str, str]  # allowed keys of the spec besides "kind" -> one-line help
-    required: tuple[str, ...]
-    load: Callable[[SourceRequest], LoadedData]
-    tasks: tuple[str, ...] = TASKS  # the tasks it can give data for
 
 
 class TensorPairDataset(Dataset):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from builder.train.data.base import DataError, LoadedData, SourceKind, SourceRequest, show_path
+from builder.train.data.base import DataError, LoadedData, SourceRequest, show_path
 
 
 def load(request: SourceRequest) -> LoadedData:
@@ -161,18 +161,3 @@ def _labels(rows: list[list[str]], lines: list[int], at: int, name: str, shown: 
         rank[order] = np.arange(len(order))
         names, inverse = names[order], rank[inverse]
     return inverse.astype(np.int64).reshape(-1), [str(n) for n in names]
-
-
-
-
-KIND = SourceKind(
-    kind="csv",
-    description="a CSV table with a header row: numeric feature columns and a target column",
-    keys={
-        "path": "the .csv file, relative to the project folder",
-        "target": "the target column's name (default: the last column; reconstruction: none)",
-        "columns": "the feature columns' names (default: every column but the target)",
-    },
-    required=("path",),
-    load=load,
-)

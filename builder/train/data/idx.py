@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from builder.core.shapes import format_shape
-from builder.train.data.base import DataError, LoadedData, SourceKind, SourceRequest, show_path
+from builder.train.data.base import DataError, LoadedData, SourceRequest, show_path
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -93,20 +93,3 @@ def read_idx(path: Path, root: Path, magic: int) -> np.ndarray:
             f"{shown} is truncated: expected {expected:,} bytes of {kind}s after the header, found {len(data) - header:,}"
         )
     return np.frombuffer(data, dtype=np.uint8, count=expected, offset=header).reshape(sizes)
-
-
-
-
-
-
-KIND = SourceKind(
-    kind="idx",
-    description="MNIST-style IDX files (raw or .gz): one of images, one of labels",
-    keys={
-        "images": "the IDX image file, e.g. train-images-idx3-ubyte.gz, relative to the project folder",
-        "labels": "the IDX label file, e.g. train-labels-idx1-ubyte.gz (needed for classification)",
-    },
-    required=("images",),
-    load=load,
-    tasks=("classification", "reconstruction"),  # IDX labels are classes: no regression targets
-)

@@ -23,7 +23,6 @@ from builder.train.data.base import (
     DataError,
     LoadedData,
     Shape,
-    SourceKind,
     SourceRequest,
     show_path,
 )
@@ -217,17 +216,3 @@ def _mode(shape: Shape, side: str) -> str:
 
 def _visible(name: str) -> bool:
     return not name.startswith(".")
-
-
-
-
-KIND = SourceKind(
-    kind="image_folder",
-    description="a folder of images (.png, .jpg, .jpeg, .bmp); for classification, one subfolder per class",
-    keys={
-        "path": "the folder of images, relative to the project folder",
-        "targets": "regression only: a folder of target images with the same file names",
-    },
-    required=("path",),
-    load=load,
-)

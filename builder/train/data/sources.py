@@ -1,30 +1,96 @@
-"""Every kind of data source, and the one entry point that checks a `data.source` object and reads it.
+"""Every kind of data source, declared once, and the one entry point that checks a `data.source` object and reads it.
 
-Each reader module declares its own SourceKind (and the tasks it can serve); this module only
-collects them, so adding a source is one new module and one line here.
+A source's keys are Params, like a block's parameters: kind (number, choice, file, folder, list of
+names), default, range and help. The check, the Training panel's editors (with a file or folder
+picker where a key is a path) and the docs are made from these declarations. The readers live in their
+own modules and only read; adding a source is one reader module and one declaration here.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from builder.blocks.params import CHOICE, FILE, FLOAT, FOLDER, INT, PATH_KINDS, TEXT, TEXT_LIST, Param
 from builder.core.problems import printable
 from builder.train.data import arrays, csv_source, idx, images, synthetic
-from builder.train.data.base import TASKS, DataError, LoadedData, SourceKind, SourceRequest
-
-SOURCES: dict[str, SourceKind] = {
-    kind.kind: kind for kind in (synthetic.KIND, images.KIND, arrays.NPZ, arrays.NPY, idx.KIND, csv_source.KIND)
-}
+from builder.train.data.base import TASKS, DataError, LoadedData, SourceRequest
 
 
-# Keys that name a file or folder (resolved against the project's folder).
-_PATHS = {("image_folder", "path"), ("image_folder", "targets"), ("npz", "path"), ("npy", "x"), ("npy", "y"),
-          ("idx", "images"), ("idx", "labels"), ("csv", "path")}
+@dataclass(frozen=True)
+class SourceKind:
+    kind: str  # the value of data.source.kind
+    label: str  # for a menu: "Image folder"
+    description: str
+    params: tuple[Param, ...]  # the keys it takes besides "kind"
+    load: Callable[[SourceRequest], LoadedData]
+    tasks: tuple[str, ...] = TASKS  # the tasks it can give data for
+    variant: str | None = None  # a choice key whose every value is a source of its own in a menu (synthetic sets)
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Each key and its help."""
+        return {p.name: p.help for p in self.params}
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+
+_IN_FOLDER = "relative to the project folder"
+
+SOURCES: dict[str, SourceKind] = {kind.kind: kind for kind in (
+    SourceKind(
+        "synthetic", "Built-in", "made-up data for trying a model: shapes (images of 4 shapes) or blobs (clustered "
+        "points)", (
+            Param("name", CHOICE, "shapes: images of circles, squares, triangles and crosses; blobs: points in "
+                  "clusters (vectors)", default="shapes", choices=synthetic.NAMES),
+            Param("samples", INT, "How many samples to make.", default=2000, min=1, max=10_000_000),
+            Param("noise", FLOAT, "How much random noise to add: its standard deviation.", default=0.1, min=0.0),
+            Param("classes", INT, "blobs only: how many clusters.", default=None, min=2, max=1000, optional=True),
+            Param("seed", INT, "The random seed: the same seed makes the same data; empty: the training seed.",
+                  default=None, optional=True),
+        ), synthetic.load, variant="name"),
+    SourceKind(
+        "image_folder", "Image folder", "a folder of images (.png, .jpg, .jpeg, .bmp); for classification, one "
+        "subfolder per class", (
+            Param("path", FOLDER, f"The folder of images, {_IN_FOLDER}."),
+            Param("targets", FOLDER, "regression only: a folder of target images with the same file names.",
+                  default=None, optional=True),
+        ), images.load),
+    SourceKind(
+        "npz", "NumPy .npz file", "a NumPy .npz file holding an array of inputs and one of labels or targets", (
+            Param("path", FILE, f"The .npz file, {_IN_FOLDER}."),
+            Param("x", TEXT, "The name of the input array inside the file.", default="x"),
+            Param("y", TEXT, "The name of the label or target array inside the file.", default="y"),
+        ), arrays.load_npz),
+    SourceKind(
+        "npy", "NumPy .npy files", "two NumPy .npy files: one of inputs, one of labels or targets", (
+            Param("x", FILE, f"The .npy file of inputs, {_IN_FOLDER}."),
+            Param("y", FILE, "The .npy file of labels or targets (not needed for reconstruction).", default=None,
+                  optional=True),
+        ), arrays.load_npy),
+    SourceKind(
+        "idx", "MNIST files (IDX)", "MNIST-style IDX files (raw or .gz): one of images, one of labels", (
+            Param("images", FILE, f"The IDX image file, e.g. train-images-idx3-ubyte.gz, {_IN_FOLDER}."),
+            Param("labels", FILE, "The IDX label file, e.g. train-labels-idx1-ubyte.gz (needed for classification).",
+                  default=None, optional=True),
+        ), idx.load, tasks=("classification", "reconstruction")),  # IDX labels are classes: no regression targets
+    SourceKind(
+        "csv", "CSV table", "a CSV table with a header row: numeric feature columns and a target column", (
+            Param("path", FILE, f"The .csv file, {_IN_FOLDER}."),
+            Param("target", TEXT, "The target column's name; empty: the last column (reconstruction: none).",
+                  default=None, optional=True),
+            Param("columns", TEXT_LIST, "The feature columns' names; empty: every column but the target.",
+                  default=None, optional=True),
+        ), csv_source.load),
+)}
 
 
 def path_keys(kind: SourceKind) -> list[str]:
-    return [key for key in kind.keys if (kind.kind, key) in _PATHS]
+    """The keys that name a file or folder (resolved against the project's folder)."""
+    return [p.name for p in kind.params if p.kind in PATH_KINDS]
 
 
 def load_source(request: SourceRequest) -> LoadedData:
@@ -38,7 +104,7 @@ def load_source(request: SourceRequest) -> LoadedData:
 
 
 def check_spec(spec: Any, task: str) -> SourceKind:
-    """The SourceKind a spec names, once its keys and the task are known to suit it."""
+    """The SourceKind a spec names, once its keys, their values and the task are known to suit it."""
     known = ", ".join(sorted(SOURCES))
     if not isinstance(spec, dict):
         raise DataError(f"data.source must be an object with a 'kind' (one of {known})")
@@ -54,14 +120,13 @@ def check_spec(spec: Any, task: str) -> SourceKind:
         if key != "kind" and key not in source.keys:
             allowed = ", ".join(source.keys)
             raise DataError(f"unknown key {_show(key)}{_closest(str(key), list(source.keys))}; {kind} takes: {allowed}")
-    for key in source.required:
-        if key not in spec or spec[key] is None or spec[key] == "":
-            raise DataError(f"{kind} needs '{key}': {source.keys[key]}")
-    for key in path_keys(source):
-        # Checked before anything asks the file system: a NUL in a path makes Python raise ValueError there.
-        value = spec.get(key)
-        if value is not None and not (isinstance(value, str) and value.isprintable()):
-            raise DataError(f"{kind}'s '{key}' must be the path of a file or folder, as text; got {_show(value)}")
+    for param in source.params:
+        if param.required and spec.get(param.name) in (None, ""):
+            raise DataError(f"{kind} needs '{param.name}': {param.help}")
+        if param.name in spec:
+            _value, error = param.validate(spec[param.name])
+            if error:  # "samples must be at least 1, got 0" -> "synthetic 'samples' must be at least 1, got 0"
+                raise DataError(f"{kind} '{param.name}' {error.removeprefix(param.name).strip()}")
     if task not in TASKS:
         raise DataError(f"unknown task {_show(task)}; the task must be one of {', '.join(TASKS)}")
     tasks = source.tasks

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from builder.core.shapes import format_shape
-from builder.train.data.base import DataError, LoadedData, SourceKind, SourceRequest
+from builder.train.data.base import DataError, LoadedData, SourceRequest
 
 SHAPE_NAMES = ["circle", "square", "triangle", "cross"]
 NAMES = ("shapes", "blobs")
@@ -27,7 +27,7 @@ def load(request: SourceRequest) -> LoadedData:
     noise = _number(spec, "noise", 0.1)
     seed = _whole(spec, "seed", request.seed, minimum=None)
     if name == "shapes":
-        if "classes" in spec:
+        if spec.get("classes") is not None:
             raise DataError("synthetic 'classes' is for name 'blobs' only; shapes always has 4 classes")
         return _shapes(request, samples, noise, seed)
     classes = _whole(spec, "classes", 3, minimum=2)
@@ -166,7 +166,7 @@ def _blobs(request: SourceRequest, n: int, noise: float, seed: int, classes: int
 
 
 def _whole(spec: dict[str, Any], key: str, default: int, minimum: int | None) -> int:
-    value = spec.get(key, default)
+    value = default if spec.get(key) is None else spec[key]  # null: the default, as for a key left out
     if not isinstance(value, int) or isinstance(value, bool):
         raise DataError(f"synthetic '{key}' must be a whole number, got {_show(value)}")
     if minimum is not None and value < minimum:
@@ -175,7 +175,7 @@ def _whole(spec: dict[str, Any], key: str, default: int, minimum: int | None) ->
 
 
 def _number(spec: dict[str, Any], key: str, default: float) -> float:
-    value = spec.get(key, default)
+    value = default if spec.get(key) is None else spec[key]
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
         raise DataError(f"synthetic '{key}' must be a number of at least 0, got {_show(value)}")
     return float(value)
@@ -183,20 +183,3 @@ def _number(spec: dict[str, Any], key: str, default: float) -> float:
 
 def _show(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else repr(value)
-
-
-
-
-KIND = SourceKind(
-    kind="synthetic",
-    description="made-up data for trying a model: shapes (images of 4 shapes) or blobs (clustered points)",
-    keys={
-        "name": "'shapes' (images of circles, squares, triangles, crosses) or 'blobs' (points in clusters)",
-        "samples": "how many samples to make (default 2000)",
-        "noise": "how much random noise to add: the standard deviation (default 0.1)",
-        "classes": "blobs only: how many clusters (default 3)",
-        "seed": "the random seed: the same seed makes the same data (default: the training seed)",
-    },
-    required=(),
-    load=load,
-)

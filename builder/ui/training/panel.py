@@ -1,62 +1,59 @@
-"""The training panel: data source, task and loader settings, loss, optimizer and schedule.
+"""The training panel: the data source and its keys, the data settings, loss, optimizer and its options,
+schedule and its options, and a GAN's models.
 
-Every editor comes from a declaration (DATA_PARAMS, TRAINING_PARAMS, the optimizer's and the
-schedule's options, the source's keys); every change is one undoable SetSection command.
+Every editor comes from a declaration (the source's Params, DATA_PARAMS, TRAINING_PARAMS, GAN_PARAMS, the
+optimizer's and the schedule's options) through one ParamForm each; every change goes through the Editor
+as one undoable command, and an invalid value is refused there with its located reason.
 """
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from builder.blocks.params import REQUIRED, Param
-from builder.core.commands import SetSection
+from builder.blocks.params import Param
 from builder.core.document import SECTION_CHANGED, Change
-from builder.edit.editor import Editor
+from builder.edit.editor import EditError, Editor
 from builder.edit.session import Session
-from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS, located
-from builder.train.data.sources import SOURCES
+from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS
+from builder.train.data.sources import SOURCES, SourceKind
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
-from builder.ui.editors import OptionalEditor, ParamEditor, make_editor
+from builder.ui.param_form import ParamForm
 
-# The choices of the source menu: (value, label); synthetic sets are one entry per set.
-SOURCE_CHOICES = [
-    ("synthetic:shapes", "Built-in: shapes (images)"),
-    ("synthetic:blobs", "Built-in: blobs (vectors)"),
-    ("image_folder", "Image folder"),
-    ("npz", "NumPy .npz file"),
-    ("npy", "NumPy .npy files"),
-    ("idx", "MNIST files (IDX)"),
-    ("csv", "CSV table"),
-]
-# Source keys that name files or folders get a Browse button.
-PATH_KEYS = {("image_folder", "path"): "folder", ("image_folder", "targets"): "folder", ("npz", "path"): "file",
-             ("npy", "x"): "file", ("npy", "y"): "file", ("idx", "images"): "file", ("idx", "labels"): "file",
-             ("csv", "path"): "file"}
-NUMBER_KEYS = {"samples", "noise", "classes", "seed"}
 DEVICE_HELP = "Where training runs: auto picks a CUDA GPU when there is one."
+CHOSEN_BY_MENU = ("model", "device", "generator", "discriminator")  # a menu of what is there, not a typed value
 
 
-def source_choice(source: dict[str, Any]) -> str:
-    kind = source.get("kind", "synthetic")
-    return f"synthetic:{source.get('name', 'shapes')}" if kind == "synthetic" else kind
+def source_choices() -> list[tuple[dict[str, Any], str]]:
+    """The source menu: each kind, and each value of a kind's variant key (the built-in sets) on its own."""
+    choices = []
+    for kind in SOURCES.values():
+        if kind.variant is None:
+            choices.append(({"kind": kind.kind}, kind.label))
+            continue
+        for value in kind.param(kind.variant).choices:
+            choices.append(({"kind": kind.kind, kind.variant: value}, f"{kind.label}: {value}"))
+    return choices
+
+
+def _chosen(source: dict[str, Any]) -> dict[str, Any]:
+    """What of a source object the menu shows: its kind, and its variant's value (or that value's default)."""
+    kind = SOURCES.get(source.get("kind"))
+    if kind is None or kind.variant is None:
+        return {"kind": source.get("kind")}
+    return {"kind": kind.kind, kind.variant: source.get(kind.variant, kind.param(kind.variant).default)}
 
 
 class TrainingPanel(QScrollArea):
@@ -76,6 +73,7 @@ class TrainingPanel(QScrollArea):
         self.error.setWordWrap(True)
         self._build_data()
         self._build_training()
+        self._build_gan()
         self.layout_.addWidget(self.error)
         self.layout_.addStretch()
         self.setWidget(page)
@@ -97,73 +95,61 @@ class TrainingPanel(QScrollArea):
         self.layout_.addWidget(box)
         return form
 
+    def _form(self, group: QFormLayout, params: tuple[Param, ...], path: tuple[str, ...], indent: str = "") -> ParamForm:
+        """A form whose edits set `path + (param name,)` in the project's settings."""
+        form = ParamForm(params, indent)
+        form.edited.connect(lambda param, value: self._set((*path, param.name), value, param))
+        group.addRow(form)
+        return form
+
+    def _menu(self, group: QFormLayout, label: str, tip: str, key: tuple[str, ...]) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip(tip)
+        combo.activated.connect(lambda _i: self._set(key, combo.currentData()))
+        title = QLabel(label)
+        title.setToolTip(tip)
+        group.addRow(title, combo)
+        return combo
+
     def _build_data(self) -> None:
-        form = self._group("Data")
+        group = self._group("Data")
         self.source = QComboBox()
-        for value, label in SOURCE_CHOICES:
+        for value, label in source_choices():
             self.source.addItem(label, value)
         self.source.setToolTip("Where the samples come from; the built-in sets need no files")
         self.source.activated.connect(self._source_chosen)
-        form.addRow("source", self.source)
-        self.source_form = _subform(form)
-        self.source_fields: dict[str, QLineEdit] = {}
-        self.data_editors = self._editors(form, DATA_PARAMS, "data")
+        group.addRow("source", self.source)
+        self.source_form = self._form(group, (), ("data", "source"), "  ")
+        self.data_form = self._form(group, DATA_PARAMS, ("data",))
         self.preview_button = QPushButton("Preview samples")
         self.preview_button.setToolTip("Show a few samples as the network will see them, with their labels")
         self.preview_button.clicked.connect(self.preview_requested)
-        form.addRow(self.preview_button)
+        group.addRow(self.preview_button)
 
     def _build_training(self) -> None:
-        form = self._group("Training")
-        self.model = QComboBox()
-        self.model.setToolTip("The model to train")
-        self.model.activated.connect(lambda _i: self._set("training", "model", self.model.currentData()))
-        form.addRow("model", self.model)
-        self.device = QComboBox()
-        self.device.setToolTip(DEVICE_HELP)
-        self.device.activated.connect(lambda _i: self._set("training", "device", self.device.currentData()))
-        params = tuple(p for p in TRAINING_PARAMS if p.name not in ("model", "device"))
-        self.training_editors = self._editors(form, params, "training")
-        form.addRow("device", self.device)
-        self.options_form = _subform(form)
-        self.option_editors: dict[str, ParamEditor] = {}
-        self._options_for: str | None = None
+        group = self._group("Training")
+        self.model = self._menu(group, "model", "The model to train", ("training", "model"))
+        self.training_form = self._form(group, tuple(p for p in TRAINING_PARAMS if p.name not in CHOSEN_BY_MENU),
+                                        ("training",))
+        self.device = self._menu(group, "device", DEVICE_HELP, ("training", "device"))
+        self.options_form = self._form(group, (), ("training",), "  ")
         self.schedule = QComboBox()
         self.schedule.addItem("none", None)
         for name, spec in SCHEDULES.items():
             self.schedule.addItem(name, name)
             self.schedule.setItemData(self.schedule.count() - 1, spec.description, 3)  # tooltip role
         self.schedule.activated.connect(self._schedule_chosen)
-        form.addRow("schedule", self.schedule)
-        self.schedule_form = _subform(form)
-        self.schedule_editors: dict[str, ParamEditor] = {}
-        self._schedule_for: str | None = None
-        self._build_gan()
+        group.addRow("schedule", self.schedule)
+        self.schedule_form = self._form(group, (), ("training", "schedule"), "  ")
 
     def _build_gan(self) -> None:
         """The GAN settings, shown when the mode is gan: which model plays which part, and per side."""
-        form = self._group("GAN")
-        self.gan_box = form.parentWidget()
-        self.gan_models: dict[str, QComboBox] = {}
-        for key in ("generator", "discriminator"):
-            combo = QComboBox()
-            combo.setToolTip(next(p.help for p in GAN_PARAMS if p.name == key))
-            combo.activated.connect(lambda _i, k=key, c=combo: self._set("training", k, c.currentData()))
-            form.addRow(key, combo)
-            self.gan_models[key] = combo
-        params = tuple(p for p in GAN_PARAMS if p.name not in self.gan_models)
-        self.gan_editors = self._editors(form, params, "training")
-
-    def _editors(self, form: QFormLayout, params: tuple[Param, ...], section: str) -> dict[str, ParamEditor]:
-        editors = {}
-        for param in params:
-            editor = OptionalEditor(param) if param.optional else make_editor(param)
-            editor.edited.connect(lambda value, p=param, s=section: self._set(s, p.name, value, p))
-            label = QLabel(param.name)
-            label.setToolTip(param.help)
-            form.addRow(label, editor)
-            editors[param.name] = editor
-        return editors
+        group = self._group("GAN")
+        self.gan_box = group.parentWidget()
+        help_of = {p.name: p.help for p in GAN_PARAMS}
+        self.gan_models = {key: self._menu(group, key, help_of[key], ("training", key))
+                           for key in ("generator", "discriminator")}
+        self.gan_form = self._form(group, tuple(p for p in GAN_PARAMS if p.name not in CHOSEN_BY_MENU), ("training",))
 
     # -- showing the document's settings --------------------------------------------------------
 
@@ -174,50 +160,36 @@ class TrainingPanel(QScrollArea):
     def refresh(self) -> None:
         project = self.document.project
         data, training = project.data, project.training
-        source = data.get("source", DEFAULT_SOURCE)
-        choice = source_choice(source)
-        index = self.source.findData(choice)
-        self.source.setCurrentIndex(max(index, 0))
-        self._fill_source_fields(source)
-        for name, editor in self.data_editors.items():
-            param = editor.param
-            editor.set_value(data.get(name, None if param.default is REQUIRED else param.default))
-            if isinstance(editor, OptionalEditor):
-                editor.set_placeholder("from the training seed" if name == "seed" else "decided by size")
-        for name, editor in self.training_editors.items():
-            param = editor.param
-            editor.set_value(training.get(name, param.default))
-            if isinstance(editor, OptionalEditor):
-                editor.set_placeholder({"loss": "by the task", "early_stopping": "off"}.get(name, "not set"))
-        self._fill_models(training.get("model"))
+        source = data.get("source", DEFAULT_SOURCE) if isinstance(data.get("source"), dict) else DEFAULT_SOURCE
+        self.source.setCurrentIndex(max(self.source.findData(_chosen(source)), 0))
+        kind = SOURCES.get(source.get("kind"))
+        self.source_form.set_params(tuple(p for p in kind.params if p.name != kind.variant) if kind else ())
+        self.source_form.set_values(source, project.folder)
+        self.data_form.set_values(data)
+        self.training_form.set_values(training)
+        optimizer = OPTIMIZERS.get(training.get("optimizer", "Adam"))
+        self.options_form.set_params(optimizer.options if optimizer else ())
+        self.options_form.set_values(training)
+        schedule = training.get("schedule") if isinstance(training.get("schedule"), dict) else None
+        name = schedule.get("kind") if schedule else None
+        self.schedule.setCurrentIndex(max(self.schedule.findData(name), 0))
+        self.schedule_form.set_params(SCHEDULES[name].options if name in SCHEDULES else ())
+        self.schedule_form.set_values(schedule or {})
+        self._fill_models(training)
         self._fill_devices(training.get("device", "auto"))
-        self._fill_options(training)
-        self._fill_schedule(training.get("schedule"))
-        self._fill_gan(training)
+        self.gan_box.setVisible(training.get("mode") == "gan")
+        self.gan_form.set_values(training)
 
-    def _fill_gan(self, training: dict[str, Any]) -> None:
-        gan = training.get("mode") == "gan"
-        self.gan_box.setVisible(gan)
+    def _fill_models(self, training: dict[str, Any]) -> None:
         names = [m.name for m in self.document.project.models]
-        for index, (key, combo) in enumerate(self.gan_models.items()):
+        for combo, key, index in ((self.model, "model", 0), (self.gan_models["generator"], "generator", 0),
+                                  (self.gan_models["discriminator"], "discriminator", 1)):
             combo.clear()
             default = names[index] if index < len(names) else "?"
             combo.addItem(f"{'first' if index == 0 else 'second'} model ({default})", None)
             for name in names:
                 combo.addItem(name, name)
             combo.setCurrentIndex(max(combo.findData(training.get(key)), 0))
-        for name, editor in self.gan_editors.items():
-            editor.set_value(training.get(name, editor.param.default))
-            if isinstance(editor, OptionalEditor):
-                editor.set_placeholder("lr")
-
-    def _fill_models(self, chosen: str | None) -> None:
-        names = [m.name for m in self.document.project.models]
-        self.model.clear()
-        self.model.addItem(f"first model ({names[0]})" if names else "first model", None)
-        for name in names:
-            self.model.addItem(name, name)
-        self.model.setCurrentIndex(max(self.model.findData(chosen), 0))
 
     def _fill_devices(self, chosen: str) -> None:
         from builder.train.devices import available_devices
@@ -230,188 +202,30 @@ class TrainingPanel(QScrollArea):
             self.device.addItem(f"{chosen} (not on this machine)", chosen)
         self.device.setCurrentIndex(self.device.findData(chosen))
 
-    def _fill_source_fields(self, source: dict[str, Any]) -> None:
-        kind = source.get("kind", "synthetic")
-        spec = SOURCES.get(kind)
-        keys = [k for k in (spec.keys if spec else {}) if not (kind == "synthetic" and k == "name")]
-        if list(self.source_fields) != keys or getattr(self, "_source_kind", None) != kind:
-            while self.source_form.rowCount():
-                self.source_form.removeRow(0)
-            self.source_fields = {}
-            self._source_kind = kind
-            for key in keys:
-                field = QLineEdit()
-                field.setToolTip(spec.keys[key])
-                field.setPlaceholderText(spec.keys[key][:60])
-                field.editingFinished.connect(lambda k=key, f=field: self._source_key(k, f.text()))
-                row: QWidget = field
-                if (kind, key) in PATH_KEYS:
-                    row = QWidget()
-                    line = QHBoxLayout(row)
-                    line.setContentsMargins(0, 0, 0, 0)
-                    browse = QPushButton("…")
-                    browse.setToolTip(f"Choose the {PATH_KEYS[(kind, key)]}")
-                    browse.setMaximumWidth(32)
-                    browse.clicked.connect(lambda _c=False, k=key: self._browse(k))
-                    line.addWidget(field, 1)
-                    line.addWidget(browse)
-                label = QLabel(key)
-                label.setToolTip(spec.keys[key])
-                self.source_form.addRow(label, row)
-                self.source_fields[key] = field
-        for key, field in self.source_fields.items():
-            if not field.hasFocus():
-                value = source.get(key)
-                field.setText("" if value is None else (", ".join(map(str, value)) if isinstance(value, list)
-                                                        else str(value)))
-
-    def _fill_options(self, training: dict[str, Any]) -> None:
-        name = training.get("optimizer", "Adam")
-        spec = OPTIMIZERS.get(name)
-        if name != self._options_for:
-            while self.options_form.rowCount():
-                self.options_form.removeRow(0)
-            self.option_editors = {}
-            self._options_for = name
-            for param in spec.options if spec else ():
-                editor = make_editor(param)
-                editor.edited.connect(lambda value, p=param: self._set("training", p.name, value, p))
-                label = QLabel(f"  {param.name}")
-                label.setToolTip(param.help)
-                self.options_form.addRow(label, editor)
-                self.option_editors[param.name] = editor
-        for key, editor in self.option_editors.items():
-            value = training.get(key, editor.param.default)
-            editor.set_value(list(value) if isinstance(value, tuple) else value)
-
-    def _fill_schedule(self, schedule: dict[str, Any] | None) -> None:
-        name = schedule.get("kind") if isinstance(schedule, dict) else None
-        self.schedule.setCurrentIndex(max(self.schedule.findData(name), 0))
-        if name != self._schedule_for:
-            while self.schedule_form.rowCount():
-                self.schedule_form.removeRow(0)
-            self.schedule_editors = {}
-            self._schedule_for = name
-            for param in SCHEDULES[name].options if name else ():
-                editor = OptionalEditor(param) if param.optional else make_editor(param)
-                editor.edited.connect(lambda value, p=param: self._set_schedule_option(p, value))
-                label = QLabel(f"  {param.name}")
-                label.setToolTip(param.help)
-                self.schedule_form.addRow(label, editor)
-                self.schedule_editors[param.name] = editor
-        for key, editor in self.schedule_editors.items():
-            default = None if editor.param.default is REQUIRED else editor.param.default
-            editor.set_value((schedule or {}).get(key, default))
-
     # -- edits ----------------------------------------------------------------------------------
 
-    def _commit(self, section: str, value: dict[str, Any], text: str) -> None:
-        if value != getattr(self.document.project, section):
-            self.document.execute(SetSection(section, value, text))
-
-    def _set(self, section: str, key: str, value: Any, param: Param | None = None) -> None:
-        if self.session.read_only:
-            self.refresh()
+    def _set(self, path: tuple[str, ...], value: Any, param: Param | None = None) -> None:
+        try:
+            self.editor.set_setting(path, value, param)
+        except EditError as exc:
+            self.error.setText(str(exc))
+            self.refresh()  # the editor back to the document's value
             return
-        if param is not None and value is not None:
-            _normalized, error = param.validate(value)
-            if error:
-                self.error.setText(located(section, param, error))
-                self.refresh()
-                return
         self.error.setText("")
-        current = copy.deepcopy(getattr(self.document.project, section))
-        if value is None:
-            current.pop(key, None)
-        else:
-            current[key] = value
-        self._commit(section, current, f"set {section}.{key}")
 
     def _source_chosen(self, _index: int) -> None:
-        choice = self.source.currentData()
-        if choice.startswith("synthetic:"):
-            source = {"kind": "synthetic", "name": choice.split(":", 1)[1]}
-        else:
-            source = {"kind": choice}
-        data = copy.deepcopy(self.document.project.data)
-        old = data.get("source", DEFAULT_SOURCE)
-        if source_choice(old) == choice:
+        """Another source: its kind (and variant) only, since the old source's keys mean nothing to it."""
+        chosen = self.source.currentData()
+        current = self.document.project.data.get("source", DEFAULT_SOURCE)
+        if isinstance(current, dict) and _chosen(current) == chosen:
             return
-        data["source"] = source
-        self._commit("data", data, "change the data source")
-
-    def _source_key(self, key: str, text: str) -> None:
-        data = copy.deepcopy(self.document.project.data)
-        source = dict(data.get("source", DEFAULT_SOURCE))
-        text = text.strip()
-        if not text:
-            source.pop(key, None)
-        elif key in NUMBER_KEYS:
-            try:
-                source[key] = int(text) if text.lstrip("-").isdigit() else float(text)
-            except ValueError:
-                self.error.setText(f"data.source.{key}: must be a number, got '{text}'")
-                self.refresh()
-                return
-        elif key == "columns":
-            source[key] = [c.strip() for c in text.split(",") if c.strip()]
-        else:
-            source[key] = text
-        self.error.setText("")
-        data["source"] = source
-        self._commit("data", data, f"set data.source.{key}")
-
-    def _browse(self, key: str) -> None:
-        kind = self._source_kind
-        folder = self.document.project.folder
-        if PATH_KEYS[(kind, key)] == "folder":
-            chosen = QFileDialog.getExistingDirectory(self, f"Choose {key}", str(folder))
-        else:
-            chosen, _ = QFileDialog.getOpenFileName(self, f"Choose {key}", str(folder))
-        if chosen:
-            self._source_key(key, relative_to(Path(chosen), folder))
+        self._set(("data", "source"), dict(chosen))
 
     def _schedule_chosen(self, _index: int) -> None:
         name = self.schedule.currentData()
-        training = copy.deepcopy(self.document.project.training)
-        if name is None:
-            training.pop("schedule", None)
-        else:
-            defaults = {"StepLR": {"step_size": 5}}.get(name, {})
-            training["schedule"] = {"kind": name, **defaults}
-        self._commit("training", training, "change the schedule")
+        self._set(("training", "schedule"), {"kind": name, **SCHEDULES[name].starter} if name else None)
 
-    def _set_schedule_option(self, param: Param, value: Any) -> None:
-        if value is not None:
-            _normalized, error = param.validate(value)
-            if error:
-                self.error.setText(located("training.schedule", param, error))
-                self.refresh()
-                return
-        training = copy.deepcopy(self.document.project.training)
-        schedule = dict(training.get("schedule") or {})
-        if value is None:
-            schedule.pop(param.name, None)
-        else:
-            schedule[param.name] = value
-        training["schedule"] = schedule
-        self._commit("training", training, f"set schedule {param.name}")
+    def source_kind(self) -> SourceKind | None:
+        source = self.document.project.data.get("source", DEFAULT_SOURCE)
+        return SOURCES.get(source.get("kind")) if isinstance(source, dict) else None
 
-
-def _subform(form: QFormLayout) -> QFormLayout:
-    """A form nested in a row of another, for rows that change with a choice (a source's keys, an
-    optimizer's options, a schedule's options)."""
-    inner = QFormLayout()
-    inner.setContentsMargins(0, 0, 0, 0)
-    holder = QWidget()
-    holder.setLayout(inner)
-    form.addRow(holder)
-    return inner
-
-
-def relative_to(path: Path, folder: Path) -> str:
-    """Paths inside the project's folder are kept relative, so the project can move with its data."""
-    try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -11,9 +11,10 @@ import torch
 from data_errors import error_of
 from PIL import Image
 
+from builder.blocks.params import KINDS
 from builder.train.data import sources
-from builder.train.data.base import TASKS, LoadedData, SourceKind, SourceRequest
-from builder.train.data.sources import SOURCES, load_source
+from builder.train.data.base import TASKS, LoadedData, SourceRequest
+from builder.train.data.sources import SOURCES, SourceKind, load_source, path_keys
 
 
 def request(folder, spec, input_shape=(2,), task="classification", output_shape=(3,), **kw) -> SourceRequest:
@@ -27,10 +28,19 @@ def test_every_kind_is_registered_under_its_own_name():
     for name, kind in SOURCES.items():
         assert isinstance(kind, SourceKind)
         assert kind.kind == name
-        assert kind.description and all(kind.keys.values())
-        assert set(kind.required) <= set(kind.keys)
-        assert "kind" not in kind.keys
+        assert kind.description and kind.label and all(kind.keys.values())
+        assert all(p.kind in KINDS for p in kind.params) and "kind" not in kind.keys
         assert set(kind.tasks) <= set(TASKS)
+        assert kind.variant is None or kind.param(kind.variant).choices
+    assert path_keys(SOURCES["npy"]) == ["x", "y"] and path_keys(SOURCES["npz"]) == ["path"]
+
+
+def test_values_are_checked_by_their_declarations(tmp_path):
+    assert error_of(request(tmp_path, {"kind": "synthetic", "samples": 0})) == (
+        "synthetic 'samples' must be at least 1, got 0")
+    assert error_of(request(tmp_path, {"kind": "csv", "path": "t.csv", "columns": "a, b"})).startswith(
+        "csv 'columns' must be a list of names")
+    assert error_of(request(tmp_path, {"kind": "npz", "path": 3})) == "npz 'path' must be the path of a file, as text; got 3"
 
 
 def test_unknown_kind_suggests_the_closest_and_lists_the_known(tmp_path):
@@ -70,7 +80,7 @@ def test_a_missing_required_key_is_named_with_its_help(tmp_path):
 def test_a_path_that_is_not_printable_text_is_refused_before_the_file_system_sees_it(tmp_path):
     # a NUL in the path raised ValueError from Path.resolve; a newline broke the message in two
     assert error_of(request(tmp_path, {"kind": "image_folder", "path": "a\x00b"})) == (
-        "image_folder's 'path' must be the path of a file or folder, as text; got 'a\\x00b'")
+        "image_folder 'path' must be the path of a folder, as text; got 'a\\x00b'")
     assert "got ['d.npz']" in error_of(request(tmp_path, {"kind": "npz", "path": ["d.npz"]}))
 
 
@@ -88,7 +98,7 @@ def test_an_os_error_inside_a_reader_becomes_a_data_error(tmp_path, monkeypatch)
     def broken(req: SourceRequest) -> LoadedData:
         raise PermissionError(13, "Permission denied", "secret/data.csv")
 
-    monkeypatch.setitem(SOURCES, "broken", SourceKind("broken", "test", {}, (), broken))
+    monkeypatch.setitem(SOURCES, "broken", SourceKind("broken", "Broken", "test", (), broken))
     assert error_of(request(tmp_path, {"kind": "broken"})) == "secret/data.csv: Permission denied"
 
 

@@ -153,10 +153,10 @@ def test_blobs_need_a_vector_input_and_a_vector_output(tmp_path):
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ({"name": "circles"}, "synthetic name must be one of shapes, blobs; got 'circles'"),
+        ({"name": "circles"}, "synthetic 'name' must be one of shapes, blobs; got 'circles'"),
         ({"samples": 0}, "synthetic 'samples' must be at least 1, got 0"),
         ({"samples": 2.5}, "synthetic 'samples' must be a whole number, got 2.5"),
-        ({"noise": -1}, "synthetic 'noise' must be a number of at least 0, got -1"),
+        ({"noise": -1}, "synthetic 'noise' must be at least 0, got -1"),
         ({"classes": 3}, "synthetic 'classes' is for name 'blobs' only"),
         ({"seed": "x"}, "synthetic 'seed' must be a whole number, got 'x'"),
     ],

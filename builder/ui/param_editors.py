@@ -1,14 +1,17 @@
 """Parameter editors built from Param declarations: spin boxes with ranges, pair editors, choices,
-check boxes, text. Each reports a finished edit with `edited(value)`; validation is the caller's."""
+check boxes, text, lists of names, and paths with a file or folder picker. Each reports a finished
+edit with `edited(value)`; validation is the caller's. `ParamForm` (param_form.py) lays them out."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -17,7 +20,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from builder.blocks.params import BOOL, CHOICE, FLOAT, FLOAT_PAIR, INT, INT_PAIR, SHAPE, TEXT, Param
+from builder.blocks.params import (
+    BOOL,
+    CHOICE,
+    FILE,
+    FLOAT,
+    FLOAT_PAIR,
+    FOLDER,
+    INT,
+    INT_PAIR,
+    SHAPE,
+    TEXT,
+    TEXT_LIST,
+    Param,
+)
 
 INT_LIMIT = 1_000_000_000
 
@@ -91,7 +107,7 @@ class TextEditor(ParamEditor):
     def _show(self, value: Any) -> None:
         if value is None:
             self.field.clear()
-        elif self.param.kind == SHAPE and isinstance(value, (list, tuple)):
+        elif self.param.kind in (SHAPE, TEXT_LIST) and isinstance(value, (list, tuple)):
             self.field.setText(", ".join(str(v) for v in value))
         elif isinstance(value, float):
             self.field.setText(f"{value:g}")
@@ -117,7 +133,39 @@ def parse_text(param: Param, text: str) -> Any:
             return float(text)
         except ValueError:
             return text
+    if param.kind == TEXT_LIST:
+        return [part.strip() for part in text.split(",") if part.strip()]
     return text
+
+
+class PathEditor(TextEditor):
+    """A file or folder, typed or picked; a pick inside the project's folder is kept relative to it, so the
+    project can move with its data."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.folder = Path.cwd()  # the project's folder: set by the form's owner
+        self.browse = QToolButton()
+        self.browse.setText("…")
+        self.browse.setToolTip(f"Choose the {param.kind}")
+        self.browse.clicked.connect(self.choose)
+        self.layout_.addWidget(self.browse)
+
+    def choose(self) -> None:
+        if self.param.kind == FOLDER:
+            chosen = QFileDialog.getExistingDirectory(self, f"Choose {self.param.name}", str(self.folder))
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, f"Choose {self.param.name}", str(self.folder))
+        if chosen:
+            self.field.setText(relative_to(Path(chosen), self.folder))
+            self._finished()
+
+
+def relative_to(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class BoolEditor(ParamEditor):
@@ -219,7 +267,8 @@ class PairEditor(ParamEditor):
 
 def make_editor(param: Param, parent: QWidget | None = None) -> ParamEditor:
     kinds = {INT: IntEditor, BOOL: BoolEditor, CHOICE: ChoiceEditor, INT_PAIR: PairEditor, FLOAT_PAIR: PairEditor,
-             FLOAT: TextEditor, SHAPE: TextEditor, TEXT: TextEditor}
+             FLOAT: TextEditor, SHAPE: TextEditor, TEXT: TextEditor, TEXT_LIST: TextEditor, FILE: PathEditor,
+             FOLDER: PathEditor}
     return kinds[param.kind](param, parent)
 
 

@@ -1,0 +1,83 @@
+"""A form of parameter editors built from Param declarations: one row per Param, its label carrying the help.
+
+Every place that edits declared values uses it: the inspector (a block's params), and the training
+panel (the data source's keys, the data and training settings, the optimizer's and the schedule's
+options, the GAN's). It only shows values and reports edits; the owner turns an edit into a command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+from builder.blocks.params import FILE, FLOAT, FOLDER, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
+from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, make_editor
+
+# Typed in a text field, where an empty field means "not set": no separate "set it" check box needed.
+TYPED_KINDS = (FLOAT, SHAPE, TEXT, TEXT_LIST, FILE, FOLDER)
+
+
+class ParamForm(QWidget):
+    edited = Signal(object, object)  # (Param, the new value; None: not set)
+
+    def __init__(self, params: tuple[Param, ...] = (), indent: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.indent = indent  # before each label: options nested under a choice read as its own
+        self.params: tuple[Param, ...] = ()
+        self.editors: dict[str, ParamEditor] = {}
+        self.extra_rows = 0  # rows the owner added before the params (a name field, a model menu)
+        self.set_params(params)
+
+    def add_row(self, label: str, widget: QWidget, tip: str = "") -> None:
+        """A row of the owner's above the params (the block's name, a menu of models)."""
+        title = QLabel(label)
+        title.setToolTip(tip)
+        self.form.insertRow(self.extra_rows, title, widget)
+        self.extra_rows += 1
+
+    def set_params(self, params: tuple[Param, ...]) -> None:
+        """Build the rows for these params (nothing happens when they are the ones shown)."""
+        params = tuple(params)
+        if params == self.params:
+            return
+        while self.form.rowCount() > self.extra_rows:
+            self.form.removeRow(self.extra_rows)
+        self.params, self.editors = params, {}
+        for param in params:
+            editor = OptionalEditor(param) if param.optional and param.kind not in TYPED_KINDS else make_editor(param)
+            editor.edited.connect(lambda value, p=param: self.edited.emit(p, value))
+            label = QLabel(f"{self.indent}{param.name}")
+            label.setToolTip(param.help)
+            self.form.addRow(label, editor)
+            self.editors[param.name] = editor
+
+    def set_values(self, values: dict[str, Any], folder: Path | None = None) -> None:
+        """Show the values (a missing key: its default, shown as a hint when the param is optional); a field
+        being typed in is left alone. `folder`: where path pickers start and what paths are relative to."""
+        for param in self.params:
+            editor = self.editors[param.name]
+            if folder is not None and isinstance(editor, PathEditor):
+                editor.folder = folder
+            given = values.get(param.name)
+            if param.optional or param.kind in TYPED_KINDS:
+                editor.set_placeholder(_hint(param))
+            if not editor.hasFocus():
+                shown = given if given is not None or param.optional else _default(param)
+                editor.set_value(list(shown) if isinstance(shown, tuple) else shown)
+
+
+def _default(param: Param) -> Any:
+    return None if param.default is REQUIRED else param.default
+
+
+def _hint(param: Param) -> str:
+    default = _default(param)
+    if default is None:
+        return "required" if param.required else "not set"
+    return f"default: {default}"
