@@ -42,7 +42,8 @@ class EpochRecord:
     confusion: tuple[tuple[int, ...], ...] | None = None
 
     def __getitem__(self, name: str) -> float | None:
-        return self.values.get(name)
+        """A series' value by name; the learning rate, kept apart for the schedule, is one too ("lr")."""
+        return self.lr if name == "lr" else self.values.get(name)
 
     def to_dict(self) -> dict[str, Any]:
         """Flat, as metrics.csv, the checkpoint and the run history keep it."""

@@ -36,6 +36,7 @@ def test_a_short_run_from_the_window(qtbot, make_window):
     ui.plots.redraw()
     assert len(ui.plots.curves[("smooth", "loss")].getData()[0]) == 20
     assert len(ui.plots.curves[("epoch", "val_loss")].getData()[0]) == 2
+    assert list(ui.plots.points("epoch", "lr")[1]) == [0.003, 0.003]
     assert ui.results.confusion.matrix and sum(map(sum, ui.results.confusion.matrix)) == 80  # the validation split
     assert ui.results.samples.predictions.epoch == 2
     assert not window.banner.isVisible() and not window.session.read_only
