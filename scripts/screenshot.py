@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200% screen")
     parser.add_argument("--train-epochs", type=int, default=0,
                         help="start training and take the picture after this many epochs, mid-run")
-    parser.add_argument("--tab", default=None, help="a Monitor tab to show: Plots, Results or Runs")
+    parser.add_argument("--tab", default=None, help="a Monitor tab to show: Plots, Results, Samples or Runs")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
     from PySide6.QtCore import QSettings
@@ -72,7 +72,8 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.01)
         if args.tab:
-            ui.monitor.setCurrentIndex([ui.monitor.tabText(i) for i in range(ui.monitor.count())].index(args.tab))
+            pages = {"Plots": ui.plots, "Results": ui.results, "Samples": ui.generated, "Runs": ui.runs}
+            window.show_page(pages[args.tab])
         for _ in range(20):  # let the plots' timer redraw
             app.processEvents()
             time.sleep(0.01)
