@@ -71,9 +71,7 @@ def _consume(trainer, out: Path) -> int:
     from tqdm import tqdm
 
     from builder.train.events import EpochEnd, Failed, Finished, Started, Step
-    from builder.train.images import save_grid
     from builder.train.outputs import epoch_columns, write_metrics
-    from builder.train.showcase import GeneratedImages
 
     bar = None
     history, columns, epochs = [], [], 0
@@ -84,6 +82,8 @@ def _consume(trainer, out: Path) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
             print(event.describe(), file=sys.stderr)
             history, columns, epochs = list(trainer.history), epoch_columns(event.series), event.epochs
+            if event.start_epoch:  # a kill between the checkpoint and the epoch's files: write what is missing
+                _save_samples(trainer, out, event.start_epoch, only_missing=True)
         elif isinstance(event, Step):
             if bar is None:
                 bar = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{epochs}", unit="step", leave=False,
@@ -99,13 +99,25 @@ def _consume(trainer, out: Path) -> int:
             history.append(event.record)
             print(epoch_line(event.record, columns, epochs, event.best), flush=True)
             write_metrics(out / "metrics.csv", history, columns)
-            showcase = trainer.showcase(event.record.epoch)
-            if isinstance(showcase, GeneratedImages):  # a generator's run: its images, epoch by epoch
-                save_grid(showcase.images, out / f"samples_epoch{event.record.epoch}.png")
+            _save_samples(trainer, out, event.record.epoch)
         elif isinstance(event, (Finished, Failed)):
             bar = _close(bar)
             return _finish(trainer, event, out)
     return 1
+
+
+def _save_samples(trainer, out: Path, epoch: int, only_missing: bool = False) -> None:
+    """A generator's run leaves its images epoch by epoch (samples_epoch<N>.png); a supervised run shows
+    predictions only in the window."""
+    from builder.train.images import save_grid
+    from builder.train.showcase import GeneratedImages
+
+    path = out / f"samples_epoch{epoch}.png"
+    if only_missing and path.exists():
+        return
+    showcase = trainer.showcase(epoch)
+    if isinstance(showcase, GeneratedImages):
+        save_grid(showcase.images, path)
 
 
 def _finish(trainer, event, out: Path) -> int:

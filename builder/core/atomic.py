@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import secrets
 import stat
@@ -55,6 +56,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes | bytearray | memory
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files a writer killed mid-write (kill -9, a power cut) left beside `path`. Only for
+    a file one process writes at a time (a run's checkpoint): another writer's temporary file would go too."""
+    target = Path(os.path.realpath(path))
+    removed = []
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
 
 
 def _write(target: Path, data: memoryview) -> None:

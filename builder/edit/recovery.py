@@ -47,10 +47,12 @@ class Autosaver:
 
     def save(self, project_json: str, original: Path | None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.file, project_json)
+        # The meta file first: a kill between the two writes then leaves a meta without data (skipped), never
+        # data without its meta (which would never be offered, nor removed).
         atomic_write_text(self.meta, json.dumps({"original": str(original) if original else None,
                                                  "saved_at": time.time(), "pid": os.getpid(),
                                                  "host": socket.gethostname()}))
+        atomic_write_text(self.file, project_json)
 
     def discard(self) -> None:
         for path in (self.file, self.meta):
@@ -63,13 +65,13 @@ class Autosaver:
         found = []
         for meta in self.folder.glob("*.meta.json"):
             data = meta.with_name(meta.name.removesuffix(".meta.json") + ".json")
-            if data == self.file or not data.is_file():
+            if data == self.file:
                 continue
-            try:
-                info = json.loads(meta.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                info = {}
-            info = info if isinstance(info, dict) else {}
+            if not data.is_file():  # killed before its first data file was written: nothing to offer
+                if not _still_running(_read_meta(meta)):
+                    meta.unlink(missing_ok=True)
+                continue
+            info = _read_meta(meta)
             if _still_running(info):
                 continue  # another window, open right now, is autosaving there: not left behind
             original, saved = info.get("original"), info.get("saved_at")
@@ -81,6 +83,14 @@ class Autosaver:
     def forget(recovered: Recovered) -> None:
         recovered.file.unlink(missing_ok=True)
         recovered.file.with_name(recovered.file.name.removesuffix(".json") + ".meta.json").unlink(missing_ok=True)
+
+
+def _read_meta(meta: Path) -> dict:
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 def _is_number(value: object) -> bool:

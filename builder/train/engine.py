@@ -25,7 +25,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from builder.core.atomic import WriteError
+from builder.core.atomic import WriteError, remove_leftovers
 from builder.train.batches import TensorBatches, data_loader
 from builder.train.checkpoint import (
     FORMAT,
@@ -94,6 +94,8 @@ class BaseTrainer:
 
     def __iter__(self) -> Iterator[Event]:
         settings = self.run.settings
+        if self.checkpoint_path is not None:  # what a run killed while writing its checkpoint left behind
+            remove_leftovers(self.checkpoint_path)
         return guard(self._train(), settings.training.lr, settings.data.batch_size, self._restore_last_good,
                      self._free_gpu, self.run)
 

@@ -118,3 +118,15 @@ def test_train_a_gan_writes_metrics_samples_both_weights_and_code(tmp_path, caps
     assert Image.open(out / "nine.png").size == (3 * 18 + 2, 3 * 18 + 2)
     assert main(["eval", str(path), "--weights", str(out / "G.pt")]) == 2
     assert "trains a GAN" in capsys.readouterr().err
+
+
+def test_a_resumed_gan_run_writes_the_sample_grid_a_kill_kept_it_from_writing(tmp_path):
+    from nets import small_gan_project
+
+    path = tmp_path / "gan.json"
+    save_project(small_gan_project(samples=64, epochs=1), path)
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--out", str(out)]) == 0
+    (out / "samples_epoch1.png").unlink()  # as if killed after the checkpoint, before the epoch's image
+    assert main(["train", str(path), "--out", str(out), "--epochs", "2", "--resume"]) == 0
+    assert (out / "samples_epoch1.png").is_file() and (out / "samples_epoch2.png").is_file()

@@ -166,3 +166,14 @@ def test_a_write_that_hits_enospc_keeps_the_file(tmp_path, monkeypatch):
     with pytest.raises(WriteError, match="the disk is full"):
         atomic_write_bytes(path, b"x" * 100_000)
     assert path.read_bytes() == b"previous"
+
+
+def test_leftovers_of_a_killed_writer_are_removed(tmp_path):
+    from builder.core.atomic import remove_leftovers
+
+    (tmp_path / "checkpoint.pt").write_bytes(b"whole")
+    for name in (".checkpoint.pt.1a2b3c4d.tmp", ".checkpoint.pt.ffff0000.tmp", ".other.pt.12345678.tmp"):
+        (tmp_path / name).write_bytes(b"half")
+    removed = remove_leftovers(tmp_path / "checkpoint.pt")
+    assert sorted(p.name for p in removed) == [".checkpoint.pt.1a2b3c4d.tmp", ".checkpoint.pt.ffff0000.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.pt.12345678.tmp", "checkpoint.pt"]

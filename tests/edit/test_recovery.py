@@ -59,3 +59,10 @@ def test_discard_removes_only_its_own_files(tmp_path):
     one.discard()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([two.file.name, two.meta.name])
     assert json.loads(two.meta.read_text())["pid"] == os.getpid()
+
+
+def test_a_meta_file_without_its_data_is_cleared_not_offered(tmp_path):
+    left = Autosaver(tmp_path)
+    left.save("{}", None)
+    left.file.unlink()  # as if killed between the meta file and the data file of its first autosave
+    assert Autosaver(tmp_path).left_behind() == [] and list(tmp_path.iterdir()) == []
