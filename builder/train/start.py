@@ -7,14 +7,13 @@ from typing import Any
 
 from builder.core.project import Project
 from builder.train.engine import Trainer
-from builder.train.gan import GanRun, GanTrainer, prepare_gan
+from builder.train.gan import GanRun, GanTrainer, is_gan, prepare_gan
 from builder.train.setup import Run, prepare
 
 
 def prepare_run(project: Project, epochs: int | None = None, device: str | None = None) -> Run | GanRun:
     """Checked settings, models and data for the project's kind of run. Raises SetupError."""
-    gan = project.training.get("mode") == "gan"
-    return (prepare_gan if gan else prepare)(project, epochs=epochs, device=device)
+    return (prepare_gan if is_gan(project) else prepare)(project, epochs=epochs, device=device)
 
 
 def new_trainer(run: Run | GanRun, **options: Any) -> Trainer | GanTrainer:

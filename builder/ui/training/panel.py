@@ -27,7 +27,7 @@ from builder.core.document import SECTION_CHANGED, Change
 from builder.edit.editor import EditError, Editor
 from builder.edit.session import Session
 from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS
-from builder.train.data.sources import SOURCES, SourceKind
+from builder.train.data.sources import SOURCES
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
 from builder.ui.param_form import ParamForm
@@ -224,8 +224,3 @@ class TrainingPanel(QScrollArea):
     def _schedule_chosen(self, _index: int) -> None:
         name = self.schedule.currentData()
         self._set(("training", "schedule"), {"kind": name, **SCHEDULES[name].starter} if name else None)
-
-    def source_kind(self) -> SourceKind | None:
-        source = self.document.project.data.get("source", DEFAULT_SOURCE)
-        return SOURCES.get(source.get("kind")) if isinstance(source, dict) else None
-
