@@ -324,7 +324,7 @@ def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, fre
     epoch = step = None
     try:
         for event in events:
-            if getattr(event, "steps", None) is not None:  # a step, supervised or GAN: where a fault happens
+            if isinstance(event, Step):  # where a fault happens
                 epoch, step = event.epoch, event.step
             yield event
     except NonFiniteLoss as exc:

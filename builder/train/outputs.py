@@ -7,13 +7,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-import torch.nn as nn
-
 from builder.compile.codegen import GeneratedCode
 from builder.core.atomic import atomic_write_text
 from builder.train.checkpoint import save_weights
 from builder.train.events import EpochRecord, Series
-from builder.train.setup import Run
 
 
 def epoch_columns(series: tuple[Series, ...]) -> list[str]:
@@ -34,11 +31,6 @@ def metrics_csv(history: list[EpochRecord] | tuple[EpochRecord, ...], columns: l
 
 def write_metrics(path: Path, history: list[EpochRecord] | tuple[EpochRecord, ...], columns: list[str]) -> None:
     atomic_write_text(path, metrics_csv(history, columns))
-
-
-def export_model(out_dir: Path, run: Run, model: nn.Module) -> list[Path]:
-    """`<Model>.pt`, `<Model>.safetensors` and `model.py`: the weights load into the class of the code."""
-    return export_weights_and_code(out_dir, run.code, run.model_name, model.state_dict())
 
 
 def export_weights_and_code(out_dir: Path, code: GeneratedCode, model_name: str, state: dict[str, Any],
