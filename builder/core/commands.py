@@ -7,7 +7,7 @@ every edit gives back the saved file byte for byte.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from builder.core.events import Signal
@@ -16,12 +16,24 @@ from builder.core.graph import Edge, ModelGraph, Node
 
 class Command:
     text = "edit"
+    # Consecutive commands with the same key make one undo step (the wheel or the arrows on one field, say);
+    # None never merges.
+    merge_key: Hashable | None = None
 
     def redo(self, doc: Any) -> None:
         raise NotImplementedError
 
     def undo(self, doc: Any) -> None:
         raise NotImplementedError
+
+    def absorb(self, later: Command) -> None:
+        """Take in a later command with the same merge key, already done: undoing self then undoes both."""
+        raise NotImplementedError
+
+    @property
+    def changes_nothing(self) -> bool:
+        """After merging, the edits may have cancelled out (up one, down one): then there is no step left."""
+        return False
 
 
 class Macro(Command):
@@ -82,15 +94,24 @@ class RemoveNodes(Command):
 class SetNode(Command):
     """Replace a node's params or position (same id); the old node is kept whole for undo."""
 
-    def __init__(self, model: str, node: Node, text: str = "edit node") -> None:
-        self.model, self.node, self.text = model, node, text
+    def __init__(self, model: str, node: Node, text: str = "edit node", merge_key: Hashable | None = None) -> None:
+        self.model, self.node, self.text, self.merge_key = model, node, text, merge_key
         self._old: Node | None = None
 
     def redo(self, doc: Any) -> None:
-        self._old = doc.replace_node(self.model, self.node.copy())
+        old = doc.replace_node(self.model, self.node.copy())
+        if self._old is None:  # a redo after a merge must keep the state from before the first edit
+            self._old = old
 
     def undo(self, doc: Any) -> None:
         doc.replace_node(self.model, self._old)
+
+    def absorb(self, later: Command) -> None:
+        self.node = later.node
+
+    @property
+    def changes_nothing(self) -> bool:
+        return self._old is not None and self._old == self.node
 
 
 def set_param(doc: Any, model: str, node_id: str, name: str, value: Any) -> SetNode:
@@ -100,7 +121,7 @@ def set_param(doc: Any, model: str, node_id: str, name: str, value: Any) -> SetN
         node.params.pop(name, None)
     else:
         node.params[name] = copy.deepcopy(value)
-    return SetNode(model, node, f"set {node_id}.{name}")
+    return SetNode(model, node, f"set {node_id}.{name}", merge_key=("param", model, node_id, name))
 
 
 def move_nodes(doc: Any, model: str, positions: dict[str, tuple[float, float]]) -> Macro:
@@ -217,18 +238,30 @@ class RenameModel(Command):
 class SetSection(Command):
     """Replace the project's `data` or `training` settings."""
 
-    def __init__(self, section: str, value: dict[str, Any], text: str | None = None) -> None:
+    def __init__(self, section: str, value: dict[str, Any], text: str | None = None,
+                 merge_key: Hashable | None = None) -> None:
         if section not in ("data", "training"):
             raise ValueError(section)
         self.section, self.value = section, copy.deepcopy(value)
         self.text = text or f"change {section} settings"
+        self.merge_key = merge_key
         self._old: dict[str, Any] | None = None
+        self._done = False
 
     def redo(self, doc: Any) -> None:
-        self._old = doc.set_section(self.section, self.value)
+        old = doc.set_section(self.section, self.value)
+        if not self._done:  # the first redo's old value is the one to go back to, after merges too
+            self._old, self._done = old, True
 
     def undo(self, doc: Any) -> None:
         doc.set_section(self.section, self._old)
+
+    def absorb(self, later: Command) -> None:
+        self.value = later.value
+
+    @property
+    def changes_nothing(self) -> bool:
+        return self._done and self._old == self.value
 
 
 class SetRuns(Command):
@@ -258,6 +291,14 @@ class UndoStack:
     def push(self, command: Command) -> None:
         was_clean = self.is_clean
         command.redo(self.doc)
+        if self._merges_into_top(command):
+            top = self._commands[self._index - 1]
+            top.absorb(command)
+            if top.changes_nothing:  # back where the step began: the step is gone
+                self._commands.pop()
+                self._index -= 1
+            self._finish(was_clean)
+            return
         del self._commands[self._index:]
         if self._clean is not None and self._clean > self._index:
             self._clean = None  # the saved state can no longer be reached by undo or redo
@@ -280,6 +321,13 @@ class UndoStack:
         self._commands[self._index].redo(self.doc)
         self._index += 1
         self._finish(was_clean)
+
+    def _merges_into_top(self, command: Command) -> bool:
+        """Same key as the last step, nothing redoable after it, and not across the saved state (undo must
+        still reach the saved file)."""
+        if command.merge_key is None or self._index == 0 or self._index != len(self._commands):
+            return False
+        return self._commands[self._index - 1].merge_key == command.merge_key and self._clean != self._index
 
     def _finish(self, was_clean: bool) -> None:
         self.doc.edited.emit()

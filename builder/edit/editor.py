@@ -138,7 +138,8 @@ class Editor:
             changed.params.pop(name, None)
         else:
             changed.params[name] = copy.deepcopy(value)
-        self._execute(SetNode(self.model_name, changed, f"set {node_id}.{name}"))
+        self._execute(SetNode(self.model_name, changed, f"set {node_id}.{name}",
+                              merge_key=("param", self.model_name, node_id, name)))
 
     def rename(self, node_id: str, new_id: str) -> None:
         new_id = new_id.strip()
@@ -221,7 +222,7 @@ class Editor:
         else:
             holder[keys[-1]] = copy.deepcopy(value)
         if current != getattr(self.document.project, section):
-            self._execute(SetSection(section, current, f"set {'.'.join(path)}"))
+            self._execute(SetSection(section, current, f"set {'.'.join(path)}", merge_key=("setting", path)))
 
     def remove_run(self, run_id: str) -> None:
         kept = [r for r in self.document.project.runs if not (isinstance(r, dict) and r.get("id") == run_id)]

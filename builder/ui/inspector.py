@@ -181,6 +181,7 @@ class Inspector(QScrollArea):
     def _rename(self) -> None:
         if self.name_field is None or self.node_id is None:
             return
+        self.name_field.setModified(False)  # committed: Ctrl+Z now undoes the document's step (undo_keys.py)
         new = self.name_field.text().strip()
         if new == self.node_id:
             return

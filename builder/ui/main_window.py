@@ -9,6 +9,7 @@ import shiboken6
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -35,6 +36,7 @@ from builder.ui.dialogs import APP_NAME, DISCARD, SAVE, Dialogs
 from builder.ui.inspector import Inspector
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
+from builder.ui.undo_keys import DocumentUndoKeys
 
 MAX_RECENT = 8
 FILTER = "NN Builder projects (*.json);;All files (*)"
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("NN Builder", "NN Builder")
         self.autosaver = autosaver or Autosaver(recovery_folder())
         self.dialogs = Dialogs(self)
+        self._undo_keys = DocumentUndoKeys(self)  # Ctrl+Z reaches the document from a committed field too
+        QApplication.instance().installEventFilter(self._undo_keys)
         self._close_guard: Callable[[], bool] | None = None
         self.session = Session(self.document)
         self.editor = Editor(self.session)

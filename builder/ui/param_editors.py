@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -68,8 +69,38 @@ class ParamEditor(QWidget):
         """What an unset optional shows (an inferred value, say)."""
 
 
+class SpinBox(QSpinBox):
+    """Takes the wheel only once clicked into: a wheel passing over a form scrolls the form instead of changing
+    the values it passes (Qt's spin box changes on the wheel, and takes focus from it, by default)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area around the form
+
+
+class ComboBox(QComboBox):
+    """A combo box that, like SpinBox, takes the wheel only once clicked into."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
 def _spin(param: Param) -> QSpinBox:
-    spin = QSpinBox()
+    spin = SpinBox()
+    spin.editingFinished.connect(lambda: spin.lineEdit().setModified(False))  # committed: see undo_keys.py
     spin.setRange(int(param.min) if param.min is not None else -INT_LIMIT,
                   int(param.max) if param.max is not None else INT_LIMIT)
     spin.setKeyboardTracking(False)  # one edit when the number is typed, not one per digit
@@ -101,6 +132,7 @@ class TextEditor(ParamEditor):
             self.field.setPlaceholderText("channels, height, width  or  features")
 
     def _finished(self) -> None:
+        self.field.setModified(False)  # committed: Ctrl+Z now undoes the document's step (undo_keys.py)
         text = self.field.text().strip()
         self._emit(parse_text(self.param, text))
 
@@ -183,7 +215,7 @@ class BoolEditor(ParamEditor):
 class ChoiceEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
-        self.combo = QComboBox()
+        self.combo = ComboBox()
         self.combo.addItems([str(c) for c in param.choices])
         self.layout_.addWidget(self.combo)
         self.combo.currentIndexChanged.connect(lambda i: self._emit(param.choices[i]))
@@ -218,6 +250,7 @@ class PairEditor(ParamEditor):
         if self.floats:
             field = QLineEdit()
             field.setMaximumWidth(70)
+            field.editingFinished.connect(lambda: field.setModified(False))  # committed: see undo_keys.py
             field.editingFinished.connect(self._changed)
             return field
         spin = _spin(self.param)

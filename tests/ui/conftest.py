@@ -69,6 +69,8 @@ def no_leaked_widgets(qapp, request):
     and dropping the test's arguments too lets Python free what they alone held (pyqtgraph's menus)."""
     before = set(QApplication.topLevelWidgets())
     yield
+    if getattr(request.node, "failed_call", False):
+        return  # a failure's traceback holds the test's widgets: that is not a leak worth a second report
     request.node.funcargs.clear()
     _delete_later_now()
     leaked = [w for w in QApplication.topLevelWidgets() if w not in before]
@@ -77,6 +79,14 @@ def no_leaked_widgets(qapp, request):
         widget.deleteLater()
     _delete_later_now()
     assert not leaked, f"the test left top-level widgets alive: {[type(w).__name__ for w in leaked]}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report
 
 
 def _delete_later_now() -> None:

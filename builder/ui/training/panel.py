@@ -30,6 +30,7 @@ from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINI
 from builder.train.data.sources import SOURCES
 from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
+from builder.ui.param_editors import ComboBox
 from builder.ui.param_form import ParamForm
 
 DEVICE_HELP = "Where training runs: auto picks a CUDA GPU when there is one."
@@ -103,7 +104,7 @@ class TrainingPanel(QScrollArea):
         return form
 
     def _menu(self, group: QFormLayout, label: str, tip: str, key: tuple[str, ...]) -> QComboBox:
-        combo = QComboBox()
+        combo = ComboBox()
         combo.setToolTip(tip)
         combo.activated.connect(lambda _i: self._set(key, combo.currentData()))
         title = QLabel(label)
@@ -113,7 +114,7 @@ class TrainingPanel(QScrollArea):
 
     def _build_data(self) -> None:
         group = self._group("Data")
-        self.source = QComboBox()
+        self.source = ComboBox()
         for value, label in source_choices():
             self.source.addItem(label, value)
         self.source.setToolTip("Where the samples come from; the built-in sets need no files")
@@ -133,7 +134,7 @@ class TrainingPanel(QScrollArea):
                                         ("training",))
         self.device = self._menu(group, "device", DEVICE_HELP, ("training", "device"))
         self.options_form = self._form(group, (), ("training",), "  ")
-        self.schedule = QComboBox()
+        self.schedule = ComboBox()
         self.schedule.addItem("none", None)
         for name, spec in SCHEDULES.items():
             self.schedule.addItem(name, name)

@@ -1,0 +1,37 @@
+"""Ctrl+Z and Ctrl+Shift+Z undo the document's last step wherever the focus is, unless a text field has
+typing of its own in progress (then they undo that typing, as in any text field).
+
+A QLineEdit claims the undo keys for itself whenever it has focus, so a learner who just changed a value
+in the inspector and pressed Ctrl+Z saw nothing happen. Fields mark a finished edit as not modified
+(`setModified(False)` when they commit), which is what "typing in progress" means here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
+
+UNDO_KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+
+class DocumentUndoKeys(QObject):
+    """An application-wide event filter: install with `app.installEventFilter(DocumentUndoKeys(app))`."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() != QEvent.Type.ShortcutOverride:
+            return False
+        # A spin box has the focus itself and hands the key to its line edit directly (no filter sees that).
+        field = watched.lineEdit() if isinstance(watched, QAbstractSpinBox) else watched
+        if not isinstance(field, QLineEdit) or field.isModified() or not _is_undo_key(event):
+            return False
+        event.ignore()  # not the field's: the window's Undo/Redo action takes the key
+        return True
+
+
+def _is_undo_key(event: QKeyEvent) -> bool:
+    pressed = QKeySequence(event.keyCombination())
+    redo = QKeySequence("Ctrl+Shift+Z")
+    return pressed.matches(redo) == QKeySequence.SequenceMatch.ExactMatch or any(
+        key.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch
+        for standard in UNDO_KEYS for key in QKeySequence.keyBindings(standard))
