@@ -52,6 +52,7 @@ class Param:
     min_exclusive: bool = False  # the minimum itself is not allowed (eps > 0, scale_factor > 0)
     axes: tuple[str, str] = ("height", "width")  # what the two numbers of a pair are
     pair_only: bool = False  # a pair must be given as two numbers (Adam's betas), not one
+    unset: str = ""  # what leaving an optional parameter unset means, for people: "the training seed", "off"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -14,7 +14,7 @@ def _window_params() -> tuple[Param, ...]:
     return (
         Param("kernel_size", INT_PAIR, "Size of each pooling window, e.g. 2 for 2×2.", min=1),
         Param("stride", INT_PAIR, "Step between windows; empty means the kernel size (windows don't overlap).",
-              default=None, min=1, optional=True),
+              default=None, min=1, optional=True, unset="= kernel_size"),
         Param("padding", INT_PAIR, "Padding on each side; at most half the kernel size.", default=0, min=0),
     )
 

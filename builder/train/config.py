@@ -31,17 +31,19 @@ DATA_PARAMS = (
     Param("val_split", FLOAT, "Share of the samples held out for validation, e.g. 0.2.", default=0.2, min=0.0, max=0.9),
     Param("normalize", BOOL, "Scale inputs to mean 0, std 1 per channel (statistics of the training split); "
           "the exported model does it too.", default=False),
-    Param("seed", INT, "Seed of the validation split; empty uses the training seed.", default=None, min=0, optional=True),
+    Param("seed", INT, "Seed of the validation split; empty uses the training seed.", default=None, min=0,
+          optional=True, unset="the training seed"),
     Param("in_memory", BOOL, "Load the whole data set into memory; empty decides by its size.",
-          default=None, optional=True),
+          default=None, optional=True, unset="decided by size"),
 )
 
 TRAINING_PARAMS = (
     Param("mode", CHOICE, "supervised: one model learns from targets; gan: a generator and a discriminator "
           "train against each other.", default="supervised", choices=("supervised", "gan")),
-    Param("model", TEXT, "The model to train; empty means the project's first model.", default=None, optional=True),
+    Param("model", TEXT, "The model to train; empty means the project's first model.", default=None, optional=True,
+          unset="the first model"),
     Param("loss", CHOICE, "What training minimizes; empty picks CrossEntropyLoss for classification, else MSELoss.",
-          default=None, choices=tuple(LOSSES), optional=True),
+          default=None, choices=tuple(LOSSES), optional=True, unset="by the task"),
     Param("optimizer", CHOICE, "How the weights are updated from the gradients.", default="Adam",
           choices=tuple(OPTIMIZERS)),
     Param("lr", FLOAT, "Learning rate: the size of each update step.", default=0.001, min=0.0, min_exclusive=True),
@@ -51,7 +53,7 @@ TRAINING_PARAMS = (
     Param("mixed_precision", BOOL, "On CUDA, compute in 16-bit floats where safe: faster, less memory.",
           default=False),
     Param("early_stopping", INT, "Stop after this many epochs without a better validation loss; empty never stops.",
-          default=None, min=1, optional=True),
+          default=None, min=1, optional=True, unset="off"),
     Param("keep_best", BOOL, "Keep the weights of the epoch with the best validation loss, not the last.",
           default=True),
 )
@@ -59,14 +61,14 @@ TRAINING_PARAMS = (
 # Only with "mode": "gan". Per-side optimizer options are the optimizer's own names with g_ or d_.
 GAN_PARAMS = (
     Param("generator", TEXT, "The model that makes images from random latent vectors; empty: the first model.",
-          default=None, optional=True),
+          default=None, optional=True, unset="the first model"),
     Param("discriminator", TEXT, "The model that tells real images from generated ones (one value per image); "
-          "empty: the second model.", default=None, optional=True),
+          "empty: the second model.", default=None, optional=True, unset="the second model"),
     Param("d_steps", INT, "Discriminator updates per generator update.", default=1, min=1, max=100),
     Param("g_lr", FLOAT, "The generator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
-          optional=True),
+          optional=True, unset="lr"),
     Param("d_lr", FLOAT, "The discriminator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
-          optional=True),
+          optional=True, unset="lr"),
 )
 GAN_KEYS = tuple(p.name for p in GAN_PARAMS) + tuple(f"{side}_{name}" for side in "gd" for name in OPTION_NAMES)
 

@@ -37,7 +37,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
         ), starter={"step_size": 5}),
         ScheduleSpec("CosineAnnealingLR", "Lowers the learning rate along a cosine curve to eta_min.", (
             Param("T_max", INT, "Epochs of the descent; empty means the whole run.", default=None, min=1,
-                  optional=True),
+                  optional=True, unset="the whole run"),
             Param("eta_min", FLOAT, "The lowest learning rate reached.", default=0.0, min=0.0),
         ), from_run=lambda epochs: {"T_max": epochs}),
         ScheduleSpec("ReduceLROnPlateau", "Lowers the learning rate when the validation loss stops improving.", (

@@ -225,6 +225,22 @@ class ChoiceEditor(ParamEditor):
             self.combo.setCurrentIndex(list(self.param.choices).index(value))
 
 
+class TriStateEditor(ParamEditor):
+    """An optional true/false: one menu with three states, not set (naming what that means), true, false."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.combo = ComboBox()
+        self.combo.addItem(f"not set: {param.unset or 'the default'}", None)
+        self.combo.addItem("true", True)
+        self.combo.addItem("false", False)
+        self.layout_.addWidget(self.combo)
+        self.combo.currentIndexChanged.connect(lambda _i: self._emit(self.combo.currentData()))
+
+    def _show(self, value: Any) -> None:
+        self.combo.setCurrentIndex(max(self.combo.findData(value), 0) if value is not None else 0)
+
+
 class PairEditor(ParamEditor):
     """Height and width, linked by default: one number for a square window, two when unlinked."""
 

@@ -13,8 +13,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from builder.blocks.params import FILE, FLOAT, FOLDER, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
-from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, make_editor
+from builder.blocks.params import BOOL, FILE, FLOAT, FOLDER, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
+from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, TriStateEditor, make_editor
 
 # Typed in a text field, where an empty field means "not set": no separate "set it" check box needed.
 TYPED_KINDS = (FLOAT, SHAPE, TEXT, TEXT_LIST, FILE, FOLDER)
@@ -50,7 +50,7 @@ class ParamForm(QWidget):
             self.form.removeRow(self.extra_rows)
         self.params, self.editors = params, {}
         for param in params:
-            editor = OptionalEditor(param) if param.optional and param.kind not in TYPED_KINDS else make_editor(param)
+            editor = _editor_for(param)
             editor.edited.connect(lambda value, p=param: self.edited.emit(p, value))
             label = QLabel(f"{self.indent}{param.name}")
             label.setToolTip(param.help)
@@ -72,11 +72,21 @@ class ParamForm(QWidget):
                 editor.set_value(list(shown) if isinstance(shown, tuple) else shown)
 
 
+def _editor_for(param: Param) -> ParamEditor:
+    if param.optional and param.kind == BOOL:
+        return TriStateEditor(param)  # one control: not set / true / false
+    if param.optional and param.kind not in TYPED_KINDS:
+        return OptionalEditor(param)  # a check box sets it; unchecked, the hint says what happens
+    return make_editor(param)  # typed fields: empty means not set
+
+
 def _default(param: Param) -> Any:
     return None if param.default is REQUIRED else param.default
 
 
 def _hint(param: Param) -> str:
+    if param.unset:
+        return param.unset
     default = _default(param)
     if default is None:
         return "required" if param.required else "not set"

@@ -109,3 +109,25 @@ def test_ctrl_z_while_typing_undoes_the_typing_not_the_document(qtbot, window):
     qtbot.keyClick(name, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.document.model("ShapesNet").node("conv1").params["out_channels"] == 12  # untouched
     assert name.text() != "conv1_x"  # the typing went back instead
+
+
+def test_an_optional_true_false_is_one_control_with_three_states(qtbot, window):
+    from builder.ui.param_editors import TriStateEditor
+
+    window.editor.add_block("Interpolate", (0.0, 300.0))
+    window.scene.select_nodes(["interp1"] if "interp1" in window.scene.nodes else [list(window.scene.nodes)[-1]])
+    node_id = window.inspector.node_id
+    align = window.inspector.editors["align_corners"]
+    assert isinstance(align, TriStateEditor)
+    assert [align.combo.itemText(i) for i in range(3)] == ["not set: torch's default (false)", "true", "false"]
+    align.combo.setCurrentIndex(1)
+    assert window.document.model("ShapesNet").node(node_id).params["align_corners"] is True
+    align.combo.setCurrentIndex(0)
+    assert "align_corners" not in window.document.model("ShapesNet").node(node_id).params
+
+
+def test_unset_optionals_say_what_unset_means(make_window):
+    window, panel = training_panel(make_window)
+    assert panel.data_form.editors["in_memory"].combo.itemText(0) == "not set: decided by size"
+    assert panel.training_form.editors["early_stopping"].hint.text() == "off"
+    assert panel.gan_form.editors["g_lr"].field.placeholderText() == "lr"

@@ -48,16 +48,17 @@ SOURCES: dict[str, SourceKind] = {kind.kind: kind for kind in (
                   "clusters (vectors)", default="shapes", choices=synthetic.NAMES),
             Param("samples", INT, "How many samples to make.", default=2000, min=1, max=10_000_000),
             Param("noise", FLOAT, "How much random noise to add: its standard deviation.", default=0.1, min=0.0),
-            Param("classes", INT, "blobs only: how many clusters.", default=None, min=2, max=1000, optional=True),
+            Param("classes", INT, "blobs only: how many clusters.", default=None, min=2, max=1000, optional=True,
+                  unset="3 (blobs only)"),
             Param("seed", INT, "The random seed: the same seed makes the same data; empty: the training seed.",
-                  default=None, optional=True),
+                  default=None, optional=True, unset="the training seed"),
         ), synthetic.load, variant="name"),
     SourceKind(
         "image_folder", "Image folder", "a folder of images (.png, .jpg, .jpeg, .bmp); for classification, one "
         "subfolder per class", (
             Param("path", FOLDER, f"The folder of images, {_IN_FOLDER}."),
             Param("targets", FOLDER, "regression only: a folder of target images with the same file names.",
-                  default=None, optional=True),
+                  default=None, optional=True, unset="none"),
         ), images.load),
     SourceKind(
         "npz", "NumPy .npz file", "a NumPy .npz file holding an array of inputs and one of labels or targets", (
@@ -69,21 +70,21 @@ SOURCES: dict[str, SourceKind] = {kind.kind: kind for kind in (
         "npy", "NumPy .npy files", "two NumPy .npy files: one of inputs, one of labels or targets", (
             Param("x", FILE, f"The .npy file of inputs, {_IN_FOLDER}."),
             Param("y", FILE, "The .npy file of labels or targets (not needed for reconstruction).", default=None,
-                  optional=True),
+                  optional=True, unset="none"),
         ), arrays.load_npy),
     SourceKind(
         "idx", "MNIST files (IDX)", "MNIST-style IDX files (raw or .gz): one of images, one of labels", (
             Param("images", FILE, f"The IDX image file, e.g. train-images-idx3-ubyte.gz, {_IN_FOLDER}."),
             Param("labels", FILE, "The IDX label file, e.g. train-labels-idx1-ubyte.gz (needed for classification).",
-                  default=None, optional=True),
+                  default=None, optional=True, unset="none"),
         ), idx.load, tasks=("classification", "reconstruction")),  # IDX labels are classes: no regression targets
     SourceKind(
         "csv", "CSV table", "a CSV table with a header row: numeric feature columns and a target column", (
             Param("path", FILE, f"The .csv file, {_IN_FOLDER}."),
             Param("target", TEXT, "The target column's name; empty: the last column (reconstruction: none).",
-                  default=None, optional=True),
+                  default=None, optional=True, unset="the last column"),
             Param("columns", TEXT_LIST, "The feature columns' names; empty: every column but the target.",
-                  default=None, optional=True),
+                  default=None, optional=True, unset="every column but the target"),
         ), csv_source.load),
 )}
 
