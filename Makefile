@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip install --quiet --constraint constraints.txt
+# Not --quiet: the first install downloads PyTorch and Qt, and pip's progress shows that it is under way.
+PIP := $(BIN)/python -m pip install --constraint constraints.txt
 
 .PHONY: run test lint bench clean
 
@@ -10,10 +11,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@echo "Installing NN Builder into $(VENV) with PyTorch and Qt: the first time, this downloads several hundred MB and takes a few minutes."
 	$(PIP) -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test tools into $(VENV) (pytest, ruff, onnx, onnxruntime): a minute or two the first time."
 	$(PIP) -e '.[dev]'
 	touch $@
 

@@ -83,6 +83,7 @@ def main() -> None:
     if args.train_epochs:
         window.training.controller.stop_and_wait()
         window.document.undo_stack.set_clean()
+    window.training.shut_down()  # join the background data check before the interpreter goes
 
 
 if __name__ == "__main__":

@@ -37,10 +37,9 @@ BLOCKS = (
         category="activation",
         description="Like ReLU, but lets a small slope through for negative values (common in discriminators).",
         params=(Param("negative_slope", FLOAT, "Slope for negative inputs, e.g. 0.2 in a GAN discriminator.",
-                      default=0.01, min=0.0),),
+                      default=0.01, min=0.0, short="slope "),),
         infer=_same,
         layer=lambda p: nn_call("nn.LeakyReLU", [], [("negative_slope", p["negative_slope"], 0.01)]),
-        key_params=("negative_slope",),
     ),
     _simple("Sigmoid", "Squashes values into (0, 1): a probability for BCELoss."),
     _simple("Tanh", "Squashes values into (-1, 1): the usual last layer of an image generator."),
@@ -60,6 +59,5 @@ BLOCKS = (
         params=(Param("dim", INT, "The dim that sums to 1, counting the batch as 0: 1 for the classes.", default=1),),
         infer=_softmax,
         layer=lambda p: nn_call("nn.Softmax", [], [("dim", p["dim"], None)]),
-        key_params=("dim",),
     ),
 )

@@ -16,7 +16,7 @@ from builder.blocks.params import unknown_param_message
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import BlockSpec, ShapeError, product
 from builder.core.graph import ModelGraph, Node
-from builder.core.problems import Problem
+from builder.core.problems import Fix, Problem
 from builder.core.shapes import Shape, format_shape
 from builder.core.structure import analyze_structure
 
@@ -120,6 +120,10 @@ def check_model(model: ModelGraph) -> ModelReport:
                                                     f"than a tensor can hold ({MAX_VALUES:,})"))
             continue
         report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
+        if inferred.advice is not None:
+            advice = inferred.advice
+            fix = Fix(advice.insert_before, node_id) if advice.insert_before else None
+            report.problems.append(Problem(node_id, advice.message, warning=True, fix=fix))
 
     _mark_live(report, structure.graph, specs)
     return report

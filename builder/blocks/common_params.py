@@ -11,24 +11,26 @@ def in_channels() -> Param:
 
 
 def out_channels() -> Param:
-    return Param("out_channels", INT, "Channels going out: how many filters the layer learns.", min=1)
+    return Param("out_channels", INT, "Channels going out: how many filters the layer learns.", min=1,
+                 short="")
 
 
 def kernel_size() -> Param:
-    return Param("kernel_size", INT_PAIR, "Size of the sliding window, e.g. 3 for 3×3, or [height, width].", min=1)
+    return Param("kernel_size", INT_PAIR, "Size of the sliding window, e.g. 3 for 3×3, or [height, width].", min=1,
+                 short="k")
 
 
 def stride(help_text: str = "Step of the window: 2 halves the height and width.") -> Param:
-    return Param("stride", INT_PAIR, help_text, default=1, min=1)
+    return Param("stride", INT_PAIR, help_text, default=1, min=1, short="s")
 
 
 def padding(help_text: str = "Zeros added around the input on each side; kernel 3 with padding 1 keeps the size.") -> Param:
-    return Param("padding", INT_PAIR, help_text, default=0, min=0)
+    return Param("padding", INT_PAIR, help_text, default=0, min=0, short="p")
 
 
 def dilation() -> Param:
     return Param("dilation", INT_PAIR, "Spacing between the kernel's taps: 2 sees a wider area with the same weights.",
-                 default=1, min=1)
+                 default=1, min=1, short="d")
 
 
 def bias() -> Param:

@@ -57,14 +57,13 @@ CONV2D = BlockSpec(
         common.in_channels(), common.out_channels(), common.kernel_size(), common.stride(), common.padding(),
         common.dilation(),
         Param("groups", INT, "Split channels into groups convolved separately; in and out channels must divide by it.",
-              default=1, min=1),
+              default=1, min=1, short="g"),
         common.bias(),
         Param("padding_mode", CHOICE, "What the padding holds: zeros, a mirror of the edge, the edge repeated, or wrap-around.",
               default="zeros", choices=PADDING_MODES),
     ),
     infer=_infer_conv2d,
     layer=_conv2d_layer,
-    key_params=("out_channels", "kernel_size", "stride", "padding"),
 )
 
 
@@ -107,12 +106,11 @@ CONV_TRANSPOSE2D = BlockSpec(
         Param("output_padding", INT_PAIR, "Extra rows and columns added on one side to reach an exact size; smaller than the stride.",
               default=0, min=0),
         Param("groups", INT, "Split channels into groups handled separately; in and out channels must divide by it.",
-              default=1, min=1),
+              default=1, min=1, short="g"),
         common.bias(), common.dilation(),
     ),
     infer=_infer_conv_transpose2d,
     layer=_conv_transpose2d_layer,
-    key_params=("out_channels", "kernel_size", "stride", "padding"),
 )
 
 
@@ -134,13 +132,12 @@ DEPTHWISE_CONV2D = BlockSpec(
     params=(
         common.kernel_size(), common.stride(), common.padding(), common.dilation(),
         Param("depth_multiplier", INT, "Filters per input channel: output channels = input channels × this.",
-              default=1, min=1),
+              default=1, min=1, short="×"),
         common.bias(),
     ),
     infer=_infer_depthwise,
     layer=_conv2d_layer,
     comment="depthwise: one filter group per input channel",
-    key_params=("kernel_size", "stride", "depth_multiplier"),
 )
 
 
@@ -159,13 +156,13 @@ GROUP_CONV2D = BlockSpec(
     description="Conv2d split into independent channel groups: fewer weights and MACs (ResNeXt-style).",
     params=(
         common.out_channels(), common.kernel_size(), common.stride(), common.padding(), common.dilation(),
-        Param("groups", INT, "Number of channel groups; input and output channels must both divide by it.", min=1),
+        Param("groups", INT, "Number of channel groups; input and output channels must both divide by it.", min=1,
+              short="g"),
         common.bias(),
     ),
     infer=_infer_group_conv,
     layer=_conv2d_layer,
     comment="grouped convolution",
-    key_params=("out_channels", "kernel_size", "groups"),
 )
 
 BLOCKS = (CONV2D, CONV_TRANSPOSE2D, DEPTHWISE_CONV2D, GROUP_CONV2D)

@@ -6,8 +6,8 @@ from typing import Any
 
 from builder.blocks.code import nn_call
 from builder.blocks.params import BOOL, INT, Param
-from builder.blocks.spec import BlockSpec, Inferred, product, take_inferred
-from builder.core.shapes import Shape
+from builder.blocks.spec import Advice, BlockSpec, Inferred, product, take_inferred
+from builder.core.shapes import Shape, format_shape
 
 
 def _infer_flatten(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
@@ -19,7 +19,17 @@ def _infer_linear(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     fin = take_inferred(p, "in_features", shape[-1], "input features")
     fout = p["out_features"]
     weights = fin * fout
-    return Inferred((*shape[:-1], fout), weights + (fout if p["bias"] else 0), weights * product(shape[:-1]))
+    return Inferred((*shape[:-1], fout), weights + (fout if p["bias"] else 0), weights * product(shape[:-1]),
+                    _image_input_advice(shape))
+
+
+def _image_input_advice(shape: Shape) -> Advice | None:
+    """A Linear on a C×H×W map is legal (it works on the last dimension, the width, alone) but is nearly always
+    a missing Flatten."""
+    if len(shape) < 3:
+        return None
+    return Advice(f"gets {format_shape(shape)}: a Linear applies to the last dimension only; insert a Flatten "
+                  f"before it to use every value", insert_before="Flatten")
 
 
 BLOCKS = (
@@ -39,11 +49,11 @@ BLOCKS = (
         params=(
             Param("in_features", INT, "Size of each input vector; leave empty to take it from the wire.",
                   default=None, min=1, optional=True, inferred=True),
-            Param("out_features", INT, "Size of each output vector: the number of classes for the last layer.", min=1),
+            Param("out_features", INT, "Size of each output vector: the number of classes for the last layer.", min=1,
+                  short=""),
             Param("bias", BOOL, "Learn an added offset per output.", default=True),
         ),
         infer=_infer_linear,
         layer=lambda p: nn_call("nn.Linear", [p["in_features"], p["out_features"]], [("bias", p["bias"], True)]),
-        key_params=("out_features",),
     ),
 )

@@ -60,6 +60,5 @@ BLOCKS = (
         min_inputs=2,
         max_inputs=None,
         forward=lambda _a, args, p: f"torch.cat([{', '.join(args)}], dim={literal(p['dim'])})",
-        key_params=("dim",),
     ),
 )

@@ -52,6 +52,9 @@ class Param:
     min_exclusive: bool = False  # the minimum itself is not allowed (eps > 0, scale_factor > 0)
     axes: tuple[str, str] = ("height", "width")  # what the two numbers of a pair are
     pair_only: bool = False  # a pair must be given as two numbers (Adam's betas), not one
+    # Its label in a canvas node's summary, written before the value: "k" shows kernel_size 3 as `k3`, ""
+    # shows the value alone. None: the name, a space and the value (`eps 0.001`).
+    short: str | None = None
     unset: str = ""  # what leaving an optional parameter unset means, for people: "the training seed", "off"
 
     def __post_init__(self) -> None:

@@ -12,10 +12,11 @@ from builder.core.shapes import Shape
 
 def _window_params() -> tuple[Param, ...]:
     return (
-        Param("kernel_size", INT_PAIR, "Size of each pooling window, e.g. 2 for 2×2.", min=1),
+        Param("kernel_size", INT_PAIR, "Size of each pooling window, e.g. 2 for 2×2.", min=1, short="k"),
         Param("stride", INT_PAIR, "Step between windows; empty means the kernel size (windows don't overlap).",
-              default=None, min=1, optional=True, unset="= kernel_size"),
-        Param("padding", INT_PAIR, "Padding on each side; at most half the kernel size.", default=0, min=0),
+              default=None, min=1, optional=True, unset="= kernel_size", short="s"),
+        Param("padding", INT_PAIR, "Padding on each side; at most half the kernel size.", default=0, min=0,
+              short="p"),
     )
 
 
@@ -53,7 +54,6 @@ BLOCKS = (
         params=_window_params(),
         infer=_infer_window,
         layer=_window_layer("nn.MaxPool2d"),
-        key_params=("kernel_size", "stride"),
     ),
     BlockSpec(
         type="AvgPool2d",
@@ -64,7 +64,6 @@ BLOCKS = (
         params=_window_params(),
         infer=_infer_window,
         layer=_window_layer("nn.AvgPool2d"),
-        key_params=("kernel_size", "stride"),
     ),
     BlockSpec(
         type="AdaptiveAvgPool2d",
@@ -72,9 +71,8 @@ BLOCKS = (
         category="pooling",
         description="Averages down to a fixed output size whatever the input size; 1 gives global average pooling.",
         params=(Param("output_size", INT_PAIR, "Height and width of the output, e.g. 1 for one value per channel.",
-                      default=1, min=1),),
+                      default=1, min=1, short="→"),),
         infer=_infer_adaptive,
         layer=lambda p: nn_call("nn.AdaptiveAvgPool2d", [p["output_size"]], []),
-        key_params=("output_size",),
     ),
 )

@@ -12,7 +12,7 @@ from builder.core.shapes import Shape
 
 def _probability() -> Param:
     return Param("p", FLOAT, "Probability that a value is zeroed while training (off at evaluation).",
-                 default=0.5, min=0.0, max=1.0)
+                 default=0.5, min=0.0, max=1.0, short="p ")
 
 
 def _same(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
@@ -33,7 +33,6 @@ BLOCKS = (
         params=(_probability(),),
         infer=_same,
         layer=lambda p: nn_call("nn.Dropout", [], [("p", p["p"], 0.5)]),
-        key_params=("p",),
     ),
     BlockSpec(
         type="Dropout2d",
@@ -43,6 +42,5 @@ BLOCKS = (
         params=(_probability(),),
         infer=_same_image,
         layer=lambda p: nn_call("nn.Dropout2d", [], [("p", p["p"], 0.5)]),
-        key_params=("p",),
     ),
 )

@@ -59,9 +59,11 @@ BLOCKS = (
         description="Resizes a feature map to a given size or by a factor, with no weights to learn.",
         params=(
             Param("size", INT_PAIR, "Output height and width; leave empty when using scale_factor.",
-                  default=None, min=1, optional=True, unset="from scale_factor"),
+                  default=None, min=1, optional=True, unset="from scale_factor",
+                  short="→"),
             Param("scale_factor", FLOAT_PAIR, "Multiplier for height and width, e.g. 2 to double; leave empty when using size.",
-                  default=None, min=0.0, min_exclusive=True, optional=True, unset="from size"),
+                  default=None, min=0.0, min_exclusive=True, optional=True, unset="from size",
+                  short="×"),
             Param("mode", CHOICE, "How new pixels are computed: copy the nearest, or blend neighbours (bilinear, bicubic).",
                   default="nearest", choices=MODES),
             Param("align_corners", BOOL, "Bilinear/bicubic only: line up the corner pixels of input and output.",
@@ -70,6 +72,5 @@ BLOCKS = (
         infer=_infer,
         forward=_forward,
         check_params=_check,
-        key_params=("size", "scale_factor", "mode"),
     ),
 )

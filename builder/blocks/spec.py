@@ -27,10 +27,20 @@ class ShapeError(Exception):
 
 
 @dataclass(frozen=True)
+class Advice:
+    """Legal, but rarely what a learner means: a warning on the node, and a block whose insertion before it
+    would fix it (None: no one-click fix)."""
+
+    message: str
+    insert_before: str | None = None
+
+
+@dataclass(frozen=True)
 class Inferred:
     shape: Shape
     params: int = 0  # trainable parameters
     macs: int = 0  # multiply-accumulates of one sample through the block's weights
+    advice: Advice | None = None
 
 
 # infer(params, input shapes) -> Inferred; `params` is a resolved copy the rule may fill in
@@ -62,7 +72,6 @@ class BlockSpec:
     check_params: ParamsRule | None = None
     comment: str = ""  # a short trailing comment on the generated layer line
     legacy_names: tuple[str, ...] = ()
-    key_params: tuple[str, ...] = field(default=())  # shown on the canvas node
     id_prefix: str = ""  # new nodes are named prefix1, prefix2...; empty: the type in lower case
     starter: dict[str, Any] = field(default_factory=dict)  # params of a freshly added node: valid at once
 

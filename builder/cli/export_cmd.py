@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from builder.cli.common import ArgumentError, open_project
 from builder.core.atomic import atomic_write_text
 
 NAME = "export"
+STDOUT = "-"  # --code -: the source goes to standard output
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,7 +22,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                     "standalone train.py that trains like the app, on one device or with torchrun; or the "
                     "model as ONNX or TorchScript with a dynamic batch dimension, checked against the module.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
-    parser.add_argument("--code", metavar="OUT.py", help="write the generated source here")
+    parser.add_argument("--code", metavar="OUT.py", help="write the generated source here ('-': to standard output, "
+                        "with every message on standard error)")
     parser.add_argument("--train-script", metavar="DIR", help="write train.py and model.py into DIR")
     parser.add_argument("--onnx", metavar="FILE.onnx", help="write the model as ONNX")
     parser.add_argument("--torchscript", metavar="FILE.pt", help="write the model as TorchScript")
@@ -32,32 +35,52 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from builder.compile import CompileError, generate_code  # torch loads here, not for every command
-
     if not (args.code or args.train_script or args.onnx or args.torchscript):
         raise ArgumentError("builder export: say what to write: --code, --train-script, --onnx or --torchscript "
                             "(see builder export --help)")
     project = open_project(args.project, args.model)
-    status = 0
-    if args.train_script:
-        status = max(status, _train_script(project, Path(args.train_script)))
-    if args.onnx or args.torchscript:
-        status = max(status, _portable(project, args))
+    code_to_stdout = args.code == STDOUT
+    # With the code on standard output, every message goes to standard error so that `> model.py` or a pipe
+    # receives nothing but the source.
+    with contextlib.redirect_stdout(sys.stderr) if code_to_stdout else contextlib.nullcontext():
+        status = _scripts_and_portable(project, args)
+        code = _generate(project, args.model) if args.code else None
     if not args.code:
         return status
-    try:
-        code = generate_code(project, [args.model] if args.model else None)
-    except CompileError as exc:
-        several = len({model for model, _ in exc.problems}) > 1
-        for model, problem in exc.problems:
-            print(f"{model}/{problem}" if several else str(problem))
+    if code is None:
         return 1
+    if code_to_stdout:
+        sys.stdout.write(code.source)
+        sys.stdout.flush()
+        return status
     out = Path(args.code)
     if not out.parent.is_dir():
         raise ArgumentError(f"{out}: the folder {out.parent} does not exist")
     atomic_write_text(out, code.source)
     print(f"wrote {out} ({', '.join(code.class_names.values())})")
     return status
+
+
+def _scripts_and_portable(project, args: argparse.Namespace) -> int:
+    status = 0
+    if args.train_script:
+        status = max(status, _train_script(project, Path(args.train_script)))
+    if args.onnx or args.torchscript:
+        status = max(status, _portable(project, args))
+    return status
+
+
+def _generate(project, model: str | None):
+    """The generated source, or None after printing the graph's problems."""
+    from builder.compile import CompileError, generate_code  # torch loads here, not for every command
+
+    try:
+        return generate_code(project, [model] if model else None)
+    except CompileError as exc:
+        several = len({name for name, _ in exc.problems}) > 1
+        for name, problem in exc.problems:
+            print(f"{name}/{problem}" if several else str(problem))
+        return None
 
 
 def _train_script(project, folder: Path) -> int:

@@ -6,6 +6,18 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A one-click repair: insert a block of type `insert` on the wire into `before`'s first input."""
+
+    insert: str
+    before: str
+
+    @property
+    def label(self) -> str:
+        return f"Insert {self.insert} before {self.before}"
+
+
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong, with the node it belongs to (None for the model or file as a whole).
 
@@ -19,6 +31,7 @@ class Problem:
     related: tuple[str, ...] = ()
     warning: bool = False  # worth knowing, but the model still compiles and trains
     model: str | None = None
+    fix: Fix | None = None  # a repair the editor can make in one step
 
     def __str__(self) -> str:
         where = "/".join(part for part in (self.model, self.node) if part is not None)

@@ -30,6 +30,7 @@ from builder.core.commands import (
 from builder.core.fragments import copy_fragment, fresh_id, parse_fragment, renamed_for
 from builder.core.graph import Edge, ModelGraph, Node
 from builder.core.layout import layered_positions
+from builder.core.problems import Fix
 from builder.core.project import MAX_ID_LENGTH
 from builder.core.structure import creates_cycle
 from builder.edit.projects import blank_model
@@ -74,21 +75,28 @@ class Editor:
 
     def connect(self, src: str, dst: str, port: int) -> None:
         """Wire src's output into dst's port, replacing a wire already there; refuses what can't be."""
+        reason = self.connect_refusal(src, dst, port)
+        if reason is not None:
+            raise EditError(reason)
+        if Edge(src, dst, port) not in self.graph.edges:
+            self._execute(Connect(self.model_name, Edge(src, dst, port)))
+
+    def connect_refusal(self, src: str, dst: str, port: int) -> str | None:
+        """Why `connect` would refuse this wire, or None when it would accept it (the canvas asks before
+        snapping a wire to a port, so both follow the same rules)."""
         graph = self.graph
         if src == dst:
-            raise EditError("a block cannot feed itself")
+            return "a block cannot feed itself"
         source, target = BLOCKS.get(graph.node(src).type), BLOCKS.get(graph.node(dst).type)
         if source is not None and source.is_output:
-            raise EditError(f"'{src}' is an Output: it has nothing to pass on")
+            return f"'{src}' is an Output: it has nothing to pass on"
         if target is not None and target.is_input:
-            raise EditError(f"'{dst}' is an Input: it takes no wires")
+            return f"'{dst}' is an Input: it takes no wires"
         if target is not None and target.max_inputs is not None and port >= target.max_inputs:
-            raise EditError(f"{target.type} '{dst}' has no input port {port}")
-        if Edge(src, dst, port) in graph.edges:
-            return
-        if creates_cycle(graph, src, dst):
-            raise EditError(f"refused: a wire {src} → {dst} would make a cycle, since '{dst}' already feeds '{src}'")
-        self._execute(Connect(self.model_name, Edge(src, dst, port)))
+            return f"{target.type} '{dst}' has no input port {port}"
+        if Edge(src, dst, port) not in graph.edges and creates_cycle(graph, src, dst):
+            return f"refused: a wire {src} → {dst} would make a cycle, since '{dst}' already feeds '{src}'"
+        return None
 
     def disconnect(self, edges: list[Edge]) -> None:
         if edges:
@@ -108,8 +116,10 @@ class Editor:
         if positions:
             self._execute(move_nodes(self.document, self.model_name, positions))
 
-    def insert_on_wire(self, node_id: str, edge: Edge, pos: tuple[float, float]) -> None:
-        """Drop a free node onto a wire: src → node → dst, one undo step with the move."""
+    def insert_on_wire(self, node_id: str, edge: Edge, pos: tuple[float, float],
+                       shifted: dict[str, tuple[float, float]] | None = None) -> None:
+        """Drop a free node onto a wire: src → node → dst, one undo step with the move and with `shifted`,
+        the new positions of the nodes moved aside to make room (`insert_room.room_for_insert`)."""
         spec = BLOCKS.get(self.graph.node(node_id).type)
         if spec is None or spec.is_input or spec.is_output:
             raise EditError("only a block with an input and an output can go on a wire")
@@ -117,11 +127,29 @@ class Editor:
             raise EditError(f"'{node_id}' is already wired")
         model = self.model_name
         self._execute(Macro(f"insert {node_id}", [
-            move_nodes(self.document, model, {node_id: pos}),
+            move_nodes(self.document, model, {**(shifted or {}), node_id: pos}),
             Disconnect(model, [edge]),
             Connect(model, Edge(edge.src, node_id, 0)),
             Connect(model, Edge(node_id, edge.dst, edge.port)),
         ]))
+
+    def apply_fix(self, fix: Fix) -> str:
+        """A problem's one-click repair: a new block on the wire into `fix.before`'s first input, halfway
+        along it; one undo step. Returns the new block's id."""
+        graph = self.graph
+        spec = BLOCKS.get(fix.insert)
+        wire = next((e for e in graph.edges if e.dst == fix.before and e.port == 0), None)
+        if spec is None or wire is None:
+            raise EditError(f"cannot {fix.label[0].lower()}{fix.label[1:]}: '{fix.before}' has no wire into it")
+        node_id = fresh_id(spec.prefix, set(graph.node_ids()))
+        ends = [(graph.node(n).ui or {}).get("pos") for n in (wire.src, wire.dst)]
+        pos = [round((a + b) / 2, 1) for a, b in zip(*ends)] if all(ends) else [0.0, 0.0]
+        node = Node(node_id, spec.type, copy.deepcopy(spec.starter), {"pos": pos})
+        model = self.model_name
+        self._execute(Macro(fix.label[0].lower() + fix.label[1:], [
+            AddNode(model, node), Disconnect(model, [wire]),
+            Connect(model, Edge(wire.src, node_id, 0)), Connect(model, Edge(node_id, wire.dst, wire.port))]))
+        return node_id
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
         """Set a parameter (None: back to its default); an invalid value is refused with the reason."""

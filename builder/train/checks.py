@@ -49,12 +49,13 @@ class ProjectCheck:
 
     def summary(self) -> list[str]:
         """One line per problem, a model's own problems counted rather than listed (they are on its nodes)."""
-        lines = []
-        for name in self.trained:
-            count = len(self.reports[name].errors) if name in self.reports else 0
-            if count:
-                lines.append(f"the model {name} has {count} problem{'s' if count > 1 else ''} to fix first")
-        return lines + [str(p) for p in self.problems if not p.warning]
+        return [*self.models_to_fix().values(), *(str(p) for p in self.problems if not p.warning)]
+
+    def models_to_fix(self) -> dict[str, str]:
+        """The trained models with errors, each with a line counting them."""
+        counts = {name: len(self.reports[name].errors) for name in self.trained if name in self.reports}
+        return {name: f"the model {name} has {n} problem{'s' if n > 1 else ''} to fix first"
+                for name, n in counts.items() if n}
 
 
 def settings_for(project: Project, epochs: int | None = None, device: str | None = None) -> Settings:

@@ -33,6 +33,8 @@ DATA_PARAMS = (
           "the exported model does it too.", default=False),
     Param("seed", INT, "Seed of the validation split; empty uses the training seed.", default=None, min=0,
           optional=True, unset="the training seed"),
+    Param("skip_unreadable", BOOL, "Leave out image files that cannot be read, with a warning and a count, "
+          "instead of refusing to train.", default=False),
     Param("in_memory", BOOL, "Load the whole data set into memory; empty decides by its size.",
           default=None, optional=True, unset="decided by size"),
 )
@@ -91,6 +93,7 @@ class DataConfig:
     val_split: float
     normalize: bool
     seed: int | None
+    skip_unreadable: bool
     in_memory: bool | None
 
 

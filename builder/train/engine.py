@@ -178,7 +178,8 @@ class Trainer(BaseTrainer):
         """The weights this run leaves (the best epoch's with keep_best), once an epoch is done."""
         if self.model is None or not self.history:
             return None
-        return TrainedModel(self.run.model_name, self.run.code, _cpu_state(self.model), list(self.history))
+        return TrainedModel(self.run.model_name, self.run.code, _cpu_state(self.model), list(self.history),
+                            classes=self.run.data.classes, single_output=self.run.objective.single_output)
 
     # -- the run -------------------------------------------------------------------------------
 

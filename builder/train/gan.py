@@ -97,15 +97,17 @@ def prepare_gan(project: Project, epochs: int | None = None, device: str | None 
     training = settings.training
     request = SourceRequest(spec=settings.data.source, input_shape=taken, output_shape=taken, task="reconstruction",
                             folder=project.folder, seed=settings.data.seed if settings.data.seed is not None
-                            else training.seed, in_memory=settings.data.in_memory)
+                            else training.seed, in_memory=settings.data.in_memory,
+                            skip_unreadable=settings.data.skip_unreadable)
     try:
         data = load_source(request)
     except DataError as exc:
         raise SetupError([f"data.source: {exc}"]) from None
     scale, _warnings = generator_range(g_report)
     code = generate_code(project, [g_name, d_name])
+    warnings = [*check.warnings, *(Problem(None, text, warning=True) for text in data.warnings)]
     return GanRun(project, settings, g_name, d_name, code, build_classes(code), data, check.device, latent, taken,
-                  training.loss == "BCEWithLogitsLoss", scale, check.warnings)
+                  training.loss == "BCEWithLogitsLoss", scale, warnings)
 
 
 def _shape(report: ModelReport, node: str) -> tuple[int, ...]:

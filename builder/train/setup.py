@@ -10,19 +10,20 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from builder.blocks.check import ModelReport
+from builder.blocks.check import ModelReport, check_model
 from builder.compile import build_classes, generate_code
 from builder.compile.codegen import GeneratedCode
 from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
 from builder.train.batches import Split, channel_stats, split_indices, stats_from_dataset
-from builder.train.checks import check_project
-from builder.train.config import Settings
+from builder.train.checks import check_project, settings_for
+from builder.train.config import ConfigError, Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
 from builder.train.data.sources import load_source
 from builder.train.losses import BINARY_OR_ONE_HOT, LOSSES
 from builder.train.objective import Objective
+from builder.train.showcase import Predictions, data_preview
 
 
 class SetupError(Exception):
@@ -71,7 +72,7 @@ def prepare(project: Project, epochs: int | None = None, device: str | None = No
     output_shape = report.infos[report.outputs[0]].shape
     request = SourceRequest(spec=settings.data.source, input_shape=input_shape, output_shape=output_shape,
                             task=settings.data.task, folder=project.folder, seed=_data_seed(settings),
-                            in_memory=settings.data.in_memory)
+                            in_memory=settings.data.in_memory, skip_unreadable=settings.data.skip_unreadable)
     try:
         data = load_source(request)
     except DataError as exc:
@@ -85,8 +86,9 @@ def prepare(project: Project, epochs: int | None = None, device: str | None = No
     norm = {model_name: {report.inputs[0]: normalization}} if normalization else None
     code = generate_code(project, [model_name], normalization=norm)
     model_class = build_classes(code)[model_name]
+    warnings = [*check.warnings, *(Problem(None, text, warning=True) for text in data.warnings)]
     return Run(project, settings, model_name, report, code, model_class, data, split, objective, check.device,
-               check.warnings, normalization)
+               warnings, normalization)
 
 
 def _data_seed(settings: Settings) -> int:
@@ -134,6 +136,46 @@ def _target_shape(data: LoadedData) -> Shape | None:
         return tuple(data.tensors[1].shape[1:])
     _x, y = data.dataset[0]
     return tuple(y.shape)
+
+
+def preview_data(project: Project) -> Predictions:
+    """A few training samples as the network will see them. Needs the data settings and the shape the Input
+    takes, not a model that fits the data: a learner looks at the data before the model is right."""
+    try:
+        settings = settings_for(project)
+    except ConfigError as exc:
+        raise SetupError(exc.problems) from None
+    gan = settings.training.mode == "gan"
+    names = [m.name for m in project.models]
+    chosen = settings.training.discriminator if gan else settings.training.model
+    name = chosen or (names[1 if gan and len(names) > 1 else 0] if names else "")
+    if name not in names:
+        raise SetupError([f"training.{'discriminator' if gan else 'model'}: no model named '{name}'"])
+    report = check_model(project.model(name))
+    inputs = [n for n in report.order if report.type_of(n) == "Input"]
+    if not inputs:
+        raise SetupError([f"{name}: the model has no Input block, so the size of its samples is not known"])
+    input_shape = _declared_shape(report, inputs[0])
+    output_shape = tuple(report.infos[report.outputs[0]].shape) if report.ok and report.outputs else input_shape
+    task = "reconstruction" if gan else settings.data.task
+    request = SourceRequest(spec=settings.data.source, input_shape=input_shape, output_shape=output_shape, task=task,
+                            folder=project.folder, seed=_data_seed(settings), in_memory=settings.data.in_memory,
+                            skip_unreadable=settings.data.skip_unreadable)
+    try:
+        data = load_source(request)
+    except DataError as exc:
+        raise SetupError([f"data.source: {exc}"]) from None
+    split = split_indices(len(data.dataset), settings.data.val_split, _data_seed(settings))
+    return data_preview(data, split.train if len(split.train) else split.val, task == "classification")
+
+
+def _declared_shape(report: ModelReport, node: str) -> Shape:
+    if node in report.infos:
+        return tuple(report.infos[node].shape)
+    shape = report.model.node(node).params.get("shape")
+    if not isinstance(shape, list) or not shape or not all(isinstance(d, int) and d > 0 for d in shape):
+        raise SetupError([f"{node}: its shape is not set, so the size of the samples is not known"])
+    return tuple(shape)
 
 
 def readiness(project: Project, model_report: ModelReport | None = None) -> list[str]:

@@ -51,12 +51,12 @@ def predictions(run: Any, model: torch.nn.Module, epoch: int) -> Predictions:
     return Predictions(epoch, [p[0].numpy() for p in pairs], targets, outputs, run.data.classes)
 
 
-def data_preview(run: Any) -> Predictions:
-    """A few training samples as the network will see them, with their labels (or targets) as the outputs."""
-    pairs = [run.data.dataset[i] for i in run.split.train[:SAMPLES].tolist()]
+def data_preview(data: Any, indices: Any, classification: bool) -> Predictions:
+    """A few samples as the network will see them, with their labels (or targets) as the outputs."""
+    pairs = [data.dataset[i] for i in indices[:SAMPLES].tolist()]
     inputs = [x.numpy() for x, _ in pairs]
-    if run.data.classes and run.objective.num_classes:
+    if classification and data.classes:
         labels = [int(y) for _, y in pairs]
-        return Predictions(0, inputs, labels, labels, list(run.data.classes))
+        return Predictions(0, inputs, labels, labels, list(data.classes))
     targets = [y.numpy() for _, y in pairs]
     return Predictions(0, inputs, targets, targets, None)

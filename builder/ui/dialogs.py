@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 APP_NAME = "NN Builder"
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
@@ -26,6 +36,23 @@ class Dialogs:
         if details:
             box.setDetailedText(details)
         box.exec()
+
+    def rich_text(self, title: str, html: str, size: tuple[int, int] = (760, 640)) -> None:
+        """Text to read (the block reference, the shortcuts, About): scrollable, links open in the browser. It
+        stays open beside the window, so the block reference can be read while wiring."""
+        dialog = QDialog(self.parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowTitle(title)
+        text = QTextBrowser()
+        text.setOpenExternalLinks(True)
+        text.setHtml(html)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.close)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        dialog.resize(*size)
+        dialog.show()
 
     # -- questions ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from builder.ui.canvas.scene import GraphScene
 from builder.ui.canvas.view import GraphView
 from builder.ui.code_panel import CodePanel
 from builder.ui.dialogs import APP_NAME, DISCARD, SAVE, Dialogs
+from builder.ui.help import install_help_menu
 from builder.ui.inspector import Inspector
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
@@ -61,6 +62,9 @@ class MainWindow(QMainWindow):
         self._undo_keys = DocumentUndoKeys(self)  # Ctrl+Z reaches the document from a committed field too
         QApplication.instance().installEventFilter(self._undo_keys)
         self._close_guard: Callable[[], bool] | None = None
+        self._shut_downs: list[Callable[[], None]] = []  # run as the window closes (joining threads)
+        self._settings_page: QWidget | None = None  # where a setting's problem leads (the Training panel)
+        self._ready: bool | None = None  # the project's readiness, from the training part (None: not known)
         self.session = Session(self.document)
         self.editor = Editor(self.session)
         self.scene = GraphScene(self.session)
@@ -69,12 +73,13 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_menus()
+        self.totals = QLabel()
+        self.statusBar().addPermanentWidget(self.totals)
         from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
 
         self.training = TrainingUI(self)
+        self.help = install_help_menu(self)  # after the training part's menu: Help comes last
         QTimer.singleShot(0, self.arrange_docks)  # once shown: sizing docks before that leaves stray tab bars
-        self.totals = QLabel()
-        self.statusBar().addPermanentWidget(self.totals)
         self.resize(1440, 900)
 
         self.document.dirty_changed.connect(self.setWindowModified)
@@ -86,6 +91,9 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._on_selection)
         self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.problems.node_clicked.connect(self.select_node)
+        self.problems.fix_requested.connect(self.apply_fix)
+        self.problems.settings_clicked.connect(lambda: self.show_page(self._settings_page)
+                                               if self._settings_page is not None else None)
         self.palette.activated.connect(self._add_at_center)
         self.inspector.renamed.connect(lambda node_id: self.scene.select_nodes([node_id]))
 
@@ -154,7 +162,7 @@ class MainWindow(QMainWindow):
         """Default sizes, once every dock (the training ones too) is in place."""
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 410], Qt.Orientation.Horizontal)
         self.resizeDocks([self.inspector_dock, self.code_dock], [470, 270], Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock], [190], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [250], Qt.Orientation.Vertical)  # results readable at this size
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -242,15 +250,19 @@ class MainWindow(QMainWindow):
         self.act_undo.setText(f"&Undo {stack.undo_text}".rstrip())
         self.act_redo.setText(f"&Redo {stack.redo_text}".rstrip())
 
-    def _show_totals(self, report) -> None:
+    def _show_totals(self, _report: object = None) -> None:
+        """The model's size and, in short, what Problems and the toolbar say: ready to train or not."""
+        report = self.session.report
         if report is None:
             self.totals.setText("")
             return
-        if report.ok:
-            state = "<span style='color:#5cc98a'>ready to train</span>"
-        else:
+        if not report.ok:
             count = len(report.errors)
             state = f"<span style='color:#ff5d5d'>{count} problem{'s' if count != 1 else ''}</span>"
+        elif self._ready is False:
+            state = "<span style='color:#f0b44c'>can't train yet (see Problems)</span>"
+        else:
+            state = "<span style='color:#5cc98a'>ready to train</span>"
         self.totals.setText(f"{report.model.name} · {report.total_params:,} parameters · "
                             f"{report.total_macs:,} MACs · {state}  ")
 
@@ -320,6 +332,22 @@ class MainWindow(QMainWindow):
 
     def status(self, text: str, milliseconds: int = 6000) -> None:
         self.statusBar().showMessage(text, milliseconds)
+
+    def show_project_problems(self, problems: list, ready: bool, settings_page: QWidget | None = None) -> None:
+        """The project's own problems (settings, data, device, lints) in Problems, and its readiness in the
+        status bar; a click on a setting's problem opens `settings_page`."""
+        self._ready = ready
+        self._settings_page = settings_page or self._settings_page
+        self.problems.show_project(problems, ready)
+        self._show_totals()
+
+    def apply_fix(self, fix) -> None:
+        """A problem's one-click repair; the new block is selected."""
+        self._run(lambda: self.scene.select_nodes([self.editor.apply_fix(fix)]))
+
+    def add_shut_down(self, shut_down: Callable[[], None]) -> None:
+        """Called as the window closes, once closing is decided (a part joins its threads)."""
+        self._shut_downs.append(shut_down)
 
     def set_close_guard(self, guard: Callable[[], bool]) -> None:
         """Asked before the window closes (while training, say): False keeps it open."""
@@ -540,4 +568,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosaver.discard()
+        for shut_down in self._shut_downs:
+            shut_down()
         event.accept()

@@ -21,7 +21,7 @@ def test_train_writes_metrics_weights_code_and_checkpoint(tmp_path, capsys):
     assert main(["train", str(path)]) == 0
     out_dir = tmp_path / "shapes-training"
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "Net.pt", "Net.safetensors", "README.md", "checkpoint.pt", "metrics.csv", "model.py"]
+        "Net.pt", "Net.safetensors", "README.md", "checkpoint.pt", "classes.json", "metrics.csv", "model.py"]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("epoch 1/2  train_loss ") and "val_accuracy" in lines[0]
     rows = list(csv.DictReader((out_dir / "metrics.csv").open()))
@@ -39,6 +39,32 @@ def test_train_writes_metrics_weights_code_and_checkpoint(tmp_path, capsys):
     other.load_state_dict(load_file(out_dir / "Net.safetensors"))
     x = torch.rand(3, 1, 16, 16)
     torch.testing.assert_close(model.eval()(x), other.eval()(x))
+
+
+def test_a_classifiers_folder_names_its_classes_by_output_index(tmp_path):
+    """classes.json, the README and model.py's docstring say which output is 'circle'; the README's recipe
+    turns a prediction into names."""
+    import json
+
+    path = saved(tmp_path, shapes_project(samples=200, training={"epochs": 1}))
+    assert main(["train", str(path), "--out", str(tmp_path / "run")]) == 0
+    out = tmp_path / "run"
+    shapes = ["circle", "square", "triangle", "cross"]  # the synthetic set's labels, in order
+    assert json.loads((out / "classes.json").read_text()) == shapes
+    readme = (out / "README.md").read_text()
+    assert '0: "circle"\n1: "square"\n2: "triangle"\n3: "cross"' in readme
+    namespace = {}
+    exec((out / "model.py").read_text(), namespace)
+    assert "output i scores class i" in namespace["__doc__"] and '    3: "cross"' in namespace["__doc__"]
+    model = namespace["Net"]().eval()
+    model.load_state_dict(torch.load(out / "Net.pt", weights_only=True))
+    recipe = readme.split("```python")[-1].split("```")[0].replace('open("classes.json")',
+                                                                   f"open({str(out / 'classes.json')!r})")
+    with torch.no_grad():
+        prediction = model(torch.rand(3, 1, 16, 16))
+    scope = {"prediction": prediction}
+    exec(recipe, scope)
+    assert scope["names"] == [shapes[i] for i in prediction.argmax(dim=1).tolist()]
 
 
 def test_resume_appends_epochs(tmp_path, capsys):

@@ -86,6 +86,25 @@ def test_insert_on_a_wire_refusals(editor):
     assert Edge("act", free) in editor.graph.edges and Edge(free, "flat") in editor.graph.edges
 
 
+def test_insert_on_a_wire_moves_the_nodes_it_makes_room_with_in_the_same_undo_step(editor):
+    free = editor.add_block("Dropout", (0, 0))
+    saved = project_to_json(editor.document.project)
+    editor.insert_on_wire(free, Edge("act", "flat"), (50, 50), shifted={"flat": (400.0, 0.0), "fc": (610.0, 0.0)})
+    assert [editor.graph.node(n).ui["pos"] for n in (free, "flat", "fc")] == [[50, 50], [400, 0], [610, 0]]
+    editor.document.undo_stack.undo()
+    assert project_to_json(editor.document.project) == saved
+
+
+def test_connect_refusal_is_what_connect_would_say_and_changes_nothing(editor):
+    saved = project_to_json(editor.document.project)
+    assert editor.connect_refusal("fc", "conv", 0) == ("refused: a wire fc → conv would make a cycle, "
+                                                       "since 'conv' already feeds 'fc'")
+    assert editor.connect_refusal("x", "fc", 1) == "Linear 'fc' has no input port 1"
+    assert editor.connect_refusal("conv", "act", 0) is None  # already wired: nothing to refuse
+    assert editor.connect_refusal("x", "act", 0) is None
+    assert project_to_json(editor.document.project) == saved
+
+
 def test_model_refusals(editor):
     refused(editor, lambda: editor.remove_model("Net"), "a project keeps at least one model")
     name = editor.add_model()
@@ -116,3 +135,21 @@ def test_new_project_has_an_input_and_an_output():
     fresh = new_project()
     assert [m.name for m in fresh.models] == ["Net"] and fresh.path is None
     assert [n.type for n in fresh.models[0].nodes] == ["Input", "Output"]
+
+
+def test_a_fix_inserts_its_block_on_the_wire_in_one_step():
+    from builder.blocks.check import check_model
+
+    model = chain("Net", [1, 8, 8], [("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
+                                     ("fc", "Linear", {"out_features": 2})])
+    model.node("conv").ui, model.node("fc").ui = {"pos": [0.0, 0.0]}, {"pos": [200.0, 100.0]}
+    editor = Editor(Session(Document(project(model))))
+    (problem,) = check_model(editor.graph).problems
+    assert problem.warning and problem.fix.label == "Insert Flatten before fc"
+    new = editor.apply_fix(problem.fix)
+    graph = editor.graph
+    assert [(e.src, e.dst) for e in graph.edges if new in (e.src, e.dst)] == [("conv", new), (new, "fc")]
+    assert graph.node(new).ui["pos"] == [100.0, 50.0]
+    assert check_model(graph).problems == [] and check_model(graph).infos["fc"].shape == (2,)
+    editor.document.undo_stack.undo()
+    assert new not in editor.graph.node_ids() and not editor.document.undo_stack.can_undo

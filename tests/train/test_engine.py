@@ -160,11 +160,12 @@ def _image_folder(root, count=24, size=16):
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_bad_file_in_the_middle_of_an_epoch_is_named(tmp_path, workers):
     _image_folder(tmp_path / "imgs")
-    (tmp_path / "imgs" / "b" / "7.png").write_bytes(b"\x89PNG broken")  # passes the listing, fails to decode
     project = shapes_project(cnn(classes=2), data={"source": {"kind": "image_folder", "path": "imgs"},
                                                    "in_memory": False, "num_workers": workers, "batch_size": 8})
     project.path = tmp_path / "p.json"
-    events = list(Trainer(prepare(project)))
+    run = prepare(project)  # every file is checked here: all readable
+    (tmp_path / "imgs" / "b" / "7.png").write_bytes(b"\x89PNG broken")  # then one breaks, during the run
+    events = list(Trainer(run))
     failure = events[-1]
     assert isinstance(failure, Failed) and failure.kind == "data", failure
     assert "imgs/b/7.png" in failure.message and "Traceback" not in failure.message

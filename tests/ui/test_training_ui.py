@@ -1,5 +1,7 @@
 """Training from the window: a real short run in the worker thread, Stop, failures, closing, export, history."""
 
+import json
+
 import torch
 
 from builder.core.project import load_project
@@ -122,9 +124,13 @@ def test_export_writes_files_that_load_into_the_generated_class(qtbot, make_wind
     (tmp_path / "export").mkdir()
     ui.exports.folder_action.trigger()
     files = sorted(p.name for p in (tmp_path / "export").iterdir())
-    assert files == ["README.md", "ShapesNet.pt", "ShapesNet.safetensors", "model.py"]
+    assert files == ["README.md", "ShapesNet.pt", "ShapesNet.safetensors", "classes.json", "model.py"]
+    shapes = ["circle", "square", "triangle", "cross"]  # which output index is which class, in all three
+    assert json.loads((tmp_path / "export" / "classes.json").read_text()) == shapes
+    assert '0: "circle"\n1: "square"' in (tmp_path / "export" / "README.md").read_text()
     namespace = {}
     exec((tmp_path / "export" / "model.py").read_text(), namespace)
+    assert '    3: "cross"' in namespace["__doc__"]
     model = namespace["ShapesNet"]()
     model.load_state_dict(torch.load(tmp_path / "export" / "ShapesNet.pt", weights_only=True))
     expected = ui.controller.trained.state["fc.weight"]

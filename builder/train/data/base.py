@@ -31,6 +31,7 @@ class SourceRequest:
     folder: Path  # the project file's folder: relative paths resolve against it
     seed: int = 0
     in_memory: bool | None = None  # None: decide by size (IN_MEMORY_LIMIT); True/False: forced
+    skip_unreadable: bool = False  # leave out files that cannot be read (with a warning) rather than refuse
 
     def path(self, key: str) -> Path:
         """A path-valued key of the spec, resolved against the project folder."""
@@ -62,6 +63,7 @@ class LoadedData:
     classes: list[str] | None = None  # class names, index = label (classification only)
     description: str = ""  # one line for people: "shapes: 2,000 synthetic 1×28×28 images, 4 classes"
     files: list[Path] = field(default_factory=list)  # what was read, for messages and previews
+    warnings: list[str] = field(default_factory=list)  # worth knowing before training (files left out, say)
 
     def __post_init__(self) -> None:
         if self.dataset is None:

@@ -77,17 +77,44 @@ def load(request: SourceRequest) -> LoadedData:
     if in_ram is None:
         in_ram = len(files) * math.prod(request.input_shape) * 4 <= IN_MEMORY_LIMIT
     dataset = ImageFiles(files, mode, size, root, labels, targets, target_mode, target_size)
+    # Every file is looked at before training (decoded when kept in memory, its header checked otherwise), so
+    # all the unreadable ones are named at once, not one per attempt to train.
+    pixels, failures = dataset.read_all(in_ram)
+    warnings = []
+    if failures:
+        if not request.skip_unreadable:
+            raise DataError(unreadable_message(failures, folder, root))
+        keep = [i for i in range(len(files)) if i not in failures]
+        if not keep:
+            raise DataError(unreadable_message(failures, folder, root))
+        warnings.append(f"{show_path(folder, root, True)}: left out {len(failures):,} unreadable "
+                        f"file{'s' if len(failures) > 1 else ''} of {len(files):,} (skip_unreadable), e.g. "
+                        f"{next(iter(failures.values()))}")
+        dataset = dataset.subset(keep)
+        files, labels = dataset.files, dataset.labels
+        pixels = pixels[keep] if pixels is not None else None
     count = f"{len(files):,} images" + (f" in {len(classes)} classes" if classes is not None else "")
     described = f"image folder {show_path(folder, root, True)}: {count}, read as {'×'.join(map(str, request.input_shape))}"
     if not in_ram:
-        return LoadedData(dataset, None, classes, described + ", from disk as needed", files)
-    x = dataset.read_all(files, mode, size)
+        return LoadedData(dataset, None, classes, described + ", from disk as needed", files, warnings)
     y: torch.Tensor | None = None
     if labels is not None:
         y = torch.tensor(labels, dtype=torch.int64)
     elif targets is not None:
-        y = dataset.read_all(targets, target_mode, target_size)
-    return LoadedData(None, (x, y), classes, described, files)  # in memory: served from the tensors
+        y = dataset.read_targets()
+    return LoadedData(None, (pixels, y), classes, described, files, warnings)  # in memory: served from the tensors
+
+
+MAX_NAMED = 10  # unreadable files named in one message; the rest are counted
+
+
+def unreadable_message(failures: dict[int, str], folder: Path, root: Path) -> str:
+    """Every unreadable file, named (up to MAX_NAMED), in one message, with the way around them."""
+    named = list(failures.values())[:MAX_NAMED]
+    more = len(failures) - len(named)
+    return (f"{show_path(folder, root, True)}: {len(failures):,} file{'s' if len(failures) > 1 else ''} cannot be "
+            f"read as images: {'; '.join(named)}{f'; and {more:,} more' if more else ''}. Fix or remove them, or set "
+            f"data.skip_unreadable to leave them out")
 
 
 class ImageFiles(Dataset):
@@ -123,21 +150,70 @@ class ImageFiles(Dataset):
         """One image as uint8 (height, width, channels), converted and resized."""
         return read_image(path, mode, size, self.root)
 
-    def read_all(self, files: list[Path], mode: str, size: Shape) -> torch.Tensor:
-        """Every file decoded (on a few threads: Pillow decodes outside the GIL) into one float tensor."""
-        h, w = size
-        out = np.empty((len(files), h, w, len(mode)), dtype=np.uint8)
+    def read_all(self, decode: bool) -> tuple[torch.Tensor | None, dict[int, str]]:
+        """Every input file decoded into one float tensor (None when `decode` is False: only the headers are
+        checked), and the files that failed: {index: message}, in file order."""
+        h, w = self.size
+        out = np.empty((len(self.files), h, w, len(self.mode)), dtype=np.uint8) if decode else None
+        failures: dict[int, str] = {}
 
         def fill(i: int) -> None:
-            out[i] = self.read(files[i], mode, size)
+            try:
+                if decode:
+                    out[i] = self.read(self.files[i], self.mode, self.size)
+                else:
+                    check_image(self.files[i], self.root)
+            except DataError as error:
+                failures[i] = str(error)
 
-        if len(files) < 64:
-            for i in range(len(files)):
-                fill(i)
-        else:
-            with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-                list(pool.map(fill, range(len(files))))  # re-raises the first failure in file order
+        _each(fill, len(self.files))
+        return (_to_tensor(out) if decode else None), dict(sorted(failures.items()))
+
+    def read_targets(self) -> torch.Tensor:
+        """The target images, decoded (regression)."""
+        h, w = self.target_size
+        out = np.empty((len(self.targets), h, w, len(self.target_mode)), dtype=np.uint8)
+
+        def fill(i: int) -> None:
+            out[i] = self.read(self.targets[i], self.target_mode, self.target_size)
+
+        _each(fill, len(self.targets))
         return _to_tensor(out)
+
+    def subset(self, keep: list[int]) -> ImageFiles:
+        """The same files, those at `keep` only (the readable ones)."""
+        def pick(items: list | None) -> list | None:
+            return [items[i] for i in keep] if items is not None else None
+
+        return ImageFiles(pick(self.files), self.mode, self.size, self.root, pick(self.labels), pick(self.targets),
+                          self.target_mode, self.target_size)
+
+
+def _each(work, count: int) -> None:
+    """work(i) for every i, on a few threads (Pillow decodes outside the GIL) when there are many."""
+    if count < 64:
+        for i in range(count):
+            work(i)
+        return
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        list(pool.map(work, range(count)))  # re-raises what work itself did not catch
+
+
+def check_image(path: Path, root: Path) -> None:
+    """The file's header is an image Pillow can read (without decoding every pixel); DataError if not."""
+    try:
+        if path.stat().st_size == 0:
+            raise DataError(f"{show_path(path, root)}: cannot be read as an image: the file is empty (0 bytes)")
+        with Image.open(path) as img:
+            img.verify()
+    except DataError:
+        raise
+    except UnidentifiedImageError:
+        raise DataError(f"{show_path(path, root)}: cannot be read as an image: not a format Pillow knows") from None
+    except FileNotFoundError:
+        raise DataError(f"{show_path(path, root)}: no such file (was it moved or deleted?)") from None
+    except Exception as error:  # noqa: BLE001 - a damaged file can fail anywhere in a decoder
+        raise DataError(f"{show_path(path, root)}: cannot be read as an image: {error}") from None
 
 
 def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:

@@ -74,6 +74,7 @@ class EdgeItem(QGraphicsPathItem):
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
             self.highlighted = on
+            self.setZValue(2 if on else 0)  # over the blocks: the block dragged onto it would hide it
             self._restyle()
 
     def shape(self) -> QPainterPath:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -9,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from builder.blocks.check import NodeInfo
+from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_PAIR, SHAPE, Param, pair
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import Node
 from builder.core.problems import Problem
@@ -19,28 +21,59 @@ WIDTH = 164.0
 HEADER = 24.0
 LINE = 17.0
 BODY = 3 * LINE + 12
-PORT_RADIUS = 5.0
-PORT_HIT = 11.0
+PORT_RADIUS = 5.5
+PORT_HIT = 14.0  # a port is grabbed or hit from this far (scene px): well beyond its ring, an easy target
 PORT_GAP = 20.0
-
-_SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "groups": "g", "depth_multiplier": "×",
-          "negative_slope": "slope ", "dim": "dim ", "output_size": "→", "size": "→", "scale_factor": "×",
-          "p": "p "}
+TEXT_WIDTH = WIDTH - 20
+SEPARATOR = " · "
 
 
 def summary(type_name: str, params: dict[str, Any]) -> str:
-    """Key parameters in a few characters: `16 · k3 · s2 · p1`."""
+    """The parameters that make this layer what it is, from its declaration: the required ones and those set
+    away from their default (`16 · k3 · p1 · g16 · no bias`). Inferred ones (in_channels) only repeat what the
+    wire gives, and a shape is on the node's last line already, so both are left out."""
+    return SEPARATOR.join(summary_parts(type_name, params))
+
+
+def summary_parts(type_name: str, params: dict[str, Any]) -> list[str]:
     spec = BLOCKS.get(type_name)
     if spec is None:
-        return "unknown block"
+        return ["unknown block"]
     parts = []
-    for name in spec.key_params:
-        value = params.get(name)
-        if value is None:
+    for param in spec.params:
+        if param.inferred or param.kind == SHAPE:
             continue
-        text = "×".join(_number(v) for v in value) if isinstance(value, (list, tuple)) else _number(value)
-        parts.append(f"{_SHORT.get(name, '')}{text}")
-    return " · ".join(parts)
+        value = _normalized(param, params.get(param.name, None if param.required else param.default))
+        if value is not None and (param.required or not _is_default(param, value)):
+            parts.append(_labelled(param, value))
+    return parts
+
+
+def _normalized(param: Param, value: Any) -> Any:
+    """As validation gives it (a pair as a tuple), or as written when invalid: the node shows what is set."""
+    normal, error = param.validate(value)
+    return value if error else normal
+
+
+def _is_default(param: Param, value: Any) -> bool:
+    if param.kind in (INT_PAIR, FLOAT_PAIR) and param.default is not None:
+        return pair(value) == pair(param.default)
+    if param.kind == BOOL and param.default is None:
+        return value is False  # an unset flag is off in torch (align_corners): False changes nothing
+    return value == param.default
+
+
+def _labelled(param: Param, value: Any) -> str:
+    label = param.name if param.short is None else param.short
+    if param.kind == BOOL:
+        return label if value else f"no {label}"
+    if param.kind == CHOICE:
+        return f"{param.short}{value}" if param.short else str(value)  # the choice names itself
+    if isinstance(value, (list, tuple)):
+        text = _number(value[0]) if len(set(value)) == 1 else "×".join(_number(v) for v in value)
+    else:
+        text = _number(value)
+    return f"{label}{text}" if param.short is not None else f"{label} {text}"
 
 
 def compact_count(count: int) -> str:
@@ -75,6 +108,7 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
         self._hover = False
+        self.summary_lines = self._wrapped_summary()
         pos = (node.ui or {}).get("pos")
         if isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, (int, float)) for v in pos):
             self.setPos(float(pos[0]), float(pos[1]))
@@ -95,7 +129,8 @@ class NodeItem(QGraphicsItem):
 
     @property
     def height(self) -> float:
-        return max(HEADER + BODY, HEADER + 12 + self.input_count * PORT_GAP)
+        text = HEADER + BODY + (len(self.summary_lines) - 1) * LINE
+        return max(text, HEADER + 12 + self.input_count * PORT_GAP)
 
     def boundingRect(self) -> QRectF:
         return QRectF(-PORT_HIT, -2, WIDTH + 2 * PORT_HIT, self.height + 4)
@@ -114,21 +149,50 @@ class NodeItem(QGraphicsItem):
     def output_pos(self) -> QPointF:
         return self.mapToScene(QPointF(WIDTH, HEADER + (self.height - HEADER) / 2))
 
+    def ports(self, kind: str) -> list[tuple[int, QPointF]]:
+        """The ports of a kind ("in" or "out") as (port, scene position)."""
+        if kind == "out":
+            return [(0, self.output_pos())] if self.has_output else []
+        if self.spec is not None and self.spec.is_input:
+            return []
+        return [(port, self.input_pos(port)) for port in range(self.input_count)]
+
     def port_at(self, scene_pos: QPointF) -> tuple[str, int] | None:
-        """("in", port) or ("out", 0) when scene_pos is on a port."""
-        if self.has_output and _near(scene_pos, self.output_pos()):
-            return ("out", 0)
-        for port in range(self.input_count):
-            if _near(scene_pos, self.input_pos(port)):
-                return ("in", port)
-        return None
+        """("in", port) or ("out", 0) for the nearest port within PORT_HIT of scene_pos (hit areas of an Add's
+        ports overlap: the nearer one wins)."""
+        near = [(distance(scene_pos, at), kind, port) for kind in ("out", "in") for port, at in self.ports(kind)]
+        hits = sorted(hit for hit in near if hit[0] <= PORT_HIT)
+        return (hits[0][1], hits[0][2]) if hits else None
 
     # -- state from the document and the check ------------------------------------------------
 
     def set_node(self, node: Node) -> None:
         self.node = node
         self.spec = BLOCKS.get(node.type)
+        lines = self._wrapped_summary()
+        resized = len(lines) != len(self.summary_lines)
+        if resized:
+            self.prepareGeometryChange()  # a line more or less: the block's height and its ports move
+        self.summary_lines = lines
         self.update()
+        if resized:
+            for edge in self.edges:
+                edge.adjust()
+
+    @property
+    def summary_text(self) -> str:
+        return SEPARATOR.join(line for line in self.summary_lines if line)
+
+    def _wrapped_summary(self) -> list[str]:
+        """The summary on one line, or on two when it would be cut short (broken between parameters): a layer
+        with several non-default parameters (`32 · k3 · s2 · p1 · no bias`) shows them all."""
+        parts = summary_parts(self.node.type, self.node.params)
+        metrics = QFontMetricsF(_detail_font())
+        cut = len(parts)
+        while cut > 1 and metrics.horizontalAdvance(SEPARATOR.join(parts[:cut])) > TEXT_WIDTH:
+            cut -= 1
+        rest = SEPARATOR.join(parts[cut:])
+        return [SEPARATOR.join(parts[:cut])] + ([rest] if rest else [])
 
     def set_report(self, info: NodeInfo | None, problems: list[Problem], wired_ports: int) -> None:
         grew = wired_ports != self.wired_ports
@@ -204,36 +268,31 @@ class NodeItem(QGraphicsItem):
         painter.setPen(theme.TEXT)
         painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
                          _elide(painter, self.node.id, WIDTH - 20))
-        font.setBold(False)
-        font.setPointSizeF(8.5)
-        painter.setFont(font)
+        painter.setFont(_detail_font())
         painter.setPen(theme.DIM)
-        params = self.info.resolved if self.info else self.node.params
-        shown = {k: v for k, v in params.items() if k in self.node.params}
-        painter.drawText(QRectF(10, y + LINE, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
-                         _elide(painter, summary(self.node.type, shown), WIDTH - 20))
+        for line in self.summary_lines:
+            y += LINE
+            painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
+                             _elide(painter, line, WIDTH - 20))
+        y += LINE  # the shape's row, under the summary
         if self.info is not None:
             painter.setPen(theme.OK if not self.has_error else theme.DIM)
-            painter.drawText(QRectF(10, y + 2 * LINE, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
                              format_shape(self.info.shape))
             if self.info.params:
                 painter.setPen(theme.DIM)
-                painter.drawText(QRectF(10, y + 2 * LINE, WIDTH - 20, LINE),
+                painter.drawText(QRectF(10, y, WIDTH - 20, LINE),
                                  Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                                  f"{compact_count(self.info.params)} params")
         else:
             painter.setPen(theme.ERROR if self.has_error else theme.DIM)
-            painter.drawText(QRectF(10, y + 2 * LINE, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
                              "shape unknown" if not self.has_error else "see problem")
 
-        painter.setPen(QPen(theme.BACKGROUND, 1.5))
-        for port in range(self.input_count if self.spec is None or not self.spec.is_input else 0):
-            wired = port < self.wired_ports
-            painter.setBrush(QBrush(color.lighter(130) if wired else theme.PANEL))
-            painter.drawEllipse(self.mapFromScene(self.input_pos(port)), PORT_RADIUS, PORT_RADIUS)
-        if self.has_output:
-            painter.setBrush(QBrush(color.lighter(130)))
-            painter.drawEllipse(self.mapFromScene(self.output_pos()), PORT_RADIUS, PORT_RADIUS)
+        for port, at in self.ports("in"):
+            _paint_port(painter, self.mapFromScene(at), color, wired=port < self.wired_ports)
+        for _port, at in self.ports("out"):
+            _paint_port(painter, self.mapFromScene(at), color, wired=True)  # an output always offers a wire
 
     # -- interaction ----------------------------------------------------------------------------
 
@@ -254,8 +313,31 @@ class NodeItem(QGraphicsItem):
         super().hoverLeaveEvent(event)
 
 
-def _near(a: QPointF, b: QPointF) -> bool:
-    return (a.x() - b.x()) ** 2 + (a.y() - b.y()) ** 2 <= PORT_HIT**2
+def distance(a: QPointF, b: QPointF) -> float:
+    return math.hypot(a.x() - b.x(), a.y() - b.y())
+
+
+def _paint_port(painter: QPainter, centre: QPointF, color: QColor, wired: bool) -> None:
+    """A wired port is a filled dot. A free one is a hollow ring in its category's colour inside a light rim:
+    a dark dot on the dark canvas was all but invisible, and an input still waiting for a wire must show."""
+    if wired:
+        painter.setPen(QPen(theme.BACKGROUND, 1.5))
+        painter.setBrush(QBrush(color.lighter(130)))
+        painter.drawEllipse(centre, PORT_RADIUS, PORT_RADIUS)
+        return
+    painter.setPen(QPen(theme.TEXT, 1.2))
+    painter.setBrush(QBrush(theme.CANVAS))
+    painter.drawEllipse(centre, PORT_RADIUS + 1.5, PORT_RADIUS + 1.5)
+    painter.setPen(QPen(color.lighter(150), 2.4))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(centre, PORT_RADIUS - 0.8, PORT_RADIUS - 0.8)
+
+
+def _detail_font() -> QFont:
+    """The parameters' and shape's font: the canvas's own, a little smaller than the block's name."""
+    font = QFont()
+    font.setPointSizeF(8.5)
+    return font
 
 
 def _elide(painter: QPainter, text: str, width: float) -> str:

@@ -26,7 +26,7 @@ from builder.core.graph import Edge
 from builder.edit.session import Session
 from builder.ui import theme
 from builder.ui.canvas.edge_item import EdgeItem
-from builder.ui.canvas.node_item import NodeItem
+from builder.ui.canvas.node_item import PORT_HIT, NodeItem, distance
 
 GRID = 20
 
@@ -119,12 +119,21 @@ class GraphScene(QGraphicsScene):
         return None
 
     def port_at(self, pos: QPointF) -> tuple[NodeItem, str, int] | None:
-        for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):
+        for item in self.items(QRectF(pos.x() - PORT_HIT, pos.y() - PORT_HIT, 2 * PORT_HIT, 2 * PORT_HIT)):
             if isinstance(item, NodeItem):
                 hit = item.port_at(pos)
                 if hit is not None:
                     return item, hit[0], hit[1]
         return None
+
+    def ports_near(self, pos: QPointF, radius: float, kind: str) -> list[tuple[NodeItem, int]]:
+        """The ports of a kind ("in" or "out") within `radius` of pos, nearest first, as (node, port)."""
+        near = []
+        for item in self.items(QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius)):
+            if isinstance(item, NodeItem):
+                near += [(distance(pos, at), item, port) for port, at in item.ports(kind)]
+        near.sort(key=lambda found: found[0])
+        return [(item, port) for gap, item, port in near if gap <= radius]
 
     def selected_node_ids(self) -> list[str]:
         """In document order (Qt's selection has none), so copies and deletes are reproducible."""

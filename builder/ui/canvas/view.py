@@ -9,15 +9,24 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsView
 
+from builder.core.graph import Edge
+from builder.core.insert_room import room_for_insert
+from builder.core.layout import FRAME_MARGIN, READABLE_ZOOM
 from builder.edit.editor import EditError, Editor
 from builder.ui import theme
 from builder.ui.canvas.edge_item import EdgeItem, wire_path
-from builder.ui.canvas.node_item import NodeItem
+from builder.ui.canvas.node_item import WIDTH, NodeItem
 from builder.ui.canvas.quick_search import QuickSearch
 from builder.ui.canvas.scene import GraphScene
 
 BLOCK_MIME = "application/x-nn-builder-block"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
+# A wire released this close to a port, in screen px, snaps to it: a near miss by a hand, whatever the zoom
+# (in scene px it would shrink to nothing zoomed out). About the gap between an Add's ports, so the nearest
+# wins, and well under a block's height, so it never reaches a block the user was not aiming at.
+SNAP_PX = 24
+NOTHING_IN_REACH = {"in": "no input port within reach: drop the wire on a block's input",
+                    "out": "no output port within reach: drop the wire on a block's output"}
 
 
 def block_mime(type_name: str) -> QMimeData:
@@ -85,10 +94,15 @@ class GraphView(QGraphicsView):
         rect = QRectF()
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
-        self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.25:
-            self.scale(1.25 / self.zoom(), 1.25 / self.zoom())
-        self.centerOn(rect.center())
+        rect = rect.adjusted(-FRAME_MARGIN, -FRAME_MARGIN, FRAME_MARGIN, FRAME_MARGIN)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        # A graph too tall to show whole at a readable zoom (a long chain, wrapped into bands) is shown like a
+        # page: its whole width, from the top, at a zoom where its text reads; within the wheel's limits.
+        readable = min(self.viewport().width() / rect.width(), READABLE_ZOOM)
+        zoom = min(max(self.zoom(), readable, MIN_ZOOM), 1.25)
+        self.scale(zoom / self.zoom(), zoom / self.zoom())
+        shown = self.viewport().height() / zoom
+        self.centerOn(rect.center().x(), min(rect.center().y(), rect.top() + shown / 2))
 
     # -- mouse ----------------------------------------------------------------------------------
 
@@ -120,7 +134,7 @@ class GraphView(QGraphicsView):
             return
         super().mouseMoveEvent(event)
         if self._press_positions and event.buttons() & Qt.MouseButton.LeftButton:
-            self._highlight_wire_under_drag()
+            self._highlight_wire_under_drag(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -132,7 +146,7 @@ class GraphView(QGraphicsView):
             self._finish_wire(pos)
             return
         super().mouseReleaseEvent(event)
-        self._finish_move()
+        self._finish_move(pos)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = self.mapToScene(event.position().toPoint())
@@ -153,29 +167,50 @@ class GraphView(QGraphicsView):
         self._drag_wire(pos)
 
     def _drag_wire(self, pos: QPointF) -> None:
+        """The dashed wire follows the cursor, or jumps to the port it would snap to if let go here."""
         item, kind, port = self._wire_from
+        snapped = self._accepted(self._ports_in_reach(pos))
+        end = pos if snapped is None else _port_pos(*snapped, "in" if kind == "out" else "out")
         if kind == "out":
-            self._wire.setPath(wire_path(item.output_pos(), pos))
+            self._wire.setPath(wire_path(item.output_pos(), end))
         else:
-            self._wire.setPath(wire_path(pos, item.input_pos(port)))
+            self._wire.setPath(wire_path(end, item.input_pos(port)))
 
     def _finish_wire(self, pos: QPointF) -> None:
-        item, kind, port = self._wire_from
+        """Connect to the port under the cursor, else to the nearest one in reach that `connect` accepts."""
+        start = self._wire_from
         self.graph_scene.removeItem(self._wire)
+        hit = self.graph_scene.port_at(pos)
+        reach = self._ports_in_reach(pos)
+        chosen = self._accepted(reach) or (reach[0] if reach else None)  # none accepted: the nearest says why
         self._wire = None
         self._wire_from = None
-        hit = self.graph_scene.port_at(pos)
-        if hit is None:
-            return
-        other, other_kind, other_port = hit
-        if other_kind == kind:
+        if hit is not None and hit[1] == start[1]:
             self.message.emit("connect an output (right side) to an input (left side)")
-            return
-        src, dst, dst_port = (item, other, other_port) if kind == "out" else (other, item, port)
-        try:
-            self.editor.connect(src.node.id, dst.node.id, dst_port)
-        except EditError as exc:
-            self.message.emit(str(exc))
+        elif chosen is None:
+            self.message.emit(NOTHING_IN_REACH["in" if start[1] == "out" else "out"])
+        else:
+            try:
+                self.editor.connect(*_wire_between(start, *chosen))
+            except EditError as exc:
+                self.message.emit(str(exc))
+
+    def _ports_in_reach(self, pos: QPointF) -> list[tuple[NodeItem, int]]:
+        """The port under the cursor if it is of the other kind, else those of the other kind within SNAP_PX
+        on screen, nearest first."""
+        kind = self._wire_from[1]
+        wanted = "in" if kind == "out" else "out"
+        hit = self.graph_scene.port_at(pos)
+        if hit is not None:
+            return [(hit[0], hit[2])] if hit[1] == wanted else []
+        return self.graph_scene.ports_near(pos, SNAP_PX / self.zoom(), wanted)
+
+    def _accepted(self, reach: list[tuple[NodeItem, int]]) -> tuple[NodeItem, int] | None:
+        """The first port in reach that `connect` would take the dragged wire to (its rules, not a copy)."""
+        for end in reach:
+            if self.editor.connect_refusal(*_wire_between(self._wire_from, *end)) is None:
+                return end
+        return None
 
     # -- moving and dropping onto a wire --------------------------------------------------------
 
@@ -183,16 +218,18 @@ class GraphView(QGraphicsView):
         moved = [i for i in self.graph_scene.selectedItems() if isinstance(i, NodeItem)]
         return moved[0] if len(moved) == 1 and not moved[0].edges else None
 
-    def _wire_under(self, item: NodeItem) -> EdgeItem | None:
-        center = item.sceneBoundingRect().center()
-        for other in self.graph_scene.items(QRectF(center.x() - 6, center.y() - 6, 12, 12)):
+    def _wire_under(self, item: NodeItem, pos: QPointF) -> EdgeItem | None:
+        """The wire under the cursor, where the hand holds the block: its centre can be far from there."""
+        for other in self.graph_scene.items(QRectF(pos.x() - 6, pos.y() - 6, 12, 12)):
             if isinstance(other, EdgeItem) and other.source is not item and other.target is not item:
                 return other
         return None
 
-    def _highlight_wire_under_drag(self) -> None:
+    def _highlight_wire_under_drag(self, pos: QPointF) -> None:
         item = self._dragged_single()
-        target = self._wire_under(item) if item is not None else None
+        self._set_wire_target(self._wire_under(item, pos) if item is not None else None)
+
+    def _set_wire_target(self, target: EdgeItem | None) -> None:
         if target is not self._wire_target:
             if self._wire_target is not None:
                 self._wire_target.set_highlighted(False)
@@ -200,27 +237,33 @@ class GraphView(QGraphicsView):
                 target.set_highlighted(True)
             self._wire_target = target
 
-    def _finish_move(self) -> None:
+    def _finish_move(self, pos: QPointF) -> None:
         moved = {}
         for node_id, before in self._press_positions.items():
             item = self.graph_scene.nodes.get(node_id)
             if item is not None and item.pos() != before:
                 moved[node_id] = (item.pos().x(), item.pos().y())
         self._press_positions = {}
-        target, self._wire_target = self._wire_target, None
-        if target is not None:
-            target.set_highlighted(False)
+        item = self._dragged_single()
+        target = self._wire_under(item, pos) if item is not None and moved else None  # where it is let go
+        self._set_wire_target(None)
         if not moved:
             return
         try:
             if target is not None and len(moved) == 1:
-                node_id, pos = next(iter(moved.items()))
-                self.editor.insert_on_wire(node_id, target.edge, pos)
+                node_id, dropped_at = next(iter(moved.items()))
+                self._insert_on_wire(node_id, target.edge, dropped_at)
             else:
                 self.editor.move(moved)
         except EditError as exc:
             self.editor.move(moved)
             self.message.emit(str(exc))
+
+    def _insert_on_wire(self, node_id: str, edge: Edge, pos: tuple[float, float]) -> None:
+        """Insert, moving the block and what follows it along the wire so nothing overlaps: one undo step."""
+        boxes = {n: (i.pos().x(), i.pos().y(), WIDTH, i.height) for n, i in self.graph_scene.nodes.items()}
+        shifted = room_for_insert(self.editor.graph, edge, node_id, boxes)
+        self.editor.insert_on_wire(node_id, edge, shifted.pop(node_id, pos), shifted)
 
     # -- keys -----------------------------------------------------------------------------------
 
@@ -281,3 +324,13 @@ class GraphView(QGraphicsView):
         type_name = bytes(event.mimeData().data(BLOCK_MIME)).decode("utf-8")
         self.add_block(type_name, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
+
+
+def _wire_between(start: tuple[NodeItem, str, int], other: NodeItem, other_port: int) -> tuple[str, str, int]:
+    """(source, target, target port) of a wire dragged from `start` to `other`'s port, whichever end it began at."""
+    item, kind, port = start
+    return (item.node.id, other.node.id, other_port) if kind == "out" else (other.node.id, item.node.id, port)
+
+
+def _port_pos(item: NodeItem, port: int, kind: str) -> QPointF:
+    return item.input_pos(port) if kind == "in" else item.output_pos()

@@ -43,6 +43,10 @@ class TrainingController(QObject):
         self._handlers = {Started: self._on_started, StepBatch: self._on_steps, EpochEnd: self._on_epoch,
                           Finished: self._on_finished, Failed: self._on_failed}
 
+    def forget_run(self) -> None:
+        """Another project is open: its weights and run are not this one's."""
+        self.trained, self.run_started = None, None
+
     @property
     def running(self) -> bool:
         return self.thread is not None

@@ -17,26 +17,36 @@ from builder.ui.training.results import to_image
 
 
 class GridImage(QWidget):
+    """Images tiled to fill the widget: as many columns as make each image largest (a wide, short panel gets
+    two long rows, not a small square)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.array: np.ndarray | None = None
+        self.images: np.ndarray | None = None  # (N, C, H, W) in [0, 1]
         self.setMinimumSize(160, 110)
 
-    def show_array(self, array: np.ndarray | None) -> None:
-        self.array = array
+    def show_images(self, images: np.ndarray | None) -> None:
+        self.images = images
         self.update()
+
+    def columns(self) -> int:
+        n, _c, h, w = self.images.shape
+        scale = [(min(self.width() / (c * w), self.height() / (-(-n // c) * h)), c) for c in range(1, n + 1)]
+        return max(scale)[1]
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.fillRect(self.rect(), theme.BACKGROUND)
-        if self.array is None:
+        if self.images is None:
             painter.setPen(theme.DIM)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The generator's images appear after an epoch")
             return
-        _c, h, w = self.array.shape
+        tiles = grid_array(self.images, self.columns())  # H×W×C bytes
+        array = np.transpose(tiles, (2, 0, 1)).astype(np.float32) / 255
+        _c, h, w = array.shape
         side = min(self.width() / w, self.height() / h)
         target = QRectF((self.width() - w * side) / 2, (self.height() - h * side) / 2, w * side, h * side)
-        painter.drawImage(target, to_image(self.array))
+        painter.drawImage(target, to_image(array))
 
 
 class GeneratedImagesView(QWidget):
@@ -66,7 +76,7 @@ class GeneratedImagesView(QWidget):
     def reset(self) -> None:
         self.grids = []
         self.slider.setEnabled(False)
-        self.image.show_array(None)
+        self.image.show_images(None)
         self.label.setText("no samples yet")
 
     def add(self, grid: GeneratedImages) -> None:
@@ -82,7 +92,6 @@ class GeneratedImagesView(QWidget):
         if not 0 <= index < len(self.grids):
             return
         grid = self.grids[index]
-        tiles = grid_array(grid.images)  # H×W×C bytes
-        self.image.show_array(np.transpose(tiles, (2, 0, 1)).astype(np.float32) / 255)
+        self.image.show_images(grid.images)
         when = "now (asked for)" if grid.on_demand else "after"
         self.label.setText(f"{when} epoch {grid.epoch} · {index + 1}/{len(self.grids)}")

@@ -181,7 +181,21 @@ class LivePlots(QWidget):
             self.curves[key].setData(buffer.x, buffer.y)
         if any(kind != "epoch" for kind, _name in self._dirty):
             self._grow_step_axis()
+        if ("epoch", "lr") in self._dirty:
+            self._label_rates()
         self._dirty = set()
+
+    def _label_rates(self) -> None:
+        """The learning rates reached, and no other ticks: a log axis over a small range draws a crowd of
+        overlapping minor ticks."""
+        rates = sorted({float(f"{v:.3g}") for v in self.buffers[("epoch", "lr")].y if v > 0})
+        if not rates:
+            return
+        shown = rates if len(rates) <= 3 else [rates[0], rates[len(rates) // 2], rates[-1]]
+        axis = self.plots[LEARNING_RATE].getAxis("left")
+        axis.setTicks([[(float(np.log10(v)), f"{v:.2g}") for v in shown], []])
+        low, high = np.log10(rates[0]), np.log10(rates[-1])
+        self.plots[LEARNING_RATE].setYRange(low - 0.3, high + 0.3, padding=0)
 
     def _grow_step_axis(self) -> None:
         """The step plot's axes change in jumps (x to 1.5× the steps so far, y from 0 to a bit above the

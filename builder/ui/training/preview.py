@@ -18,11 +18,10 @@ class PreviewLoader(QThread):
         self.project = copy.deepcopy(project)
 
     def run(self) -> None:
-        from builder.train.setup import SetupError, prepare
-        from builder.train.showcase import data_preview
+        from builder.train.setup import SetupError, preview_data
 
         try:
-            self.loaded.emit(data_preview(prepare(self.project)))
+            self.loaded.emit(preview_data(self.project))
         except SetupError as exc:
             self.failed.emit(list(exc.problems))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash

@@ -16,10 +16,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QProgressBar
 
+from builder.core.problems import Problem
 from builder.train.events import EpochEnd, Failed, Finished, Started
 from builder.train.progress import RunProgress
 from builder.train.showcase import GeneratedImages, Predictions
 from builder.ui.training.controller import TrainingController
+from builder.ui.training.data_check import DataCheck
 from builder.ui.training.exports import TrainingExports
 from builder.ui.training.generated_view import GeneratedImagesView
 from builder.ui.training.panel import TrainingPanel
@@ -38,6 +40,7 @@ class TrainingUI(QObject):
         self.session = window.session
         self.document = window.document
         self.controller = TrainingController(self.document, self)
+        self.data_check = DataCheck(self)
         self.progress_state = RunProgress()
         self._build_toolbar()
         self._build_pages()
@@ -117,9 +120,26 @@ class TrainingUI(QObject):
         self.runs.overlays_changed.connect(self.plots.set_overlays)
         self.panel.preview_requested.connect(self.start_preview)
         self.document.edited.connect(self.update_readiness)
-        self.document.reset.connect(self.update_readiness)
+        self.document.reset.connect(self._on_reset)
+        self.data_check.checked.connect(lambda _problems: self.update_readiness())
         self.session.checked.connect(lambda _report: self.update_readiness())
         self.window.set_close_guard(self.may_close)
+        self.window.add_shut_down(self.shut_down)
+
+    def _on_reset(self) -> None:
+        """Another project: nothing of the last one's run stays on screen."""
+        self.progress_state = RunProgress()
+        self._show_progress()
+        self.plots.configure(())
+        self.results.clear()
+        self.generated.reset()
+        self.window.set_page_visible(self.generated, False)
+        self.window.set_page_visible(self.results, True)
+        self.preview.hide()
+        self.preview_status.setText("")
+        self.controller.forget_run()
+        self.exports.update_actions()
+        self.update_readiness()
 
     # -- warming up -----------------------------------------------------------------------------
 
@@ -135,11 +155,23 @@ class TrainingUI(QObject):
     # -- readiness ------------------------------------------------------------------------------
 
     def update_readiness(self) -> None:
+        """One readiness for the toolbar, Problems and the status bar: the project's check (no data read),
+        then, once that passes, what the background read of the data found."""
         if self.controller.running:
             return
-        from builder.train.setup import readiness
+        from builder.train.checks import check_project
 
-        problems = readiness(self.document.project, self.session.report)
+        report = self.session.report
+        check = check_project(self.document.project, reports={report.model.name: report} if report else None)
+        if check.ok:
+            self.data_check.request(self.document.project, _data_key(self.document.project, check))
+        else:
+            self.data_check.forget()
+        data = [Problem(None, line) for line in self.data_check.problems] if check.ok else []
+        problems = check.summary() + [str(p) for p in data]
+        # Another model's problems as one line each (the shown model's are listed with its blocks).
+        others = [Problem(None, line) for name, line in check.models_to_fix().items() if name != self.session.model]
+        self.window.show_project_problems([*others, *check.problems, *data], not problems, self.panel)
         self.train_action.setEnabled(not problems)
         if problems:
             self.why.setText(f"<span style='color:#f0b44c'>Can't train yet:</span> {problems[0]}")
@@ -246,6 +278,12 @@ class TrainingUI(QObject):
         self.controller.stop_and_wait()
         return True
 
+    def shut_down(self) -> None:
+        """The window closes: join the threads still reading data."""
+        self.data_check.wait()
+        if self._preview is not None:
+            self._preview.wait()
+
     # -- preview --------------------------------------------------------------------------------
 
     def start_preview(self) -> None:
@@ -273,3 +311,12 @@ class TrainingUI(QObject):
 
 def _warm_torch() -> None:
     import torch._dynamo  # noqa: F401 - imported lazily by torch.optim's first step otherwise
+
+
+def _data_key(project, check) -> list:
+    """What the data check's verdict depends on: the data settings, the loss and mode, the project's folder,
+    and the shapes the trained models take and give."""
+    shapes = [[tuple(r.infos[n].shape) for n in (*r.inputs, *r.outputs)]
+              for r in (check.reports[name] for name in check.trained)]
+    training = project.training
+    return [project.data, training.get("loss"), training.get("mode"), check.trained, shapes, str(project.folder)]

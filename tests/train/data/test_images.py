@@ -13,9 +13,11 @@ from builder.train.data.base import DataError, SourceRequest
 from builder.train.data.sources import load_source
 
 
-def request(folder, spec, input_shape=(1, 8, 8), task="classification", output_shape=(2,), in_memory=None):
+def request(folder, spec, input_shape=(1, 8, 8), task="classification", output_shape=(2,), in_memory=None,
+            skip_unreadable=False):
     spec = {"kind": "image_folder", **spec}
-    return SourceRequest(spec, tuple(input_shape), tuple(output_shape), task, folder, in_memory=in_memory)
+    return SourceRequest(spec, tuple(input_shape), tuple(output_shape), task, folder, in_memory=in_memory,
+                         skip_unreadable=skip_unreadable)
 
 
 def save(path, array, mode=None) -> np.ndarray:
@@ -182,13 +184,14 @@ def test_a_folder_without_any_images_for_reconstruction(tmp_path):
 def test_an_empty_image_file_is_named(tmp_path, digits):
     (digits / "3" / "img7.png").write_bytes(b"")
     message = error_of(request(tmp_path, {"path": "digits"}))
-    assert message == "digits/3/img7.png: cannot be read as an image: the file is empty (0 bytes)"
+    assert message == ("digits/: 1 file cannot be read as images: digits/3/img7.png: cannot be read as an image: the "
+                       "file is empty (0 bytes). Fix or remove them, or set data.skip_unreadable to leave them out")
 
 
 def test_a_file_that_is_not_an_image_is_named(tmp_path, digits):
     (digits / "3" / "img7.png").write_bytes(b"this is not a png at all")
     message = error_of(request(tmp_path, {"path": "digits"}))
-    assert message.startswith("digits/3/img7.png: cannot be read as an image: ")
+    assert "digits/3/img7.png: cannot be read as an image: not a format Pillow knows" in message
 
 
 def test_a_truncated_image_is_named_with_pillows_reason(tmp_path, digits):
@@ -196,8 +199,7 @@ def test_a_truncated_image_is_named_with_pillows_reason(tmp_path, digits):
     data = (tmp_path / "whole.png").read_bytes()
     (digits / "3" / "img7.png").write_bytes(data[: len(data) // 2])
     message = error_of(request(tmp_path, {"path": "digits"}))
-    assert message.startswith("digits/3/img7.png: cannot be read as an image: ")
-    assert len(message) > len("digits/3/img7.png: cannot be read as an image: ") + 5
+    assert "digits/3/img7.png: cannot be read as an image: image file is truncated" in message
 
 
 def test_a_lazy_read_names_the_file_that_fails(tmp_path, digits):
@@ -223,3 +225,34 @@ def test_paths_outside_the_project_folder_are_shown_whole(tmp_path):
     project.mkdir()
     message = error_of(request(project, {"path": str(tmp_path / "elsewhere")}))
     assert message == f"{(tmp_path / 'elsewhere').as_posix()}/: no such folder"
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_every_unreadable_file_is_named_in_one_pass(tmp_path, digits, in_memory):
+    broken = [digits / "3" / "img7.png", digits / "7" / "a.png", digits / "7" / "b.png"]
+    for path in broken:
+        path.write_bytes(b"broken")
+    message = error_of(request(tmp_path, {"path": "digits"}, in_memory=in_memory))
+    assert message.startswith("digits/: 3 files cannot be read as images: ")
+    assert all(f"digits/{p.parent.name}/{p.name}: cannot be read as an image" in message for p in broken)
+    assert message.endswith("set data.skip_unreadable to leave them out")
+
+
+def test_many_unreadable_files_are_named_up_to_a_limit_and_counted(tmp_path, digits):
+    for extra in range(15):
+        (digits / "3" / f"more{extra:02d}.png").write_bytes(b"broken")
+    message = error_of(request(tmp_path, {"path": "digits"}))
+    assert message.startswith("digits/: 15 files cannot be read") and "; and 5 more." in message
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_skip_unreadable_leaves_them_out_with_a_warning(tmp_path, digits, in_memory):
+    readable = len(load_source(request(tmp_path, {"path": "digits"})).dataset)
+    (digits / "3" / "img7.png").write_bytes(b"broken")
+    data = load_source(request(tmp_path, {"path": "digits"}, in_memory=in_memory, skip_unreadable=True))
+    assert len(data.dataset) == readable and digits / "3" / "img7.png" not in data.files
+    (warning,) = data.warnings
+    assert warning.startswith(f"digits/: left out 1 unreadable file of {readable + 1} (skip_unreadable), e.g. "
+                              f"digits/3/img7.png: cannot be read")
+    x, _y = data.dataset[len(data.dataset) - 1]
+    assert x.shape == (1, 8, 8)
