@@ -51,6 +51,36 @@ from builder.train.trained import TrainedModel
 SAMPLE_COUNT = 64  # images in the fixed-latent grid
 
 
+@dataclass(frozen=True)
+class GanPair:
+    """What a trained GAN needs besides its weights, known without reading any data: the two models' code and
+    classes, the latent shape and the output range. Kept runs are rebuilt from it when a project opens."""
+
+    generator: str
+    discriminator: str
+    code: GeneratedCode  # both classes, in one source
+    classes: dict[str, type[nn.Module]]
+    latent_shape: tuple[int, ...]
+    scale: tuple[float, float]  # real images in [0, 1] become a * x + b, the generator's output range
+    seed: int
+
+    def to_image_range(self, images: torch.Tensor) -> torch.Tensor:
+        a, b = self.scale
+        return ((images - b) / a).clamp(0, 1)
+
+
+def gan_pair(project: Project) -> GanPair:
+    """The project's GAN, checked (no data read). Raises SetupError."""
+    check = check_project(project)
+    if check.errors:
+        raise SetupError([str(p) for p in check.errors])
+    g_name, d_name = check.trained
+    g_report = check.reports[g_name]
+    code = generate_code(project, [g_name, d_name])
+    return GanPair(g_name, d_name, code, build_classes(code), _shape(g_report, g_report.inputs[0]),
+                   generator_range(g_report)[0], check.settings.training.seed)
+
+
 @dataclass
 class GanRun:
     project: Project
@@ -78,6 +108,10 @@ class GanRun:
     def to_image_range(self, images: torch.Tensor) -> torch.Tensor:
         a, b = self.scale
         return ((images - b) / a).clamp(0, 1)
+
+    def pair(self) -> GanPair:
+        return GanPair(self.generator, self.discriminator, self.code, self.classes, self.latent_shape, self.scale,
+                       self.settings.training.seed)
 
 
 def is_gan(project: Project) -> bool:
@@ -168,8 +202,8 @@ class GanTrainer(BaseTrainer):
     def trained(self) -> TrainedGan | None:
         if self.generator is None or not self.history:
             return None
-        return TrainedGan(self.run.generator, self.run.code, _cpu(self.generator), list(self.history), self.run,
-                          _cpu(self.discriminator))
+        return TrainedGan(self.run.generator, self.run.code, _cpu(self.generator), list(self.history),
+                          self.run.pair(), _cpu(self.discriminator))
 
     def _optimizer(self, model: nn.Module, lr: float | None, side: dict) -> torch.optim.Optimizer:
         training = self.run.settings.training
@@ -290,7 +324,7 @@ class GanTrainer(BaseTrainer):
 class TrainedGan(TrainedModel):
     """A trained generator (`state`) and its discriminator (`other`): exported together, and able to draw."""
 
-    gan: GanRun | None = None
+    gan: GanPair | None = None
     other: dict[str, Any] | None = None
 
     def models(self) -> tuple[nn.Module, nn.Module]:
@@ -307,8 +341,7 @@ class TrainedGan(TrainedModel):
         """From the kept generator, on the same latent batch the run drew every epoch's grid from."""
         generator, _ = self.models()
         generator.eval()
-        seed = self.gan.settings.training.seed
-        z = torch.randn(SAMPLE_COUNT, *self.gan.latent_shape, generator=torch.Generator().manual_seed(seed))
+        z = torch.randn(SAMPLE_COUNT, *self.gan.latent_shape, generator=torch.Generator().manual_seed(self.gan.seed))
         with torch.no_grad():
             images = self.gan.to_image_range(generator(z))
         return GeneratedImages(len(self.history), images.numpy(), on_demand=True)
@@ -318,7 +351,7 @@ def _cpu(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
 
-def sample_script(run: GanRun) -> str:
+def sample_script(run: GanPair) -> str:
     """`sample.py` for an export folder: loads the generator and writes a PNG grid (torch and Pillow only).
 
     Only validated numbers (the latent shape, the output range) and the sanitized class name go in.
@@ -367,7 +400,7 @@ if __name__ == "__main__":
 '''
 
 
-def export_gan(out_dir, run: GanRun, generator: nn.Module, discriminator: nn.Module) -> list:
+def export_gan(out_dir, run: GanPair, generator: nn.Module, discriminator: nn.Module) -> list:
     """Both models' weights (.pt and .safetensors), model.py with both classes, sample.py and a README."""
     from pathlib import Path
 

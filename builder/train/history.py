@@ -26,7 +26,8 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_STEP_POINTS) -> list[
 
 def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[EpochRecord],
                outcome: str, message: str, step_losses: list[tuple[int, float]], started: float,
-               best_epoch: int | None = None, series: tuple[Series, ...] = ()) -> dict[str, Any]:
+               best_epoch: int | None = None, series: tuple[Series, ...] = (),
+               classes: tuple[str, ...] | None = None) -> dict[str, Any]:
     """`step_losses`: (global step, value) of the run's first step series (the loss; D's loss for a GAN);
     `series`: what the run declared, kept so that its curves can be drawn again later."""
     epochs = [{"epoch": r.epoch, **r.values, "lr": r.lr, "seconds": round(r.seconds, 3)} for r in history]
@@ -41,20 +42,29 @@ def run_record(model: str, data: dict[str, Any], training: dict[str, Any], histo
         "epochs": epochs,
         "steps": thin(step_losses),
         "series": [{"name": s.name, "label": s.label, "per": s.per, "plot": s.plot} for s in series],
+        **({"classes": list(classes)} if classes else {}),
     }
 
 
 def describe_run(run: dict[str, Any]) -> str:
-    """One line for a list of runs: when, which model, how far, the last validation result."""
-    epochs = run.get("epochs") or []
+    """One line for a list of runs: when, which model, how far, the last validation result, its weights.
+    The record comes from the project file: what is not what it should be is left out, never a crash."""
+    epochs = [e for e in run.get("epochs") or [] if isinstance(e, dict)] if isinstance(run.get("epochs"), list) else []
     last = epochs[-1] if epochs else {}
     parts = [str(run.get("started", "?")).replace("T", " "), str(run.get("model", "?")), f"{len(epochs)} epochs"]
-    if last.get("d_real") is not None:
-        parts.append(f"D(x) {last['d_real']:.2f} D(G(z)) {last['d_fake']:.2f}")
-    elif last.get("val_accuracy") is not None:
+    d_real, d_fake = _number(last.get("d_real")), _number(last.get("d_fake"))
+    if d_real is not None and d_fake is not None:
+        parts.append(f"D(x) {d_real:.2f} D(G(z)) {d_fake:.2f}")
+    elif _number(last.get("val_accuracy")) is not None:
         parts.append(f"acc {last['val_accuracy']:.1%}")
-    elif last.get("val_loss") is not None:
+    elif _number(last.get("val_loss")) is not None:
         parts.append(f"val {last['val_loss']:.4f}")
     if run.get("outcome") not in (None, "completed"):
         parts.append(str(run["outcome"]))
+    if run.get("weights"):
+        parts.append("current weights" if run.get("current") is True else "weights kept")
     return " · ".join(parts)
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None

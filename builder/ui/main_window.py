@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._undo_keys)
         self._close_guard: Callable[[], bool] | None = None
         self._shut_downs: list[Callable[[], None]] = []  # run as the window closes (joining threads)
+        self._before_saves: list[Callable[[Path, Path | None], None]] = []  # (new path, old path): files beside it
+        self._unsaved_notes: list[Callable[[], str]] = []  # what else a discarded save would lose, in words
         self._settings_page: QWidget | None = None  # where a setting's problem leads (the Training panel)
         self._ready: bool | None = None  # the project's readiness, from the training part (None: not known)
         self.session = Session(self.document)
@@ -345,6 +347,14 @@ class MainWindow(QMainWindow):
         """A problem's one-click repair; the new block is selected."""
         self._run(lambda: self.scene.select_nodes([self.editor.apply_fix(fix)]))
 
+    def add_before_save(self, before: Callable[[Path, Path | None], None]) -> None:
+        """Called with (new path, old path) before the project file is written; a WriteError cancels the save."""
+        self._before_saves.append(before)
+
+    def add_unsaved_note(self, note: Callable[[], str]) -> None:
+        """What else would be lost without saving ("the trained weights of 1 run"), asked with the question."""
+        self._unsaved_notes.append(note)
+
     def add_shut_down(self, shut_down: Callable[[], None]) -> None:
         """Called as the window closes, once closing is decided (a part joins its threads)."""
         self._shut_downs.append(shut_down)
@@ -440,7 +450,9 @@ class MainWindow(QMainWindow):
         """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
         if not self.document.dirty:
             return True
-        answer = self.dialogs.save_changes(self.document.path.name if self.document.path else "the untitled project")
+        name = self.document.path.name if self.document.path else "the untitled project"
+        notes = [note for note in (ask() for ask in self._unsaved_notes) if note]
+        answer = self.dialogs.save_changes(name + (f" ({'; '.join(notes)})" if notes else ""))
         if answer == SAVE:
             return self.save()
         return answer == DISCARD
@@ -491,6 +503,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         try:
+            for before in self._before_saves:  # what goes beside the file (kept weights), then the file
+                before(path.resolve(), self.document.path)
             self.document.save(path)
         except OSError as exc:  # a WriteError names the path and the cause
             self.dialogs.error("Cannot save", str(exc))

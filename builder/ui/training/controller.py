@@ -1,18 +1,23 @@
 """Starting, stopping and joining a training run; what it leaves behind (weights, run history).
 
 The worker lives in its own QThread; the thread is always joined, never terminated. The worker's
-messages come in on one signal and go out on one signal per kind, for the views.
+messages come in on one signal and go out on one signal per kind, for the views. A finished run's
+weights are kept with the project (train/kept.py): held here until the project is saved, written
+beside it then, and read back when it opens again.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from builder.core.commands import SetRuns
 from builder.core.document import Document
+from builder.train import kept
+from builder.train.checkpoint import CheckpointError
 from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Started
 from builder.train.history import run_record
 from builder.train.relay import StepBatch
@@ -34,7 +39,8 @@ class TrainingController(QObject):
         self.document = document
         self.thread: QThread | None = None
         self.worker: TrainingWorker | None = None
-        self.trained: TrainedModel | None = None  # the latest trained (or loaded) weights
+        self.trained: TrainedModel | None = None  # the current weights: the latest run's, a chosen run's, loaded
+        self.pending: dict[str, TrainedModel] = {}  # run id -> weights not yet written beside the project
         self.run_started: Started | None = None
         self._steps: list[tuple[int, float]] = []  # (global step, value of the first step series)
         self._history: list[EpochRecord] = []
@@ -45,7 +51,55 @@ class TrainingController(QObject):
 
     def forget_run(self) -> None:
         """Another project is open: its weights and run are not this one's."""
-        self.trained, self.run_started = None, None
+        self.trained, self.run_started, self.pending = None, None, {}
+
+    # -- weights kept with the project ----------------------------------------------------------
+
+    def unsaved_weights(self) -> int:
+        """Runs whose weights would be lost if the project were not saved."""
+        ids = {r.get("id") for r in self.document.project.runs if isinstance(r, dict)}
+        return len(ids & set(self.pending))
+
+    def save_kept(self, path: Path, old_path: Path | None) -> None:
+        """Before the project is saved to `path`: the runs' weights into the folder beside it (those held
+        here, and, saving under a new name, the ones kept beside the old file). Raises WriteError."""
+        runs = [r for r in self.document.project.runs if isinstance(r, dict)]
+        folder = kept.runs_folder(path)
+        for run in runs:
+            if run.get("id") in self.pending:
+                kept.write(folder, run["id"], self.pending[run["id"]])
+        if old_path is not None and kept.runs_folder(old_path) != folder:
+            kept.copy_kept(runs, kept.runs_folder(old_path), folder)
+        self.pending = {}
+
+    def load_current(self) -> str:
+        """The current run's weights as the trained model (a project just opened); a line for the status bar."""
+        run = kept.current_run(self.document.project.runs)
+        if run is None:
+            return ""
+        return self._take_weights(run)
+
+    def use_run(self, run_id: str) -> str:
+        """Make a run's weights the current ones (marked in the project: one undo step); a line for people."""
+        run = next((r for r in self.document.project.runs if isinstance(r, dict) and r.get("id") == run_id), None)
+        if run is None or not run.get("weights"):
+            return "that run has no weights kept"
+        message = self._take_weights(run)
+        if self.trained is not None and run.get("current") is not True:
+            runs = [_marked(r, r is run) for r in self.document.project.runs]
+            self.document.execute(SetRuns(runs, "use a run's weights"))
+        return message
+
+    def _take_weights(self, run: dict) -> str:
+        trained = self.pending.get(run.get("id"))
+        if trained is None:
+            try:
+                trained = kept.read(self.document.project, run)
+            except CheckpointError as exc:
+                self.trained = None
+                return f"the weights of the run of {run.get('started', '?')} could not be used: {exc}"
+        self.trained = trained
+        return f"using the weights of the run of {str(run.get('started', '?')).replace('T', ' ')}"
 
     @property
     def running(self) -> bool:
@@ -101,28 +155,29 @@ class TrainingController(QObject):
         self.epoch_ended.emit(event)
 
     def _on_finished(self, event: Finished) -> None:
-        self._keep_model()
         self._record(event.reason, event.message, event.best_epoch)
         self.finished.emit(event)
 
     def _on_failed(self, failure: Failed) -> None:
-        self._keep_model()
         self._record("failed", str(failure), None)
         self.failed.emit(failure)
 
-    def _keep_model(self) -> None:
-        trained = self.worker.trainer.trained() if self.worker is not None and self.worker.trainer else None
-        if trained is not None:
-            self.trained = trained
-
     def _record(self, outcome: str, message: str, best_epoch: int | None) -> None:
+        """The run into the project's history, with its weights (the current ones now), one undo step."""
         worker = self.worker
         if worker is None or self.run_started is None or not self._history:
             return
+        trained = worker.trainer.trained() if worker.trainer is not None else None
         project = worker.project
         record = run_record(self.run_started.model, project.data, project.training, self._history, outcome,
-                            message, self._steps, self._started_at, best_epoch, self.run_started.series)
-        self.document.execute(SetRuns([*self.document.project.runs, record], "record training run"))
+                            message, self._steps, self._started_at, best_epoch, self.run_started.series,
+                            self.run_started.classes)
+        runs = list(self.document.project.runs)
+        if trained is not None:
+            self.trained = self.pending[record["id"]] = trained
+            record.update(weights=kept.file_names(record["id"], trained), current=True)
+            runs = [_marked(r, False) for r in runs]
+        self.document.execute(SetRuns([*runs, record], "record training run"))
 
     def _on_done(self) -> None:
         thread = self.thread
@@ -136,3 +191,11 @@ class TrainingController(QObject):
         thread.deleteLater()
         self.worker = None
         self.running_changed.emit(False)
+
+
+def _marked(run: Any, current: bool) -> Any:
+    """A run record with its "current" mark set (kept out when false, as records without one read)."""
+    if not isinstance(run, dict):
+        return run
+    marked = {k: v for k, v in run.items() if k != "current"}
+    return {**marked, "current": True} if current else marked

@@ -16,6 +16,7 @@ RUN_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class RunsPanel(QWidget):
     overlays_changed = Signal(list)  # the runs ticked for overlay
+    use_requested = Signal(str)  # a run's id: make its weights the current ones
 
     def __init__(self, document: Document, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -29,7 +30,11 @@ class RunsPanel(QWidget):
         buttons = QHBoxLayout()
         self.remove = QPushButton("Remove")
         self.remove.setToolTip("Remove the selected run from the history (undoable)")
+        self.use = QPushButton("Use these weights")
+        self.use.setToolTip("Make the selected run's weights the current ones (exported, kept as current)")
+        self.use.clicked.connect(self._use_selected)
         buttons.addStretch()
+        buttons.addWidget(self.use)
         buttons.addWidget(self.remove)
         layout.addWidget(hint)
         layout.addWidget(self.list)
@@ -71,6 +76,11 @@ class RunsPanel(QWidget):
     def _emit(self) -> None:
         runs = [r for r in self.document.project.runs if isinstance(r, dict) and r.get("id") in self._ticked]
         self.overlays_changed.emit(runs)
+
+    def _use_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.use_requested.emit(item.data(RUN_ROLE))
 
     def remove_selected(self) -> None:
         item = self.list.currentItem()

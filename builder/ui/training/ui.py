@@ -49,7 +49,7 @@ class TrainingUI(QObject):
         self._connect()
         self._preview: PreviewLoader | None = None
         self._warm: threading.Thread | None = None
-        self.update_readiness()
+        self._on_reset()  # the project the window opened with: its kept weights, its readiness
 
     @property
     def dialogs(self):
@@ -125,6 +125,9 @@ class TrainingUI(QObject):
         self.session.checked.connect(lambda _report: self.update_readiness())
         self.window.set_close_guard(self.may_close)
         self.window.add_shut_down(self.shut_down)
+        self.window.add_before_save(self.controller.save_kept)
+        self.window.add_unsaved_note(self._unsaved_weights_note)
+        self.runs.use_requested.connect(self.use_run)
 
     def _on_reset(self) -> None:
         """Another project: nothing of the last one's run stays on screen."""
@@ -138,8 +141,24 @@ class TrainingUI(QObject):
         self.preview.hide()
         self.preview_status.setText("")
         self.controller.forget_run()
+        message = self.controller.load_current()  # the weights kept with the project, if any
+        self.progress_state.text = "trained (weights kept with the project)" if self.controller.trained else \
+            self.progress_state.text
+        self._show_progress()
+        if message:
+            self.window.status(message, 10000)
         self.exports.update_actions()
         self.update_readiness()
+
+    def use_run(self, run_id: str) -> None:
+        """A run's weights as the current ones: exported, generated from, kept as current in the project."""
+        self.window.status(self.controller.use_run(run_id), 8000)
+        self.exports.update_actions()
+
+    def _unsaved_weights_note(self) -> str:
+        count = self.controller.unsaved_weights()
+        return (f"and the trained weights of {count} run{'s' if count != 1 else ''}, kept only when the project is "
+                f"saved" if count else "")
 
     # -- warming up -----------------------------------------------------------------------------
 
