@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--train-epochs", type=int, default=0,
                         help="start training and take the picture after this many epochs, mid-run")
     parser.add_argument("--tab", default=None, help="a Monitor tab to show: Plots, Results, Samples or Runs")
+    parser.add_argument("--side", default=None, help="a side page to show: Training or Inspector")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
     from PySide6.QtCore import QSettings
@@ -74,6 +75,8 @@ def main() -> None:
         if args.tab:
             pages = {"Plots": ui.plots, "Results": ui.results, "Samples": ui.generated, "Runs": ui.runs}
             window.show_page(pages[args.tab])
+    if args.side:
+        window.show_page({"Training": window.training.panel, "Inspector": window.inspector}[args.side])
         for _ in range(20):  # let the plots' timer redraw
             app.processEvents()
             time.sleep(0.01)

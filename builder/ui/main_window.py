@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.act_delete = self._action("&Delete", self.delete_selection, key.Delete)
         self.act_delete.setShortcuts([QKeySequence(key.Delete), QKeySequence("Backspace")])
         self.act_select_all = self._action("Select &All", self.select_all, key.SelectAll)
-        self.act_layout = self._action("Auto &Layout", self.auto_layout, "Ctrl+L", "Arrange the graph left to right")
+        self.act_layout = self._action("Auto &Layout", self.auto_layout, "Ctrl+L", "Arrange the graph: chains in readable bands, encoder-decoders as a U")
         self.act_frame = self._action("&Frame All", lambda: self.view.frame(), None, "Fit the graph in view (F)")
         self.act_zoom_in = self._action("Zoom &In", lambda: self.view.zoom_by(1.25), key.ZoomIn)
         self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.zoom_by(0.8), key.ZoomOut)
