@@ -89,7 +89,11 @@ def test_every_view_resets_with_the_project(qtbot, make_window):
         ui.train_action.trigger()
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
     assert "completed" in ui.progress.format() and ui.results.confusion.matrix and ui.controller.trained
+    ui.panel.training_form.editors["lr"].field.setText("-1")
+    ui.panel.training_form.editors["lr"].field.editingFinished.emit()
+    assert "training.lr" in ui.panel.error.text()
     window.new_from_template("lenet")
+    assert ui.panel.error.text() == ""
     assert ui.progress.format() == "not trained yet" and ui.plots.point_count() == 0
     assert ui.results.confusion.matrix == [] and ui.results.samples.predictions is None
     assert ui.controller.trained is None and not ui.exports.folder_action.isEnabled()

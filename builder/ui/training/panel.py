@@ -79,7 +79,7 @@ class TrainingPanel(QScrollArea):
         self.layout_.addStretch()
         self.setWidget(page)
         self.document.changed.connect(self._on_change)
-        self.document.reset.connect(self.refresh)
+        self.document.reset.connect(self._on_reset)
         self.refresh()
 
     def add_above(self, *widgets: QWidget) -> None:
@@ -153,6 +153,10 @@ class TrainingPanel(QScrollArea):
         self.gan_form = self._form(group, tuple(p for p in GAN_PARAMS if p.name not in CHOSEN_BY_MENU), ("training",))
 
     # -- showing the document's settings --------------------------------------------------------
+
+    def _on_reset(self) -> None:
+        self.error.setText("")  # the last project's refusal means nothing for this one
+        self.refresh()
 
     def _on_change(self, change: Change) -> None:
         if change.kind == SECTION_CHANGED:
