@@ -69,6 +69,27 @@ class Param:
     def required(self) -> bool:
         return self.default is REQUIRED
 
+    def default_text(self) -> str:
+        """The default as the reference and the help show it: "required", "from the wire", a value."""
+        if self.default is REQUIRED:
+            return "required"
+        if self.inferred:
+            return "from the wire"
+        if self.default is None:
+            return f"not set: {self.unset}" if self.unset else "not set"
+        return str(self.default).lower() if isinstance(self.default, bool) else str(self.default)
+
+    def kind_text(self) -> str:
+        """What it takes, for the reference: its choices, or its kind and range ("int (≥ 1)")."""
+        if self.choices:
+            return " / ".join(str(c) for c in self.choices)
+        bounds = []
+        if self.min is not None:
+            bounds.append(f"{'>' if self.min_exclusive else '≥'} {self.min:g}")
+        if self.max is not None:
+            bounds.append(f"≤ {self.max:g}")
+        return self.kind + (f" ({', '.join(bounds)})" if bounds else "")
+
     def validate(self, value: Any) -> tuple[Any, str | None]:
         """Return (normalized value, None) or (None, a message saying what is wrong with it)."""
         if value is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from builder.blocks.params import REQUIRED, Param
 from builder.blocks.registry import BLOCKS
 
 NAME = "blocks"
@@ -23,27 +22,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default(param: Param) -> str:
-    if param.default is REQUIRED:
-        return "required"
-    if param.inferred:
-        return "from the wire"
-    if param.default is None:
-        return "not set"
-    return str(param.default).lower() if isinstance(param.default, bool) else str(param.default)
-
-
-def _kind(param: Param) -> str:
-    if param.choices:
-        return " / ".join(param.choices)
-    bounds = []
-    if param.min is not None:
-        bounds.append(f"{'>' if param.min_exclusive else '≥'} {param.min:g}")
-    if param.max is not None:
-        bounds.append(f"≤ {param.max:g}")
-    return param.kind + (f" ({', '.join(bounds)})" if bounds else "")
-
-
 def reference_text() -> str:
     lines = []
     for category, specs in BLOCKS.by_category().items():
@@ -51,7 +29,7 @@ def reference_text() -> str:
         for spec in specs:
             lines.append(f"  {spec.type}: {spec.description}")
             for p in spec.params:
-                lines.append(f"      {p.name} = {_default(p)}  [{_kind(p)}]  {p.help}")
+                lines.append(f"      {p.name} = {p.default_text()}  [{p.kind_text()}]  {p.help}")
     return "\n".join(lines) + "\n"
 
 
@@ -65,6 +43,6 @@ def reference_markdown() -> str:
             lines += [f"### {spec.type}", "", f"{spec.description} ({inputs})", ""]
             if spec.params:
                 lines += ["| parameter | default | kind | what it does |", "|---|---|---|---|"]
-                lines += [f"| `{p.name}` | {_default(p)} | {_kind(p)} | {p.help} |" for p in spec.params]
+                lines += [f"| `{p.name}` | {p.default_text()} | {p.kind_text()} | {p.help} |" for p in spec.params]
                 lines.append("")
     return "\n".join(lines)

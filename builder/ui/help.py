@@ -20,7 +20,6 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from builder import __version__
-from builder.blocks.params import REQUIRED, Param
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import BlockSpec
 from builder.ui.dialogs import APP_NAME
@@ -135,22 +134,12 @@ def reference_html() -> str:
         for spec in specs:
             parts.append(f"<p><b>{_e(spec.type)}</b>: {_e(spec.description)}</p>")
             if spec.params:
-                rows = "".join(f"<tr><td>{_e(p.name)}</td><td>{_e(_default(p))}</td>"
+                rows = "".join(f"<tr><td>{_e(p.name)}</td><td>{_e(p.default_text())}</td>"
                                f"<td>{_e(p.help)}</td></tr>" for p in spec.params)
                 parts.append("<table cellspacing='0' cellpadding='3' style='margin-left: 16px'>"
                              "<tr><th align='left'>parameter</th><th align='left'>default</th>"
                              f"<th align='left'>what it does</th></tr>{rows}</table>")
     return "".join(parts)
-
-
-def _default(param: Param) -> str:
-    if param.default is REQUIRED:
-        return "required"
-    if param.inferred:
-        return "from the wire"
-    if param.default is None:
-        return f"not set: {param.unset}" if param.unset else "not set"
-    return str(param.default).lower() if isinstance(param.default, bool) else str(param.default)
 
 
 # -- the keyboard shortcuts -----------------------------------------------------------------------
