@@ -12,11 +12,21 @@ from typing import Any
 
 import networkx as nx
 
+from builder.blocks.modules import (
+    SEPARATOR,
+    args_key,
+    declaration_problems,
+    default_args,
+    module_inputs,
+    substitute,
+    use_args,
+)
 from builder.blocks.params import unknown_param_message
 from builder.blocks.registry import BLOCKS
-from builder.blocks.spec import BlockSpec, ShapeError, product
+from builder.blocks.spec import BlockSpec, Inferred, ShapeError, product
 from builder.core.graph import ModelGraph, Node
 from builder.core.problems import Fix, Problem
+from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
 from builder.core.structure import analyze_structure
 
@@ -27,10 +37,16 @@ MAX_VALUES = 2**63 - 1
 
 @dataclass(frozen=True)
 class NodeInfo:
-    shape: Shape
+    shape: Shape  # the output (the first, for a module with several Outputs)
     params: int
     macs: int
     resolved: dict[str, Any]  # every parameter: given, default or inferred from the wires
+    shapes: tuple[Shape, ...] = ()  # every output port's shape, where there are several
+    inner: ModelReport | None = None  # a use of a module: its check with the shapes and values of this use
+
+    @property
+    def outputs(self) -> tuple[Shape, ...]:
+        return self.shapes or (self.shape,)
 
 
 @dataclass
@@ -42,6 +58,9 @@ class ModelReport:
     infos: dict[str, NodeInfo] = field(default_factory=dict)
     live: set[str] = field(default_factory=set)  # nodes an Output depends on
     problems: list[Problem] = field(default_factory=list)
+    source_ports: dict[str, list[int]] = field(default_factory=dict)  # node -> output port of each source
+    uses: dict[str, str] = field(default_factory=dict)  # node -> the model it uses, for uses of modules
+    args: dict[str, Any] = field(default_factory=dict)  # the values of the model's own parameters in this check
 
     @property
     def errors(self) -> list[Problem]:
@@ -59,11 +78,23 @@ class ModelReport:
 
     @property
     def inputs(self) -> list[str]:
-        return self.of_type("Input")
+        """The live Inputs in document order: forward's arguments, a module's input ports."""
+        return [n.id for n in self.model.nodes if n.type == "Input" and n.id in self.live]
 
     @property
     def outputs(self) -> list[str]:
-        return self.of_type("Output")
+        """The live Outputs in document order: what forward returns, a module's output ports."""
+        return [n.id for n in self.model.nodes if n.type == "Output" and n.id in self.live]
+
+    def source_shapes(self, node_id: str) -> list[Shape] | None:
+        """The shapes wired into a node, in port order; None while one of them is unknown."""
+        shapes = []
+        for source, port in zip(self.sources[node_id], self.source_ports[node_id]):
+            info = self.infos.get(source)
+            if info is None or port >= len(info.outputs):
+                return None
+            shapes.append(info.outputs[port])
+        return shapes
 
     @property
     def total_params(self) -> int:
@@ -80,53 +111,146 @@ class ModelReport:
         self._types = {node.id: node.type for node in self.model.nodes}
 
 
-def check_model(model: ModelGraph) -> ModelReport:
-    structure = analyze_structure(model)
-    sources = {n.id: [structure.inputs.get(n.id, {})[p] for p in sorted(structure.inputs.get(n.id, {}))]
-               for n in model.nodes}
-    report = ModelReport(model, structure.order, sources, structure.consumers, problems=list(structure.problems))
-    specs: dict[str, BlockSpec] = {}
-    resolved: dict[str, dict[str, Any]] = {}
-    for node in model.nodes:
-        spec = BLOCKS.get(node.type)
-        if spec is None:
-            report.problems.append(Problem(node.id, _unknown_type(node.type)))
-            continue
-        specs[node.id] = spec
-        params, problems = resolve_params(spec, node)
-        report.problems.extend(Problem(node.id, m) for m in problems)
-        ports_ok = _check_ports(spec, node.id, structure.inputs.get(node.id, {}), report)
-        if params is not None and ports_ok:
-            resolved[node.id] = params
+def check_model(model: ModelGraph, project: Project | None = None) -> ModelReport:
+    """Check one model of a project on its own: its Inputs' shapes, its parameters' defaults. Uses of the
+    project's other models are checked through with the shapes and values that reach them."""
+    return _Checker(project).check(model)
 
-    for type_name in ("Input", "Output"):
-        if not any(spec.type == type_name for spec in specs.values()):
-            report.problems.append(Problem(None, f"the model has no {type_name} block"))
 
-    for node_id in structure.order:
-        if node_id not in resolved:
-            continue
-        ins = [report.infos[s].shape for s in sources[node_id] if s in report.infos]
-        if len(ins) != len(sources[node_id]):
-            continue  # an upstream node has a problem of its own; don't pile up messages
-        params = dict(resolved[node_id])
+def check_use(project: Project, use_of: ModelReport, node_id: str) -> ModelReport | None:
+    """The report of a module as one of its uses sees it (None when the use could not be checked through)."""
+    info = use_of.infos.get(node_id)
+    return info.inner if info is not None else None
+
+
+class _Checker:
+    """One check of a model and, through its uses, of the modules it uses: each module once per distinct
+    set of input shapes and parameter values."""
+
+    def __init__(self, project: Project | None) -> None:
+        self.models = {m.name: m for m in project.models} if project is not None else {}
+        self.memo: dict[tuple[str, tuple[Shape, ...], str], ModelReport] = {}
+        self.stack: list[str] = []
+
+    def check(self, model: ModelGraph, input_shapes: list[Shape] | None = None,
+              args: dict[str, Any] | None = None) -> ModelReport:
+        self.stack.append(model.name)
         try:
-            inferred = specs[node_id].infer(params, ins)
-        except ShapeError as exc:
-            report.problems.append(Problem(node_id, str(exc)))
-            continue
-        if product(inferred.shape) > MAX_VALUES:
-            report.problems.append(Problem(node_id, f"its output, {format_shape(inferred.shape)}, has more values "
-                                                    f"than a tensor can hold ({MAX_VALUES:,})"))
-            continue
-        report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
-        if inferred.advice is not None:
-            advice = inferred.advice
-            fix = Fix(advice.insert_before, node_id) if advice.insert_before else None
-            report.problems.append(Problem(node_id, advice.message, warning=True, fix=fix))
+            return self._check(model, input_shapes, default_args(model) if args is None else args)
+        finally:
+            self.stack.pop()
 
-    _mark_live(report, structure.graph, specs)
-    return report
+    def _check(self, model: ModelGraph, input_shapes: list[Shape] | None, args: dict[str, Any]) -> ModelReport:
+        structure = analyze_structure(model)
+        ports = {n.id: structure.inputs.get(n.id, {}) for n in model.nodes}
+        sources = {n: [wired[p] for p in sorted(wired)] for n, wired in ports.items()}
+        source_ports = {n: [structure.source_ports[n][p] for p in sorted(wired)] for n, wired in ports.items()}
+        report = ModelReport(model, structure.order, sources, structure.consumers, problems=list(structure.problems),
+                             source_ports=source_ports, args=args)
+        report.problems.extend(Problem(None, m) for m in declaration_problems(model))
+        specs: dict[str, BlockSpec] = {}
+        resolved: dict[str, dict[str, Any]] = {}
+        given = dict(zip(module_inputs(model), input_shapes or []))
+        for node in model.nodes:
+            node, unresolved = substitute(model, node, args)
+            report.problems.extend(Problem(node.id, m) for m in unresolved)
+            spec = BLOCKS.get(node.type)
+            if spec is None and node.type in self.models:
+                used = self.models[node.type]
+                report.uses[node.id] = used.name
+                values, problems = use_args(used, node)
+                report.problems.extend(Problem(node.id, m) for m in problems)
+                ports_ok = _check_ports(_use_spec(used), node.id, ports[node.id], report)
+                if ports_ok and values is not None and not unresolved:
+                    resolved[node.id] = values
+                continue
+            if spec is None:
+                report.problems.append(Problem(node.id, _unknown_type(node.type, self.models)))
+                continue
+            specs[node.id] = spec
+            if unresolved:
+                continue
+            params, problems = resolve_params(spec, node)
+            report.problems.extend(Problem(node.id, m) for m in problems)
+            ports_ok = _check_ports(spec, node.id, ports[node.id], report)
+            if params is not None and ports_ok:
+                resolved[node.id] = params
+
+        types = {spec.type for spec in specs.values()}
+        for type_name in ("Input", "Output"):
+            if type_name not in types:
+                report.problems.append(Problem(None, f"the model has no {type_name} block"))
+
+        for node_id in structure.order:
+            if node_id not in resolved:
+                continue
+            ins = report.source_shapes(node_id)
+            if ins is None:
+                self._missing_port(report, node_id)
+                continue  # an upstream node has a problem of its own; don't pile up messages
+            params = dict(resolved[node_id])
+            if node_id in report.uses:
+                self._infer_use(report, node_id, ins, params)
+                continue
+            if node_id in given:
+                params["shape"] = given[node_id]
+            try:
+                inferred = specs[node_id].infer(params, ins)
+            except ShapeError as exc:
+                report.problems.append(Problem(node_id, str(exc)))
+                continue
+            if product(inferred.shape) > MAX_VALUES:
+                report.problems.append(Problem(node_id, f"its output, {format_shape(inferred.shape)}, has more values "
+                                                        f"than a tensor can hold ({MAX_VALUES:,})"))
+                continue
+            report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
+            if inferred.advice is not None:
+                advice = inferred.advice
+                fix = Fix(advice.insert_before, node_id) if advice.insert_before else None
+                report.problems.append(Problem(node_id, advice.message, warning=True, fix=fix))
+
+        _mark_live(report, structure.graph, specs, set(report.uses))
+        return report
+
+    def _missing_port(self, report: ModelReport, node_id: str) -> None:
+        """A wire from an output port its source does not have (the source itself checked fine)."""
+        for source, port in zip(report.sources[node_id], report.source_ports[node_id]):
+            info = report.infos.get(source)
+            if info is not None and port >= len(info.outputs):
+                count = len(info.outputs)
+                report.problems.append(Problem(node_id, f"is wired from output {port} of '{source}', which has "
+                                                        f"{'one output' if count == 1 else f'{count} outputs'}"))
+
+    def _infer_use(self, report: ModelReport, node_id: str, ins: list[Shape], args: dict[str, Any]) -> None:
+        name = report.uses[node_id]
+        if name in self.stack:
+            chain = SEPARATOR.join([*self.stack[self.stack.index(name):], name])
+            report.problems.append(Problem(node_id, f"{name} uses itself: {chain}; a module cannot contain itself"))
+            return
+        key = (name, tuple(ins), args_key(args))
+        inner = self.memo.get(key)
+        if inner is None:
+            inner = self.check(self.models[name], ins, args)
+            self.memo[key] = inner
+        for problem in inner.errors:
+            path = (problem.node, *problem.path) if problem.node is not None else problem.path
+            report.problems.append(Problem(node_id, problem.message, path=path))
+        if not inner.ok:
+            return
+        shapes = tuple(inner.infos[inner.sources[o][0]].outputs[inner.source_ports[o][0]] for o in inner.outputs)
+        report.infos[node_id] = NodeInfo(shapes[0], inner.total_params, inner.total_macs, args,
+                                         shapes if len(shapes) > 1 else (), inner)
+
+
+def _use_spec(model: ModelGraph) -> BlockSpec:
+    """What a use of a module looks like to the port and liveness checks: one input port per Input."""
+    count = len(module_inputs(model))
+    return BlockSpec(type=model.name, category="merge", description="", infer=_never, min_inputs=count,
+                     max_inputs=count)
+
+
+def _never(_p: dict[str, Any], _ins: list[Shape]) -> Inferred:
+    raise AssertionError("a use is inferred through its module's check")
 
 
 def resolve_params(spec: BlockSpec, node: Node) -> tuple[dict[str, Any] | None, list[str]]:
@@ -183,8 +307,8 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: M
     return len(report.problems) == before
 
 
-def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec]) -> None:
-    outputs = [n for n in report.order if n in specs and specs[n].is_output]
+def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec], uses: set[str]) -> None:
+    outputs = [n for n in report.order if n in specs and specs[n].is_output and n not in uses]
     live = _feeding(graph, outputs)
     report.live = live & set(report.order)
     if not outputs:
@@ -211,7 +335,7 @@ def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:
     return found
 
 
-def _unknown_type(type_name: str) -> str:
-    close = difflib.get_close_matches(type_name, BLOCKS.names(), n=1)
+def _unknown_type(type_name: str, models: dict[str, ModelGraph]) -> str:
+    close = difflib.get_close_matches(type_name, [*BLOCKS.names(), *models], n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown block type '{type_name}'{hint}"

@@ -11,6 +11,8 @@ from typing import Any
 
 
 def literal(value: Any) -> str:
+    if isinstance(value, Symbol):
+        return value.name
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, int):
@@ -45,3 +47,15 @@ def nn_call(name: str, positional: list[Any], keywords: list[tuple[str, Any, Any
             continue
         parts.append(f"{key}={literal(value)}")
     return f"{name}({', '.join(parts)})"
+
+
+class Symbol:
+    """A parameter value that the generated code writes as a name: a module class's `__init__` argument
+    (`nn.Conv2d(in_channels, planes, kernel_size=3, stride=stride)`). Never equal to a torch default, so it
+    is always written."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name

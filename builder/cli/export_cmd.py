@@ -109,7 +109,7 @@ def _portable(project, args: argparse.Namespace) -> int:
     from builder.train.checkpoint import CheckpointError
 
     name = args.model or project.training.get("model") or project.models[0].name
-    report = check_model(project.model(name))
+    report = check_model(project.model(name), project)
     if report.errors:
         for problem in report.errors:
             print(problem)

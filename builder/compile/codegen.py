@@ -15,11 +15,14 @@ import json
 import re
 import textwrap
 from dataclasses import dataclass, replace
+from typing import Any
 
 from builder.blocks.check import ModelReport, check_model
-from builder.blocks.code import literal
+from builder.blocks.code import Symbol, literal
 from builder.blocks.registry import BLOCKS
-from builder.compile.names import Namer
+from builder.blocks.spec import call_layer
+from builder.compile.names import Namer, sanitize
+from builder.compile.signature import Signature, signature
 from builder.core.problems import Problem
 from builder.core.project import Project
 
@@ -47,34 +50,85 @@ class GeneratedCode:
 
 def generate_code(project: Project, model_names: list[str] | None = None,
                   normalization: Normalization | None = None) -> GeneratedCode:
-    """Source for the named models (all by default); raises CompileError if any has errors."""
-    models = [project.model(n) for n in model_names] if model_names else list(project.models)
-    reports = [check_model(m) for m in models]
-    errors = [(r.model.name, p) for r in reports for p in r.errors]
+    """Source for the named models (all by default) and the modules they use, one class per model, used
+    models first; raises CompileError if any has errors."""
+    wanted = model_names or [m.name for m in project.models]
+    reports = {name: check_model(project.model(name), project) for name in wanted}
+    errors = [(name, p) for name, r in reports.items() for p in r.errors]
     if errors:
         raise CompileError(errors)
+    order, instances = _modules(project, [reports[name] for name in wanted])
     class_namer = Namer()
+    class_names = {name: class_namer.name(name) for name in order}
     blocks: list[str] = []
-    class_names: dict[str, str] = {}
     attributes: dict[str, dict[str, str]] = {}
+    signatures: dict[str, Signature] = {}
     uses_functional = False
-    for report in reports:
-        class_name = class_namer.name(report.model.name)
-        class_names[report.model.name] = class_name
-        norm = (normalization or {}).get(report.model.name, {})
-        lines, names, functional = _class_lines(report, class_name, norm)
-        attributes[report.model.name] = names
+    for name in order:
+        used = any(r is not reports.get(name) for r in instances[name])
+        writer = _ClassWriter(instances[name], used, class_names, signatures)
+        norm = (normalization or {}).get(name, {})
+        lines, names, functional = writer.lines(norm)
+        signatures[name] = writer.signature
+        attributes[name] = names
         uses_functional |= functional
         blocks.append("\n".join(lines))
     body = "\n\n\n".join(blocks)
-    header = [_docstring(class_names), ""]
+    header = [_docstring({n: class_names[n] for n in order}), ""]
     if re.search(r"\btorch\.", body):  # import only what the code uses, so the file is lint-clean
         header.append("import torch")
     if uses_functional:
         header.append("import torch.nn.functional as F")
     header.append("from torch import nn")
     source = "\n".join(header) + "\n\n\n" + body + "\n"
-    return GeneratedCode(source, class_names, attributes)
+    return GeneratedCode(source, {n: class_names[n] for n in order}, attributes)
+
+
+def order_of_uses(project: Project, tops: list[ModelReport]) -> list[str]:
+    """The models the tops use, directly or not (what the check went through)."""
+    found: list[str] = []
+    stack = list(tops)
+    visited: set[int] = set()
+    while stack:
+        report = stack.pop()
+        if id(report) in visited:
+            continue
+        visited.add(id(report))
+        for node_id, name in report.uses.items():
+            inner = report.infos[node_id].inner if node_id in report.infos else None
+            if name not in found:
+                found.append(name)
+            if inner is not None:
+                stack.append(inner)
+    return found
+
+
+def _modules(project: Project, tops: list[ModelReport]) -> tuple[list[str], dict[str, list[ModelReport]]]:
+    """Every model the code needs, used ones before their users, with each one's checks: on its own first
+    (where it checks clean: it gives the defaults), then one per distinct use."""
+    instances: dict[str, list[ModelReport]] = {r.model.name: [r] for r in tops}  # a top model: on its own first
+    for name in order_of_uses(project, tops):
+        if name not in instances:
+            alone = check_model(project.model(name), project)
+            instances[name] = [alone] if alone.ok else []
+    order: list[str] = []
+    seen: set[int] = {id(r) for r in tops}
+
+    def add(report: ModelReport) -> None:
+        for node_id in sorted(report.uses, key=report.order.index):
+            inner = report.infos[node_id].inner if node_id in report.live else None
+            if inner is not None and id(inner) not in seen:
+                seen.add(id(inner))
+                instances[inner.model.name].append(inner)
+                add(inner)
+            if inner is not None and inner.model.name not in order:
+                order.append(inner.model.name)  # after everything it uses
+
+    for report in tops:
+        add(report)
+        if report.model.name not in order:
+            order.append(report.model.name)
+    return order, instances
 
 
 def _docstring(class_names: dict[str, str], note: str = "") -> str:
@@ -102,47 +156,158 @@ def with_class_names(code: GeneratedCode, model_name: str, classes: list[str],
     return replace(code, source=_docstring(code.class_names, note) + code.source[len(before):])
 
 
-def _class_lines(report: ModelReport, class_name: str,
-                 norm: dict[str, tuple[list[float], list[float]]]) -> tuple[list[str], dict[str, str], bool]:
-    nodes = {n.id: n for n in report.model.nodes}
-    live = [n for n in report.order if n in report.live]
-    namer = Namer()
-    names = {node_id: namer.name(node_id) for node_id in live}
-    init = [f"class {class_name}(nn.Module):", f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
-    for input_id, (mean, std) in norm.items():
-        shape = (1, len(mean)) + (1,) * (len(report.infos[input_id].shape) - 1)
-        for stat, values in (("mean", mean), ("std", std)):
-            init.append(f'{INDENT * 2}self.register_buffer("{names[input_id]}_{stat}", '
-                        f"torch.tensor({literal(list(map(float, values)))}).view{literal(shape)})")
+_NUMBERED = re.compile(r"^(.+)\.(\d+)$")
 
-    forward: list[str] = []
-    variables = _Variables(report, live, names)
-    uses_functional = False
-    for node_id in live:
-        spec = BLOCKS[nodes[node_id].type]
+
+class _ClassWriter:
+    """One model's class: `__init__` with an attribute per layer (a numbered chain `layer1.0`, `layer1.1`
+    as one nn.Sequential), `forward` in graph order."""
+
+    def __init__(self, instances: list[ModelReport], used: bool, class_names: dict[str, str],
+                 signatures: dict[str, Signature]) -> None:
+        self.report = report = instances[0]
+        self.instances = instances
+        self.class_names = class_names
+        self.signatures = signatures
+        self.nodes = {n.id: n for n in report.model.nodes}
+        self.live = [n for n in report.order if n in report.live]
+        self.layered = [n for n in self.live if n in report.uses or BLOCKS[self.nodes[n].type].layer is not None]
+        coded = [n for n in self.live if n in report.uses or self.nodes[n].type not in ("Input", "Output")]
+        self.signature = signature(instances, used, coded, self._values)
+
+    def _values(self, report: ModelReport, node_id: str) -> dict[str, Any]:
+        """What a node's code is written from: a block's resolved parameters, a use's call arguments."""
         info = report.infos[node_id]
-        if spec.is_output:
-            continue
-        if spec.is_input:
-            v = variables.assign_input(node_id)
-            if node_id in norm:
-                forward.append(f"{INDENT * 2}{v} = ({v} - self.{v}_mean) / self.{v}_std  # normalized as in training")
-            continue
-        if spec.layer is not None:
-            comment = f"  # {spec.comment}" if spec.comment else ""
-            init.append(f"{INDENT * 2}self.{names[node_id]} = {spec.layer(info.resolved)}{comment}")
-        args = [variables.of(s) for s in report.sources[node_id]]
-        target = variables.assign(node_id)
-        expression = spec.forward(names[node_id], args, info.resolved)
-        uses_functional |= expression.startswith("F.")
-        shape = ", ".join(["N", *map(str, info.shape)])
-        forward.append(f"{INDENT * 2}{target} = {expression}  # ({shape})")
+        if node_id not in report.uses:
+            return info.resolved
+        used = self.signatures[report.uses[node_id]]
+        return {name: value for name, value, _default in used.call_values(info.inner)}
 
-    arguments = ", ".join(["self", *(names[i] for i in report.inputs)])
-    results = [variables.of(report.sources[o][0]) for o in report.outputs]
-    forward.append(f"{INDENT * 2}return {', '.join(results)}")
-    lines = [*init, "", f"{INDENT}def forward({arguments}):", *forward]
-    return lines, names, uses_functional
+    def lines(self, norm: dict[str, tuple[list[float], list[float]]]) -> tuple[list[str], dict[str, str], bool]:
+        report = self.report
+        groups = self._groups()
+        namer = Namer()
+        group_names = {prefix: namer.name(prefix) for prefix in groups}
+        names: dict[str, str] = {}
+        member_of: dict[str, str] = {}
+        for prefix, members in groups.items():
+            for index, node_id in enumerate(members):
+                names[node_id] = f"{group_names[prefix]}.{index}"
+                member_of[node_id] = prefix
+        for node_id in self.live:
+            if node_id not in names:
+                names[node_id] = namer.name(node_id)
+        arguments = "".join(f", {name}={literal(default)}" for name, default in self.signature.arguments)
+        init = [f"class {self.class_names[report.model.name]}(nn.Module):", f"{INDENT}def __init__(self{arguments}):",
+                f"{INDENT * 2}super().__init__()"]
+        for input_id, (mean, std) in norm.items():
+            shape = (1, len(mean)) + (1,) * (len(report.infos[input_id].shape) - 1)
+            for stat, values in (("mean", mean), ("std", std)):
+                init.append(f'{INDENT * 2}self.register_buffer("{names[input_id]}_{stat}", '
+                            f"torch.tensor({literal(list(map(float, values)))}).view{literal(shape)})")
+
+        forward: list[str] = []
+        variables = _Variables(report, self.live, names)
+        uses_functional = False
+        for node_id in self.live:
+            spec = BLOCKS.get(self.nodes[node_id].type)
+            if spec is not None and spec.is_output:
+                continue
+            if spec is not None and spec.is_input:
+                v = variables.assign_input(node_id)
+                if node_id in norm:
+                    forward.append(f"{INDENT * 2}{v} = ({v} - self.{v}_mean) / self.{v}_std  # normalized as in training")
+                continue
+            prefix = member_of.get(node_id)
+            if prefix is not None:
+                members = groups[prefix]
+                if node_id != members[0]:
+                    continue
+                layers = [self._layer(m) for m in members]
+                init.append(f"{INDENT * 2}self.{group_names[prefix]} = nn.Sequential(")
+                init.extend(f"{INDENT * 3}{layer},{self._comment(m)}" for m, layer in zip(members, layers))
+                init.append(f"{INDENT * 2})")
+                args = [variables.of(node_id, 0)]
+                for member in members:
+                    target = variables.assign(member)
+                forward.append(f"{INDENT * 2}{target} = self.{group_names[prefix]}({args[0]}){self._shape(members[-1])}")
+                continue
+            if node_id in self.layered:
+                init.append(f"{INDENT * 2}self.{names[node_id]} = {self._layer(node_id)}{self._comment(node_id)}")
+            args = [variables.of(node_id, i) for i in range(len(report.sources[node_id]))]
+            if node_id in report.uses:
+                expression = f"self.{names[node_id]}({', '.join(args)})"
+            else:
+                expression = spec.forward(names[node_id], args, self._written(node_id))
+            uses_functional |= expression.startswith("F.")
+            inner = report.infos[node_id].inner
+            ports = inner.outputs if inner is not None and len(inner.outputs) > 1 else None
+            target = variables.assign(node_id, ports)
+            forward.append(f"{INDENT * 2}{target} = {expression}{self._shape(node_id)}")
+
+        arguments = ", ".join(["self", *(names[i] for i in report.inputs)])
+        results = [variables.of(o, 0) for o in report.outputs]
+        forward.append(f"{INDENT * 2}return {', '.join(results)}")
+        lines = [*init, "", f"{INDENT}def forward({arguments}):", *forward]
+        return lines, names, uses_functional
+
+    def _written(self, node_id: str) -> dict[str, Any]:
+        return {key: self.signature.values[(node_id, key)] for key in self._values(self.report, node_id)}
+
+    def _layer(self, node_id: str) -> str:
+        values = self._written(node_id)
+        if node_id not in self.report.uses:
+            return BLOCKS[self.nodes[node_id].type].layer(values)
+        used = self.signatures[self.report.uses[node_id]]
+        parts = []
+        for name, default in used.arguments:
+            value = values[name]
+            if name not in used.declared:
+                parts.append(literal(value))
+            elif isinstance(value, Symbol) or not (type(value) is type(default) and value == default):
+                parts.append(f"{name}={literal(value)}")
+        return f"{self.class_names[self.report.uses[node_id]]}({', '.join(parts)})"
+
+    def _comment(self, node_id: str) -> str:
+        spec = BLOCKS.get(self.nodes[node_id].type)
+        return f"  # {spec.comment}" if spec is not None and spec.comment else ""
+
+    def _shape(self, node_id: str) -> str:
+        """`  # (N, 16, 14, 14)`, where every use of the module gives the node the same shape."""
+        shapes = {tuple(r.infos[node_id].outputs) for r in self.instances}
+        if len(shapes) != 1:
+            return ""
+        (outputs,) = shapes
+        return "  # " + ", ".join(f"({', '.join(['N', *map(str, shape)])})" for shape in outputs)
+
+    def _groups(self) -> dict[str, list[str]]:
+        """Numbered chains (`layer1.0` → `layer1.1` → ...) of layers with one input and one output each."""
+        report = self.report
+        candidates: dict[str, dict[int, str]] = {}
+        for node_id in self.layered:
+            match = _NUMBERED.match(node_id)
+            if match and self._single(node_id):
+                candidates.setdefault(match.group(1), {})[int(match.group(2))] = node_id
+        groups = {}
+        taken = set(self.live)
+        for prefix, numbered in candidates.items():
+            members = [numbered.get(i) for i in range(len(numbered))]
+            if None in members or prefix in taken:
+                continue
+            chained = all(report.sources[b] == [a] and report.source_ports[b] == [0]
+                          and [c for c in report.consumers.get(a, []) if c in report.live] == [b]
+                          for a, b in zip(members, members[1:]))
+            if chained:
+                groups[prefix] = members
+        return groups
+
+    def _single(self, node_id: str) -> bool:
+        report = self.report
+        if len(report.sources[node_id]) != 1 or report.source_ports[node_id] != [0]:
+            return False
+        if node_id in report.uses:
+            return len(report.infos[node_id].outputs) == 1
+        return BLOCKS[self.nodes[node_id].type].forward is call_layer
 
 
 class _Variables:
@@ -154,8 +319,10 @@ class _Variables:
     """
 
     def __init__(self, report: ModelReport, live: list[str], names: dict[str, str]) -> None:
-        self._names = names
+        self._names = {n: sanitize(name) for n, name in names.items()}
         self._sources = report.sources
+        self._ports = report.source_ports
+        self._report = report
         outputs = set(report.outputs)
         live_set = set(live)
         consumers = {n: [c for c in report.consumers.get(n, []) if c in live_set] for n in live}
@@ -164,23 +331,39 @@ class _Variables:
         self._pinned = {n for n in live if any(c in outputs for c in consumers[n])}
         self._fanout = {n: len(consumers[n]) for n in live}
         self._flow = [names[i] for i in report.inputs][:1] + ["out"]
-        self._var: dict[str, str] = {}
+        self._var: dict[Any, str] = {}  # node, or (node, output port) for a module's several outputs -> variable
         self._holder: dict[str, str] = {}  # variable -> node whose value it holds
 
-    def of(self, node_id: str) -> str:
-        return self._var[node_id]
+    def of(self, node_id: str, port: int) -> str:
+        """The variable of the node's input `port` (wired from some source's output)."""
+        source, src_port = self._sources[node_id][port], self._ports[node_id][port]
+        return self._var[(source, src_port)] if (source, src_port) in self._var else self._var[source]
 
     def assign_input(self, node_id: str) -> str:
         return self._put(node_id, self._names[node_id])
 
-    def assign(self, node_id: str) -> str:
+    def assign(self, node_id: str, ports: list[str] | None = None) -> str:
+        """The variable the node's value goes into; `ports`: the names of a module's several outputs, each
+        given a variable of its own (`features, skip = self.down1(x)`) that is never reused."""
         sources = self._sources[node_id]
         for source in sources:
             self._pending[source] -= 1
+        if ports:
+            self._pinned.add(node_id)
+            names = []
+            for port, wanted_name in enumerate(ports):
+                name, counter = sanitize(wanted_name), 0
+                while not self._free(name if not counter else f"{name}_{counter}"):
+                    counter += 1
+                name = name if not counter else f"{name}_{counter}"
+                self._var[(node_id, port)] = name
+                self._holder[name] = node_id
+                names.append(name)
+            return ", ".join(names)
         if self._fanout[node_id] > 1:
             wanted = [self._names[node_id]]
         else:
-            wanted = [self._var[sources[0]], *self._flow, self._names[node_id]]
+            wanted = [self.of(node_id, 0) if sources else self._names[node_id], *self._flow, self._names[node_id]]
         for name in wanted:
             if self._free(name):
                 return self._put(node_id, name)

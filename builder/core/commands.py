@@ -188,7 +188,8 @@ class RenameNode(Command):
         node, index = doc.remove_node(self.model, old)
         doc.insert_node(self.model, Node(new, node.type, node.params, node.ui), index)
         for position, edge in attached:
-            moved = Edge(new if edge.src == old else edge.src, new if edge.dst == old else edge.dst, edge.port)
+            moved = Edge(new if edge.src == old else edge.src, new if edge.dst == old else edge.dst, edge.port,
+                         edge.src_port)
             doc.insert_edge(self.model, moved, position)
 
     def redo(self, doc: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.graph import Edge, ModelGraph, Node, edge_to_dict
 
 FORMAT = "nn-builder-fragment"
 
@@ -23,7 +23,7 @@ def copy_fragment(model: ModelGraph, node_ids: list[str]) -> str:
     chosen = set(node_ids)
     nodes = [{"id": n.id, "type": n.type, "params": n.params, **({"ui": n.ui} if n.ui else {})}
              for n in model.nodes if n.id in chosen]
-    edges = [{"src": e.src, "dst": e.dst, "port": e.port} for e in model.edges if e.src in chosen and e.dst in chosen]
+    edges = [edge_to_dict(e) for e in model.edges if e.src in chosen and e.dst in chosen]
     return json.dumps({"format": FORMAT, "nodes": nodes, "edges": edges}, ensure_ascii=False)
 
 
@@ -38,7 +38,8 @@ def parse_fragment(text: str) -> tuple[list[Node], list[Edge]] | None:
     try:
         nodes = [Node(str(n["id"]), str(n["type"]), dict(n.get("params") or {}), n.get("ui"))
                  for n in raw["nodes"]]
-        edges = [Edge(str(e["src"]), str(e["dst"]), int(e.get("port", 0))) for e in raw["edges"]]
+        edges = [Edge(str(e["src"]), str(e["dst"]), int(e.get("port", 0)), int(e.get("src_port", 0)))
+                 for e in raw["edges"]]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     ids = {n.id for n in nodes}
@@ -61,5 +62,5 @@ def renamed_for(model: ModelGraph, nodes: list[Node], edges: list[Edge],
         if isinstance(ui.get("pos"), list) and len(ui["pos"]) == 2:
             ui["pos"] = [ui["pos"][0] + offset[0], ui["pos"][1] + offset[1]]
         result.append(Node(new_id, node.type, dict(node.params), ui or None))
-    return result, [Edge(mapping[e.src], mapping[e.dst], e.port) for e in edges]
+    return result, [Edge(mapping[e.src], mapping[e.dst], e.port, e.src_port) for e in edges]
 

@@ -32,10 +32,18 @@ class Problem:
     warning: bool = False  # worth knowing, but the model still compiles and trains
     model: str | None = None
     fix: Fix | None = None  # a repair the editor can make in one step
+    # Inside a use of a module: the nodes from the use down to the block at fault (`layer2.0 › conv1`: the
+    # problem is on the use layer2.0, path ("conv1",)).
+    path: tuple[str, ...] = ()
+
+    @property
+    def place(self) -> str:
+        """`layer2.0 › conv1`, `G/up1`, or "" for the model as a whole."""
+        where = "/".join(part for part in (self.model, self.node) if part is not None)
+        return " › ".join(part for part in (where, *self.path) if part)
 
     def __str__(self) -> str:
-        where = "/".join(part for part in (self.model, self.node) if part is not None)
-        return f"{where}: {self.message}" if where else self.message
+        return f"{self.place}: {self.message}" if self.place else self.message
 
 
 def printable(text: str, limit: int = 60) -> str:

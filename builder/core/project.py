@@ -1,5 +1,9 @@
-"""Project files (format "nn-builder-project", version 1): loading with every problem reported,
-and saving atomically so that what is saved loads back to the same document.
+"""Project files (format "nn-builder-project"): loading with every problem reported, and saving
+atomically so that what is saved loads back to the same document.
+
+Version 2 adds modules inside modules: a model's `params` (what its uses may set) and an edge's
+`src_port` (an output of a module with several Outputs). A project that uses neither is written as
+version 1, byte for byte as before, so older NN Builders still open it.
 
 A project file is data. Nothing in it is ever evaluated; values reach generated code only after
 `builder.blocks` has validated them.
@@ -16,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from builder.core.atomic import atomic_write_text
-from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.graph import Edge, ModelGraph, ModuleParam, Node, edge_to_dict
 from builder.core.problems import printable
 
 FORMAT = "nn-builder-project"
-VERSION = 1
+VERSION = 2
 MAX_ID_LENGTH = 100
 # Lists and objects inside each other: a project needs fewer than 10 levels. Deeper ones are refused with
 # their place, before json (which recurses once per level) or any code after it can run out of stack.
@@ -29,9 +33,12 @@ MAX_NESTING = 100
 MAX_DIGITS = 100
 
 _PROJECT_KEYS = {"format", "version", "models", "data", "training", "runs"}
-_MODEL_KEYS = {"name", "nodes", "edges", "ui"}
+_MODEL_KEYS = {"name", "nodes", "edges", "ui", "params"}
 _NODE_KEYS = {"id", "type", "params", "ui"}
-_EDGE_KEYS = {"src", "dst", "port"}
+_EDGE_KEYS = {"src", "dst", "port", "src_port"}
+_MODULE_PARAM_KEYS = {"name", "kind", "default", "help", "min", "max"}
+# The kinds a module parameter may have: the block parameter kinds that are plain values.
+MODULE_PARAM_KINDS = ("int", "float", "bool", "int_or_pair", "float_or_pair")
 
 
 @dataclass
@@ -147,7 +154,7 @@ def project_from_dict(raw: Any, source: str = "<project>") -> Project:
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
-    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "models": []}
+    out: dict[str, Any] = {"format": FORMAT, "version": file_version(project), "models": []}
     for model in project.models:
         nodes = []
         for node in model.nodes:
@@ -155,8 +162,10 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             if node.ui is not None:
                 item["ui"] = node.ui
             nodes.append(item)
-        edges = [{"src": e.src, "dst": e.dst, "port": e.port} for e in model.edges]
+        edges = [edge_to_dict(e) for e in model.edges]
         item = {"name": model.name, "nodes": nodes, "edges": edges}
+        if model.params:
+            item["params"] = [p.to_dict() for p in model.params]
         if model.ui is not None:
             item["ui"] = model.ui
         out["models"].append(item)
@@ -165,6 +174,15 @@ def project_to_dict(project: Project) -> dict[str, Any]:
     if project.runs:
         out["runs"] = project.runs
     return out
+
+
+def file_version(project: Project) -> int:
+    """2 where the project uses modules (a model used as a block, module params, a second output port)."""
+    names = {m.name for m in project.models}
+    for model in project.models:
+        if model.params or any(e.src_port for e in model.edges) or any(n.type in names for n in model.nodes):
+            return 2
+    return 1
 
 
 def project_to_json(project: Project) -> str:
@@ -295,7 +313,42 @@ class _Reader:
         if ui is not None and not isinstance(ui, dict):
             self.fail(f"{where}.ui", f"expected an object, found {_kind(ui)}")
             ui = None
-        return ModelGraph(name or "Model", nodes, edges, ui)
+        params = self.module_params(where, raw.get("params", []))
+        return ModelGraph(name or "Model", nodes, edges, ui, params)
+
+    def module_params(self, where: str, raw: Any) -> list[ModuleParam]:
+        params: list[ModuleParam] = []
+        for i, item in enumerate(self.list(f"{where}.params", raw)):
+            place = f"{where}.params[{i}]"
+            if not isinstance(item, dict):
+                self.fail(place, f"expected an object, found {_kind(item)}")
+                continue
+            self.unknown_keys(place, item, _MODULE_PARAM_KEYS)
+            name = self.text(f"{place}.name", item.get("name"))
+            if name is not None and not name.isidentifier():
+                self.fail(f"{place}.name", f"'{name}' is not a Python name: it becomes an __init__ argument")
+                name = None
+            kind = item.get("kind")
+            if kind not in MODULE_PARAM_KINDS:
+                self.fail(f"{place}.kind", f"expected one of {', '.join(MODULE_PARAM_KINDS)}, found {_json_value(kind)}")
+                kind = None
+            if "default" not in item:
+                self.fail(place, "a module parameter needs a default (the value of a use that does not set it)")
+            bounds = [item.get(key) for key in ("min", "max")]
+            for key, value in zip(("min", "max"), bounds):
+                if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+                    self.fail(f"{place}.{key}", f"expected a number, found {_json_value(value)}")
+            help_text = item.get("help", "")
+            if not isinstance(help_text, str) or len(help_text) > 500:
+                self.fail(f"{place}.help", "expected a short text")
+                help_text = ""
+            if name is None or kind is None or "default" not in item:
+                continue
+            if any(p.name == name for p in params):
+                self.fail(f"{place}.name", f"two parameters are named '{name}'")
+                continue
+            params.append(ModuleParam(name, kind, item["default"], help_text, *bounds))
+        return params
 
     def node(self, where: str, raw: Any) -> Node | None:
         if not isinstance(raw, dict):
@@ -323,10 +376,11 @@ class _Reader:
         self.unknown_keys(where, raw, _EDGE_KEYS)
         src = self.text(f"{where}.src", raw.get("src"))
         dst = self.text(f"{where}.dst", raw.get("dst"))
-        port = raw.get("port", 0)
-        if not isinstance(port, int) or isinstance(port, bool) or port < 0:
-            self.fail(f"{where}.port", f"expected a port number (0, 1, ...), found {_json_value(port)}")
-            return None
+        port, src_port = raw.get("port", 0), raw.get("src_port", 0)
+        for key, value in (("port", port), ("src_port", src_port)):
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10_000:
+                self.fail(f"{where}.{key}", f"expected a port number (0, 1, ...), found {_json_value(value)}")
+                return None
         if src is None or dst is None:
             return None
         if ids is not None:
@@ -334,7 +388,7 @@ class _Reader:
                 if value not in ids:
                     self.fail(f"{where}.{key}", f"no node has the id '{value}'")
                     return None
-        return Edge(src, dst, port)
+        return Edge(src, dst, port, src_port)
 
     def text(self, where: str, value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():

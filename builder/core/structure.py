@@ -20,6 +20,7 @@ class Structure:
 
     order: list[str]  # nodes not on a cycle, in a deterministic topological order
     inputs: dict[str, dict[int, str]]  # node -> {port: source node}
+    source_ports: dict[str, dict[int, int]]  # node -> {port: the source's output port}
     consumers: dict[str, list[str]]  # node -> nodes reading its output, one entry per wire
     graph: nx.DiGraph  # the wiring as networkx sees it, node attribute "index" = document position
     problems: list[Problem] = field(default_factory=list)
@@ -34,6 +35,7 @@ def analyze_structure(model: ModelGraph) -> Structure:
         known.add(node.id)
 
     inputs: dict[str, dict[int, str]] = defaultdict(dict)
+    source_ports: dict[str, dict[int, int]] = defaultdict(dict)
     consumers: dict[str, list[str]] = defaultdict(list)
     for edge in model.edges:
         missing = [n for n in (edge.src, edge.dst) if n not in known]
@@ -53,6 +55,7 @@ def analyze_structure(model: ModelGraph) -> Structure:
             )
             continue
         inputs[edge.dst][edge.port] = edge.src
+        source_ports[edge.dst][edge.port] = edge.src_port
         consumers[edge.src].append(edge.dst)
 
     graph = model.to_networkx()
@@ -71,7 +74,7 @@ def analyze_structure(model: ModelGraph) -> Structure:
         acyclic = graph.copy()
         acyclic.remove_nodes_from(on_cycle)
     order = list(nx.lexicographical_topological_sort(acyclic, key=index.__getitem__))
-    return Structure(order, dict(inputs), dict(consumers), graph, problems)
+    return Structure(order, dict(inputs), source_ports, dict(consumers), graph, problems)
 
 
 def _cycles(graph: nx.DiGraph) -> list[list[str]]:

@@ -40,7 +40,7 @@ class Session:
         if self._model not in models:
             self._model = models[0] if models else ""
             self.model_switched.emit(self._model)
-        self.report = check_model(self.document.model(self._model)) if self._model else None
+        self.report = check_model(self.document.model(self._model), self.document.project) if self._model else None
         self.checked.emit(self.report)
 
     def _on_reset(self) -> None:

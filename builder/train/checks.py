@@ -72,7 +72,7 @@ def check_project(project: Project, epochs: int | None = None, device: str | Non
                   reports: dict[str, ModelReport] | None = None) -> ProjectCheck:
     """`reports` may hold models already checked (the window has the shown one); the rest are checked here."""
     known = reports or {}
-    reports = {m.name: known[m.name] if m.name in known and known[m.name].model is m else check_model(m)
+    reports = {m.name: known[m.name] if m.name in known and known[m.name].model is m else check_model(m, project)
                for m in project.models}
     try:
         settings = settings_for(project, epochs, device)

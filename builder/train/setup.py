@@ -151,7 +151,7 @@ def preview_data(project: Project) -> Predictions:
     name = chosen or (names[1 if gan and len(names) > 1 else 0] if names else "")
     if name not in names:
         raise SetupError([f"training.{'discriminator' if gan else 'model'}: no model named '{name}'"])
-    report = check_model(project.model(name))
+    report = check_model(project.model(name), project)
     inputs = [n for n in report.order if report.type_of(n) == "Input"]
     if not inputs:
         raise SetupError([f"{name}: the model has no Input block, so the size of its samples is not known"])

@@ -24,7 +24,7 @@ def load_for_model(project: Project, model_name: str, path: str | Path) -> tuple
     What fits is what `load_into` accepts; the normalization buffers must also suit the model's input."""
     state = load_weights(path)
     code = _code(project, model_name, None, path)
-    report = check_model(project.model(model_name))
+    report = check_model(project.model(model_name), project)
     state = without_wrapper_prefix(state, code.attributes[model_name].values())
     normalization = _normalization(state, report, code.attributes[model_name], path)
     if normalization:

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from builder.core.graph import ModuleParam
 from builder.core.project import (
     FORMAT,
     ProjectError,
@@ -87,7 +88,7 @@ def test_wrong_format_and_newer_version_are_clear():
         'format: expected "nn-builder-project", found "something-else": this is not an NN Builder project']
     assert problems_of([1, 2]) == ["expected a JSON object at the top, found a list"]
     (problem,) = problems_of({"format": FORMAT, "version": 7, "models": []})
-    assert "version 7, newer than this NN Builder reads (1)" in problem
+    assert "version 7, newer than this NN Builder reads (2)" in problem
 
 
 def test_every_structural_problem_is_reported_with_its_location():
@@ -170,3 +171,38 @@ def test_keys_and_values_from_the_file_show_on_one_printable_line():
     (problem,) = problems_of({"format": "x" * 100_000})
     assert problem.startswith('format: expected "nn-builder-project", found "xxx') and len(problem) < 200
     assert problems_of({"format": FORMAT, "version": [[1]]}) == ["version: expected a whole number, found a list"]
+
+
+def test_modules_round_trip_as_version_2_and_flat_projects_stay_version_1(tmp_path):
+    import modules_nets
+
+    hierarchical = modules_nets.two_port_project()
+    hierarchical.models[1].params = [ModuleParam("width", "int", 4, "Channels out.", min=1)]
+    hierarchical.models[1].node("conv").params["out_channels"] = {"ref": "width"}
+    path = tmp_path / "net.json"
+    save_project(hierarchical, path)
+    text = path.read_text()
+    raw = json.loads(text)
+    assert raw["version"] == 2
+    assert raw["models"][1]["params"] == [{"name": "width", "kind": "int", "default": 4, "help": "Channels out.",
+                                           "min": 1}]
+    assert {"src": "up", "dst": "side_conv", "port": 0, "src_port": 1} in raw["models"][0]["edges"]
+    again = load_project(path)
+    assert project_to_json(again) == text
+    assert again.models[1].params == hierarchical.models[1].params
+    flat = parse_project(json.dumps(EXAMPLE))
+    assert json.loads(project_to_json(flat))["version"] == 1
+    assert "src_port" not in project_to_json(flat)
+
+
+def test_module_declarations_are_checked_with_their_place():
+    doc = json.loads(json.dumps(EXAMPLE))
+    doc["version"] = 2
+    doc["models"][0]["params"] = [{"name": "not a name", "kind": "int", "default": 1},
+                                  {"name": "w", "kind": "tensor", "default": 1}, {"name": "v", "kind": "int"}]
+    doc["models"][0]["edges"][0]["src_port"] = -1
+    problems = problems_of(doc)
+    assert "models[0].params[0].name: 'not a name' is not a Python name: it becomes an __init__ argument" in problems
+    assert any(p.startswith("models[0].params[1].kind: expected one of int, float") for p in problems)
+    assert "models[0].params[2]: a module parameter needs a default (the value of a use that does not set it)" in problems
+    assert "models[0].edges[0].src_port: expected a port number (0, 1, ...), found -1" in problems

@@ -117,7 +117,7 @@ class TrainingExports(QObject):
 
         trained = self.controller.trained
         name = trained.model_name if trained else (self.document.project.training.get("model") or self.session.model)
-        report = check_model(self.document.project.model(name))
+        report = check_model(self.document.project.model(name), self.document.project)
         if report.errors:
             self.dialogs.error("Cannot export", f"The model {name} has problems to fix first.")
             return
