@@ -24,6 +24,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                     "exits 1.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
     parser.add_argument("--model", help="check only this model")
+    parser.add_argument("--depth", type=int, default=1, metavar="N",
+                        help="rows for the blocks inside uses of modules, down to N levels (1: the model's own nodes)")
     parser.set_defaults(run=run)
 
 
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             for problem in report.errors:
                 print(f"{prefix}{problem}")
             continue
-        print(summary_table(report))
+        print(summary_table(report, max(args.depth, 1)))
         for problem in report.problems:
             print(f"warning: {prefix}{problem}")
         print()
@@ -52,13 +54,22 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def summary_table(report: ModelReport) -> str:
-    rows = []
+def summary_table(report: ModelReport, depth: int = 1) -> str:
+    """Each node a row; a use of a module with its own blocks below it, indented, down to `depth` levels.
+    A use's parameters and MACs are its blocks' totals."""
+    rows: list[list[str]] = []
+    _rows(report, depth, "", rows)
+    rows.append(["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"])
+    body = table(["node", "type", "output", "params", "MACs"], rows, right={3, 4})
+    return f"model {report.model.name}\n{body}"
+
+
+def _rows(report: ModelReport, depth: int, indent: str, rows: list[list[str]]) -> None:
     for node_id in report.order:
         if node_id not in report.live:
             continue
         info = report.infos[node_id]
-        rows.append([node_id, report.type_of(node_id), format_shape(info.shape), f"{info.params:,}", f"{info.macs:,}"])
-    rows.append(["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"])
-    body = table(["node", "type", "output", "params", "MACs"], rows, right={3, 4})
-    return f"model {report.model.name}\n{body}"
+        shape = ", ".join(format_shape(s) for s in info.outputs)
+        rows.append([indent + node_id, report.type_of(node_id), shape, f"{info.params:,}", f"{info.macs:,}"])
+        if info.inner is not None and depth > 1:
+            _rows(info.inner, depth - 1, indent + "  ", rows)
