@@ -61,6 +61,7 @@ class ModelReport:
     source_ports: dict[str, list[int]] = field(default_factory=dict)  # node -> output port of each source
     uses: dict[str, str] = field(default_factory=dict)  # node -> the model it uses, for uses of modules
     args: dict[str, Any] = field(default_factory=dict)  # the values of the model's own parameters in this check
+    inner: dict[str, ModelReport] = field(default_factory=dict)  # use -> its module's check, even a failed one
 
     @property
     def errors(self) -> list[Problem]:
@@ -117,10 +118,9 @@ def check_model(model: ModelGraph, project: Project | None = None) -> ModelRepor
     return _Checker(project).check(model)
 
 
-def check_use(project: Project, use_of: ModelReport, node_id: str) -> ModelReport | None:
+def check_use(use_of: ModelReport, node_id: str) -> ModelReport | None:
     """The report of a module as one of its uses sees it (None when the use could not be checked through)."""
-    info = use_of.infos.get(node_id)
-    return info.inner if info is not None else None
+    return use_of.inner.get(node_id)
 
 
 class _Checker:
@@ -232,6 +232,7 @@ class _Checker:
         if inner is None:
             inner = self.check(self.models[name], ins, args)
             self.memo[key] = inner
+        report.inner[node_id] = inner
         for problem in inner.errors:
             path = (problem.node, *problem.path) if problem.node is not None else problem.path
             report.problems.append(Problem(node_id, problem.message, path=path))

@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from builder.core.events import Signal
-from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.graph import Edge, ModelGraph, ModuleParam, Node
 
 
 class Command:
@@ -230,10 +230,32 @@ class RenameModel(Command):
         self.text = f"rename model {old} to {new}"
 
     def redo(self, doc: Any) -> None:
-        doc.rename_model(self.old, self.new)
+        self._rename(doc, self.old, self.new)
 
     def undo(self, doc: Any) -> None:
-        doc.rename_model(self.new, self.old)
+        self._rename(doc, self.new, self.old)
+
+    @staticmethod
+    def _rename(doc: Any, old: str, new: str) -> None:
+        """The model and every use of it, in whichever model: a use names its model by its type."""
+        doc.rename_model(old, new)
+        for graph in doc.project.models:
+            for node in [n for n in graph.nodes if n.type == old]:
+                doc.replace_node(graph.name, Node(node.id, new, node.params, node.ui))
+
+
+class SetModuleParams(Command):
+    """Replace the parameters a model declares for its uses (`planes`, `stride`)."""
+
+    def __init__(self, model: str, params: list[ModuleParam], text: str = "set module parameters") -> None:
+        self.model, self.params, self.text = model, list(params), text
+        self._old: list[ModuleParam] = []
+
+    def redo(self, doc: Any) -> None:
+        self._old = doc.set_model_params(self.model, self.params)
+
+    def undo(self, doc: Any) -> None:
+        doc.set_model_params(self.model, self._old)
 
 
 class SetSection(Command):

@@ -26,6 +26,7 @@ EDGE_REMOVED = "edge_removed"
 MODEL_ADDED = "model_added"
 MODEL_REMOVED = "model_removed"
 MODEL_RENAMED = "model_renamed"
+MODEL_PARAMS_CHANGED = "model_params_changed"  # the parameters a module declares for its uses
 SECTION_CHANGED = "section_changed"  # data or training settings
 RUNS_CHANGED = "runs_changed"  # the run history
 
@@ -139,6 +140,13 @@ class Document:
     def rename_model(self, old: str, new: str) -> None:
         self.model(old).name = new
         self.changed.emit(Change(MODEL_RENAMED, new, detail=old))
+
+    def set_model_params(self, model: str, params: list[Any]) -> list[Any]:
+        """Replace the parameters a model declares; returns the old ones."""
+        graph = self.model(model)
+        old, graph.params = graph.params, list(params)
+        self.changed.emit(Change(MODEL_PARAMS_CHANGED, model))
+        return old
 
     def set_section(self, section: str, value: dict[str, Any]) -> dict[str, Any]:
         """Replace the `data` or `training` section; returns the old value."""

@@ -28,11 +28,12 @@ from builder.core.commands import (
     move_nodes,
 )
 from builder.core.fragments import copy_fragment, fresh_id, parse_fragment, renamed_for
-from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.graph import Edge, ModelGraph, Node, ref_name
 from builder.core.layout import layered_positions
 from builder.core.problems import Fix
 from builder.core.project import MAX_ID_LENGTH
 from builder.core.structure import creates_cycle
+from builder.edit.module_edits import ModuleEdits
 from builder.edit.projects import blank_model
 from builder.edit.session import Session
 
@@ -47,6 +48,7 @@ class Editor:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.document = session.document
+        self.modules = ModuleEdits(self)  # uses, Group/Ungroup, module parameters
 
     @property
     def model_name(self) -> str:
@@ -65,7 +67,10 @@ class Editor:
     # -- blocks and wires -----------------------------------------------------------------------
 
     def add_block(self, type_name: str, pos: tuple[float, float]) -> str:
+        """A block of a type, or a use of the project's model of that name (a module)."""
         spec = BLOCKS.get(type_name)
+        if spec is None and any(m.name == type_name for m in self.document.project.models):
+            return self.modules.add_use(type_name, pos)
         if spec is None:
             raise EditError(f"unknown block type '{type_name}'")
         node_id = fresh_id(spec.prefix, set(self.graph.node_ids()))
@@ -73,28 +78,35 @@ class Editor:
         self._execute(AddNode(self.model_name, node))
         return node_id
 
-    def connect(self, src: str, dst: str, port: int) -> None:
-        """Wire src's output into dst's port, replacing a wire already there; refuses what can't be."""
-        reason = self.connect_refusal(src, dst, port)
+    def connect(self, src: str, dst: str, port: int, src_port: int = 0) -> None:
+        """Wire src's output `src_port` into dst's port, replacing a wire already there; refuses what can't be."""
+        reason = self.connect_refusal(src, dst, port, src_port)
         if reason is not None:
             raise EditError(reason)
-        if Edge(src, dst, port) not in self.graph.edges:
-            self._execute(Connect(self.model_name, Edge(src, dst, port)))
+        edge = Edge(src, dst, port, src_port)
+        if edge not in self.graph.edges:
+            self._execute(Connect(self.model_name, edge))
 
-    def connect_refusal(self, src: str, dst: str, port: int) -> str | None:
+    def connect_refusal(self, src: str, dst: str, port: int, src_port: int = 0) -> str | None:
         """Why `connect` would refuse this wire, or None when it would accept it (the canvas asks before
         snapping a wire to a port, so both follow the same rules)."""
         graph = self.graph
         if src == dst:
             return "a block cannot feed itself"
-        source, target = BLOCKS.get(graph.node(src).type), BLOCKS.get(graph.node(dst).type)
-        if source is not None and source.is_output:
+        source, target = graph.node(src), graph.node(dst)
+        source_spec, target_spec = BLOCKS.get(source.type), BLOCKS.get(target.type)
+        source_ports, target_ports = self.modules.ports(source), self.modules.ports(target)
+        if source_spec is not None and source_spec.is_output:
             return f"'{src}' is an Output: it has nothing to pass on"
-        if target is not None and target.is_input:
+        if target_spec is not None and target_spec.is_input:
             return f"'{dst}' is an Input: it takes no wires"
-        if target is not None and target.max_inputs is not None and port >= target.max_inputs:
+        if target_spec is not None and target_spec.max_inputs is not None and port >= target_spec.max_inputs:
+            return f"{target_spec.type} '{dst}' has no input port {port}"
+        if target_ports is not None and port >= target_ports[0]:
             return f"{target.type} '{dst}' has no input port {port}"
-        if Edge(src, dst, port) not in graph.edges and creates_cycle(graph, src, dst):
+        if src_port and (source_ports is None or src_port >= source_ports[1]):
+            return f"'{src}' has no output port {src_port}"
+        if Edge(src, dst, port, src_port) not in graph.edges and creates_cycle(graph, src, dst):
             return f"refused: a wire {src} → {dst} would make a cycle, since '{dst}' already feeds '{src}'"
         return None
 
@@ -155,8 +167,12 @@ class Editor:
         """Set a parameter (None: back to its default); an invalid value is refused with the reason."""
         node = self.graph.node(node_id)
         spec = BLOCKS.get(node.type)
-        if spec is not None and value is not None:
-            _normalized, error = spec.param(name).validate(value)
+        if ref_name(value) is not None:
+            self.modules.link(node_id, name, ref_name(value))
+            return
+        param = spec.param(name) if spec is not None else self.modules.use_param(node, name)
+        if param is not None and value is not None:
+            _normalized, error = param.validate(value)
             if error:
                 raise EditError(error)
         if node.params.get(name) == value and (value is not None or name not in node.params):
@@ -173,7 +189,7 @@ class Editor:
         new_id = new_id.strip()
         if new_id == node_id:
             return
-        _check_name(new_id)
+        self.check_name(new_id)
         if new_id in self.graph.node_ids():
             raise EditError(f"'{new_id}' is taken by another block")
         self._execute(RenameNode(self.model_name, node_id, new_id))
@@ -218,15 +234,42 @@ class Editor:
         new = new.strip()
         if new == old:
             return
-        _check_name(new)
+        self.check_name(new)
         if new in {m.name for m in self.document.project.models}:
             raise EditError(f"a model named '{new}' exists already")
+        if BLOCKS.get(new) is not None:
+            raise EditError(f"'{new}' is a block type: a model used as a block needs a name of its own")
         self._execute(RenameModel(old, new))
 
     def remove_model(self, name: str) -> None:
         if len(self.document.project.models) < 2:
             raise EditError("a project keeps at least one model")
+        users = [f"{m.name}.{n.id}" for m in self.document.project.models for n in m.nodes if n.type == name]
+        if users:
+            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+            raise EditError(f"{name} is used by {shown}: delete or ungroup its uses first")
         self._execute(RemoveModel(name))
+
+    # -- modules --------------------------------------------------------------------------------
+
+    def group(self, node_ids: list[str], name: str) -> str:
+        """Group into Module: the selection becomes the model `name`, used where it was. One undo step."""
+        if self.session.report is None or self.session.report.model is not self.graph:
+            self.session.recheck()  # the shapes entering the selection come from the latest check
+        return self.modules.group(node_ids, name, self.session.report)
+
+    def ungroup(self, use_id: str) -> list[str]:
+        """Put a use's blocks back inline (the module stays, for its other uses). One undo step."""
+        return self.modules.ungroup(use_id)
+
+    def free_model_name(self, stem: str = "Block") -> str:
+        names = {m.name for m in self.document.project.models} | set(BLOCKS.names())
+        return next(f"{stem}{i}" for i in range(1, len(names) + 2) if f"{stem}{i}" not in names)
+
+    @staticmethod
+    def check_name(name: str) -> None:
+        if not name or not name.isprintable() or len(name) > MAX_ID_LENGTH:
+            raise EditError(f"a name must be 1 to {MAX_ID_LENGTH} printable characters")
 
     # -- data and training settings -------------------------------------------------------------
 
@@ -257,7 +300,3 @@ class Editor:
         if len(kept) != len(self.document.project.runs):
             self._execute(SetRuns(kept, "remove a run"))
 
-
-def _check_name(name: str) -> None:
-    if not name or not name.isprintable() or len(name) > MAX_ID_LENGTH:
-        raise EditError(f"a name must be 1 to {MAX_ID_LENGTH} printable characters")
