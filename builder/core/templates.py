@@ -40,6 +40,9 @@ TEMPLATES: tuple[Template, ...] = (
     Template("resnet_small", "ResNet-style",
              "Residual blocks add each block's input back to its output (Add), one with a strided 1×1 conv "
              "on the skip; classifies colour shape images."),
+    Template("resnet18", "ResNet-18",
+             "The ResNet-18 layout (four stages of two residual blocks) built from BasicBlock and DownBlock "
+             "modules, each used many times; classifies colour shape images."),
     Template("unet_small", "U-Net-style",
              "An encoder-decoder whose upsampled features are joined with the encoder's (Concat): "
              "learns to mark each pixel of the shape (segmentation)."),

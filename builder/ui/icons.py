@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from builder.blocks.registry import BLOCKS
-from builder.ui.theme import category_color
+from builder.ui.theme import MODULE, category_color
 
 
 def tag(type_name: str) -> str:
@@ -21,7 +21,7 @@ def tag(type_name: str) -> str:
 @cache
 def block_icon(type_name: str, size: int = 32) -> QIcon:
     spec = BLOCKS.get(type_name)
-    color = category_color(spec.category) if spec else QColor("#777777")
+    color = category_color(spec.category) if spec else MODULE  # a model of the project, used as a block
     icon = QIcon()
     for scale in (1, 2):  # crisp at 100% and 200%
         pixmap = QPixmap(size * scale, size * scale)

@@ -8,29 +8,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from builder.blocks.check import ModelReport
+from builder.blocks.modules import param_of
+from builder.blocks.params import Param
 from builder.blocks.registry import BLOCKS
+from builder.core.graph import ref_name
 from builder.core.shapes import format_shape
 from builder.edit.editor import EditError, Editor
+from builder.edit.module_edits import LINKABLE
 from builder.edit.session import Session
 from builder.ui import theme
 from builder.ui.icons import block_icon
+from builder.ui.module_page import module_page
 from builder.ui.param_editors import OptionalEditor, ParamEditor
 from builder.ui.param_form import ParamForm
 
 
 class Inspector(QScrollArea):
     renamed = Signal(str)  # a block got a new name: select it again
+    open_requested = Signal(str)  # a use's Open Definition button: enter it
 
     def __init__(self, session: Session, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +83,11 @@ class Inspector(QScrollArea):
         if report is None:
             self._show_message("No model", "")
             return
+        if self._is_module():
+            self.node_id = self._type = None
+            self.editors, self.name_field = {}, None
+            self.setWidget(module_page(self.session, self.editor, report))
+            return
         state = "ready to train" if report.ok else f"{len(report.errors)} problem(s) to fix"
         self._show_message(f"Model {report.model.name}",
                            f"{report.total_params:,} parameters · {report.total_macs:,} MACs · {state}\n\n"
@@ -96,8 +109,26 @@ class Inspector(QScrollArea):
         layout.addStretch()
         self.setWidget(page)
 
+    def _is_module(self) -> bool:
+        """The model shown is used by another, or entered through a use: its blocks can take module params."""
+        name = self.session.model
+        graph = self.session.document.model(name)
+        used = any(n.type == name for m in self.session.document.project.models for n in m.nodes)
+        return bool(self.session.trail or used or graph.params)
+
+    def _used_model(self, type_name: str):
+        return next((m for m in self.session.document.project.models if m.name == type_name), None)
+
+    def _params_of(self, type_name: str) -> tuple[Param, ...]:
+        spec = BLOCKS.get(type_name)
+        if spec is not None:
+            return spec.params
+        used = self._used_model(type_name)
+        return tuple(param_of(p) for p in used.params) if used is not None else ()
+
     def _build(self, type_name: str) -> None:
         spec = BLOCKS.get(type_name)
+        used = self._used_model(type_name) if spec is None else None
         page = QWidget()
         layout = QVBoxLayout(page)
         top = QHBoxLayout()
@@ -108,12 +139,23 @@ class Inspector(QScrollArea):
         top.addWidget(icon)
         top.addWidget(heading, 1)
         layout.addLayout(top)
-        if spec is not None:
-            description = QLabel(spec.description)
+        text = spec.description if spec is not None else None
+        if used is not None:
+            text = (f"A use of {used.name}, a model of this project: its blocks run here with the values below "
+                    f"and the shapes its inputs bring. Editing {used.name} changes every use of it.")
+        if text:
+            description = QLabel(text)
             description.setWordWrap(True)
             description.setProperty("role", "hint")
             layout.addWidget(description)
-        self.form = ParamForm(spec.params if spec else ())
+        if used is not None:
+            button = QPushButton(f"Open {used.name}")
+            button.setToolTip("Edit its definition (double-click the use on the canvas; Esc comes back)")
+            button.clicked.connect(lambda: self.open_requested.emit(self.node_id))
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+        linkable = frozenset(LINKABLE) if self._is_module() else frozenset()
+        self.form = ParamForm(self._params_of(type_name), linkable=linkable)
+        self.form.link_clicked.connect(self._offer_links)
         self.name_field = QLineEdit()
         self.name_field.editingFinished.connect(self._rename)
         self.form.add_row("name", self.name_field, "The block's name: its attribute and variable name in the "
@@ -147,7 +189,13 @@ class Inspector(QScrollArea):
         spec = BLOCKS.get(node.type)
         if self.name_field is not None and not self.name_field.hasFocus():
             self.name_field.setText(node.id)
-        self.form.set_values(node.params)
+        if self.form.params != self._params_of(node.type):  # the module's declared params changed
+            self.form.set_params(self._params_of(node.type))
+        linked = {k: ref_name(v) for k, v in node.params.items() if ref_name(v) is not None}
+        shown = {k: (info.resolved.get(k) if info is not None else None) if k in linked else v
+                 for k, v in node.params.items()}
+        self.form.set_values({k: v for k, v in shown.items() if v is not None})
+        self.form.set_linked(linked)
         for param in spec.params if spec else ():
             editor = self.editors[param.name]
             if param.inferred and isinstance(editor, OptionalEditor):  # what the wire gives, seen and kept
@@ -175,6 +223,52 @@ class Inspector(QScrollArea):
         except EditError as exc:
             self.error.setText(f"{name}: {exc}")
             self.refresh()  # put the editor back to the document's value
+            return
+        self.error.setText("")
+
+    def _offer_links(self, param: Param, button: QWidget) -> None:
+        """The module parameters this value can come from, and a new one made from it."""
+        graph = self.session.document.model(self.session.model)
+        node = graph.node(self.node_id)
+        current = ref_name(node.params.get(param.name))
+        menu = QMenu(self)
+        heading = menu.addAction(f"{param.name} of {self.node_id} comes from…")
+        heading.setEnabled(False)
+        for declared in graph.params:
+            if declared.kind != LINKABLE.get(param.kind):
+                continue
+            action = menu.addAction(f"{graph.name}'s parameter {declared.name} (default {declared.default})")
+            action.setCheckable(True)
+            action.setChecked(declared.name == current)
+            action.triggered.connect(lambda _c=False, n=declared.name: self._edit(
+                lambda: self.editor.modules.link(self.node_id, param.name, n)))
+        menu.addSeparator()
+        own = menu.addAction("its own value (set here)")
+        own.setCheckable(True)
+        own.setChecked(current is None)
+        own.triggered.connect(lambda: self._edit(lambda: self.editor.modules.link(self.node_id, param.name, None)))
+        make = menu.addAction(f"New parameter of {graph.name} from this value…")
+        make.setEnabled(current is None)
+        make.triggered.connect(lambda: self._declare(param))
+        self._last_menu = menu
+        menu.popup(button.mapToGlobal(QPoint(0, button.height())))
+
+    def _declare(self, param: Param) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        graph = self.session.document.model(self.session.model)
+        suggested = "planes" if param.name == "out_channels" else param.name
+        name, ok = QInputDialog.getText(self, "New module parameter",
+                                        f"Name of {graph.name}'s parameter (an __init__ argument in the code):",
+                                        text=suggested)
+        if ok:
+            self._edit(lambda: self.editor.modules.declare(self.node_id, param.name, name))
+
+    def _edit(self, action) -> None:
+        try:
+            action()
+        except EditError as exc:
+            self.error.setText(str(exc))
             return
         self.error.setText("")
 

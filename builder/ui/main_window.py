@@ -35,6 +35,7 @@ from builder.ui.code_panel import CodePanel
 from builder.ui.dialogs import APP_NAME, DISCARD, SAVE, Dialogs
 from builder.ui.help import install_help_menu
 from builder.ui.inspector import Inspector
+from builder.ui.modules_ui import install_modules_ui
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
 from builder.ui.undo_keys import DocumentUndoKeys
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.totals = QLabel()
         self.statusBar().addPermanentWidget(self.totals)
+        self.modules = install_modules_ui(self)
         from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
 
         self.training = TrainingUI(self)
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
                                                if self._settings_page is not None else None)
         self.palette.activated.connect(self._add_at_center)
         self.inspector.renamed.connect(lambda node_id: self.scene.select_nodes([node_id]))
+        self.inspector.open_requested.connect(self.view.enter)
 
         self._autosave = QTimer(self)
         self._autosave.setInterval(autosave_ms)
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs)
         layout.addWidget(self.view, 1)
+        self.central_layout = layout  # the modules part puts its breadcrumb over the canvas
         self.setCentralWidget(central)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
@@ -275,8 +279,8 @@ class MainWindow(QMainWindow):
         for model in self.document.project.models:
             self.tabs.addTab(model.name)
         names = [m.name for m in self.document.project.models]
-        if self.session.model in names:
-            self.tabs.setCurrentIndex(names.index(self.session.model))
+        if self.session.root in names:  # inside a module: the tab it was entered from
+            self.tabs.setCurrentIndex(names.index(self.session.root))
         self.tabs.blockSignals(False)
         self.tabs.setVisible(len(names) > 1)
 

@@ -64,6 +64,17 @@ class _BlockDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _heading(text: str, color) -> QTreeWidgetItem:
+    heading = QTreeWidgetItem([text])
+    heading.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    font = heading.font(0)
+    font.setBold(True)
+    font.setPointSizeF(8)
+    heading.setFont(0, font)
+    heading.setForeground(0, color.lighter(120))
+    return heading
+
+
 class _BlockTree(QTreeWidget):
     def mimeData(self, items: list[QTreeWidgetItem]):  # noqa: N802 (Qt's name)
         types = [i.data(0, TYPE_ROLE) for i in items if i.data(0, TYPE_ROLE)]
@@ -91,19 +102,17 @@ class Palette(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.tree)
         self.items: dict[str, QTreeWidgetItem] = {}
+        self.model_items: dict[str, QTreeWidgetItem] = {}  # the project's models, usable as blocks
+        self.models_heading = _heading("MODELS (drag to use)", theme.MODULE)
+        self.tree.addTopLevelItem(self.models_heading)
+        self.models_heading.setHidden(True)
         self._fill()
         self.search.textChanged.connect(self.filter)
         self.tree.itemActivated.connect(self._on_activated)
 
     def _fill(self) -> None:
         for category, specs in BLOCKS.by_category().items():
-            heading = QTreeWidgetItem([category.upper()])
-            heading.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = heading.font(0)
-            font.setBold(True)
-            font.setPointSizeF(8)
-            heading.setFont(0, font)
-            heading.setForeground(0, theme.category_color(category).lighter(120))
+            heading = _heading(category.upper(), theme.category_color(category))
             self.tree.addTopLevelItem(heading)
             for spec in specs:
                 item = QTreeWidgetItem(heading)
@@ -115,14 +124,32 @@ class Palette(QWidget):
                 self.items[spec.type] = item
         self.tree.expandAll()
 
+    def set_models(self, models: list[tuple[str, str]]) -> None:
+        """The project's models that can be used here, as (name, description), listed first."""
+        self.models_heading.takeChildren()
+        self.model_items = {}
+        for name, description in models:
+            item = QTreeWidgetItem(self.models_heading)
+            item.setData(0, TYPE_ROLE, name)
+            item.setData(0, DESCRIPTION_ROLE, description)
+            item.setIcon(0, block_icon(name))
+            item.setToolTip(0, f"<b>{name}</b>: a model of this project<br>{description}<br>"
+                               "Drag it onto the canvas to use it as a block")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+            self.model_items[name] = item
+        self.models_heading.setExpanded(True)
+        self.filter(self.search.text())
+
     def filter(self, text: str) -> None:
         shown = set(matches(text))
+        wanted = text.strip().lower()
         for index in range(self.tree.topLevelItemCount()):
             heading = self.tree.topLevelItem(index)
             visible = 0
             for row in range(heading.childCount()):
                 child = heading.child(row)
-                hide = child.data(0, TYPE_ROLE) not in shown
+                name = child.data(0, TYPE_ROLE)
+                hide = name not in shown if heading is not self.models_heading else wanted not in name.lower()
                 child.setHidden(hide)
                 visible += not hide
             heading.setHidden(visible == 0)

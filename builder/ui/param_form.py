@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from builder.blocks.params import BOOL, FILE, FLOAT, FOLDER, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
 from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, TriStateEditor, make_editor
@@ -22,9 +22,14 @@ TYPED_KINDS = (FLOAT, SHAPE, TEXT, TEXT_LIST, FILE, FOLDER)
 
 class ParamForm(QWidget):
     edited = Signal(object, object)  # (Param, the new value; None: not set)
+    link_clicked = Signal(object, object)  # (Param, the button): the owner offers module parameters for it
 
-    def __init__(self, params: tuple[Param, ...] = (), indent: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, params: tuple[Param, ...] = (), indent: str = "", parent: QWidget | None = None,
+                 linkable: frozenset[str] = frozenset()) -> None:
         super().__init__(parent)
+        self.linkable = linkable  # kinds of param that get a button to link them to a module parameter
+        self.labels: dict[str, QLabel] = {}
+        self.link_buttons: dict[str, QToolButton] = {}
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -48,14 +53,40 @@ class ParamForm(QWidget):
             return
         while self.form.rowCount() > self.extra_rows:
             self.form.removeRow(self.extra_rows)
-        self.params, self.editors = params, {}
+        self.params, self.editors, self.labels, self.link_buttons = params, {}, {}, {}
         for param in params:
             editor = _editor_for(param)
             editor.edited.connect(lambda value, p=param: self.edited.emit(p, value))
             label = QLabel(f"{self.indent}{param.name}")
             label.setToolTip(param.help)
-            self.form.addRow(label, editor)
+            self.form.addRow(label, self._with_link(param, editor))
             self.editors[param.name] = editor
+            self.labels[param.name] = label
+
+    def _with_link(self, param: Param, editor: ParamEditor) -> QWidget:
+        if param.kind not in self.linkable or param.inferred:
+            return editor
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        button = QToolButton()
+        button.setText("⋯")
+        button.setToolTip("Give this value from a module parameter, so each use of the module sets it")
+        button.clicked.connect(lambda _checked=False, p=param, b=button: self.link_clicked.emit(p, b))
+        layout.addWidget(editor, 1)
+        layout.addWidget(button)
+        self.link_buttons[param.name] = button
+        return row
+
+    def set_linked(self, linked: dict[str, str]) -> None:
+        """Params whose value is a module parameter's (`{"ref": "planes"}`): shown, not edited here; the label
+        names the parameter."""
+        for param in self.params:
+            ref = linked.get(param.name)
+            self.editors[param.name].setEnabled(ref is None)
+            self.labels[param.name].setText(f"{self.indent}{param.name}" + (f" = {ref}" if ref else ""))
+            self.labels[param.name].setProperty("role", "linked" if ref else "")
 
     def set_values(self, values: dict[str, Any], folder: Path | None = None) -> None:
         """Show the values (a missing key: its default, shown as a hint when the param is optional); a field

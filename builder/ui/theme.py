@@ -18,6 +18,7 @@ OK = QColor("#5cc98a")
 CANVAS = QColor("#18191b")
 GRID = QColor("#202225")
 WIRE = QColor("#8f98a6")
+MODULE = QColor("#b0704a")  # a use of a module: a colour no block category has
 
 CATEGORY_COLORS = {
     "input/output": QColor("#7c8796"),

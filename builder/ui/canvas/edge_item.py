@@ -56,7 +56,7 @@ class EdgeItem(QGraphicsPathItem):
 
     def adjust(self) -> None:
         self.prepareGeometryChange()
-        self.setPath(wire_path(self.source.output_pos(), self.target.input_pos(self.edge.port)))
+        self.setPath(wire_path(self.source.output_pos(self.edge.src_port), self.target.input_pos(self.edge.port)))
         self._restyle()
 
     def _restyle(self) -> None:

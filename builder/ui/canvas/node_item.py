@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -10,9 +11,10 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from builder.blocks.check import NodeInfo
+from builder.blocks.modules import module_inputs, module_outputs, param_of
 from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_PAIR, SHAPE, Param, pair
 from builder.blocks.registry import BLOCKS
-from builder.core.graph import Node
+from builder.core.graph import ModelGraph, Node, ref_name
 from builder.core.problems import Problem
 from builder.core.shapes import format_shape
 from builder.ui import theme
@@ -28,6 +30,28 @@ TEXT_WIDTH = WIDTH - 20
 SEPARATOR = " · "
 
 
+@dataclass(frozen=True)
+class ModuleLook:
+    """What a use of a module shows: the module's port names and declared parameters."""
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    params: tuple[Param, ...]
+
+    @classmethod
+    def of(cls, model: ModelGraph | None) -> ModuleLook | None:
+        if model is None:
+            return None
+        return cls(model.name, tuple(module_inputs(model)), tuple(module_outputs(model)),
+                   tuple(param_of(p) for p in model.params))
+
+    @property
+    def labelled(self) -> bool:
+        """Ports are named on the node when the module has several of a kind (Up's `x` and `skip`)."""
+        return len(self.inputs) > 1 or len(self.outputs) > 1
+
+
 def summary(type_name: str, params: dict[str, Any]) -> str:
     """The parameters that make this layer what it is, from its declaration: the required ones and those set
     away from their default (`16 · k3 · p1 · g16 · no bias`). Inferred ones (in_channels) only repeat what the
@@ -35,12 +59,18 @@ def summary(type_name: str, params: dict[str, Any]) -> str:
     return SEPARATOR.join(summary_parts(type_name, params))
 
 
-def summary_parts(type_name: str, params: dict[str, Any]) -> list[str]:
+def summary_parts(type_name: str, params: dict[str, Any], module: ModuleLook | None = None) -> list[str]:
+    if module is not None:  # a use: every value it gives the module, as the call reads (`planes 128 · stride 2`)
+        return [_labelled(p, _normalized(p, params.get(p.name, p.default))) for p in module.params]
     spec = BLOCKS.get(type_name)
     if spec is None:
         return ["unknown block"]
     parts = []
     for param in spec.params:
+        if ref_name(params.get(param.name)) is not None:  # inside a module: the value is the module's
+            label = param.name if param.short is None else param.short
+            parts.append(f"{label}={ref_name(params[param.name])}" if label else ref_name(params[param.name]))
+            continue
         if param.inferred or param.kind == SHAPE:
             continue
         value = _normalized(param, params.get(param.name, None if param.required else param.default))
@@ -93,9 +123,10 @@ def _number(value: Any) -> str:
 
 
 class NodeItem(QGraphicsItem):
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, module: ModuleLook | None = None) -> None:
         super().__init__()
         self.node = node
+        self.module = module  # a use of one of the project's models: its look, else None
         self.info: NodeInfo | None = None
         self.problems: list[Problem] = []
         self.wired_ports = 0
@@ -117,6 +148,8 @@ class NodeItem(QGraphicsItem):
 
     @property
     def input_count(self) -> int:
+        if self.module is not None:
+            return len(self.module.inputs)
         if self.spec is None:
             return 1
         if self.spec.max_inputs is None:  # Add/Concat: the wired ports and one free to add another
@@ -124,13 +157,28 @@ class NodeItem(QGraphicsItem):
         return self.spec.max_inputs
 
     @property
+    def output_count(self) -> int:
+        if self.module is not None:
+            return len(self.module.outputs)
+        return 0 if self.spec is not None and self.spec.is_output else 1
+
+    @property
     def has_output(self) -> bool:
-        return self.spec is None or not self.spec.is_output
+        return self.output_count > 0
+
+    @property
+    def labelled(self) -> bool:
+        return self.module is not None and self.module.labelled
+
+    @property
+    def _text_bottom(self) -> float:
+        return HEADER + BODY + (len(self.summary_lines) - 1) * LINE
 
     @property
     def height(self) -> float:
-        text = HEADER + BODY + (len(self.summary_lines) - 1) * LINE
-        return max(text, HEADER + 12 + self.input_count * PORT_GAP)
+        if self.labelled:  # a row per port under the text, its name beside it
+            return self._text_bottom + max(self.input_count, self.output_count) * PORT_GAP + 4
+        return max(self._text_bottom, HEADER + 12 + max(self.input_count, self.output_count) * PORT_GAP)
 
     def boundingRect(self) -> QRectF:
         return QRectF(-PORT_HIT, -2, WIDTH + 2 * PORT_HIT, self.height + 4)
@@ -140,37 +188,43 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(QRectF(-PORT_HIT, 0, WIDTH + 2 * PORT_HIT, self.height), 6, 6)
         return path
 
+    def _port_y(self, port: int, count: int) -> float:
+        if self.labelled:
+            return self._text_bottom + PORT_GAP / 2 + port * PORT_GAP
+        return HEADER + (self.height - HEADER) / 2 - (count - 1) * PORT_GAP / 2 + port * PORT_GAP
+
     def input_pos(self, port: int) -> QPointF:
         """Scene position of input port `port`."""
-        count = self.input_count
-        top = HEADER + (self.height - HEADER) / 2 - (count - 1) * PORT_GAP / 2
-        return self.mapToScene(QPointF(0, top + port * PORT_GAP))
+        return self.mapToScene(QPointF(0, self._port_y(port, self.input_count)))
 
-    def output_pos(self) -> QPointF:
-        return self.mapToScene(QPointF(WIDTH, HEADER + (self.height - HEADER) / 2))
+    def output_pos(self, port: int = 0) -> QPointF:
+        """Scene position of output port `port` (a module with several Outputs has one each)."""
+        return self.mapToScene(QPointF(WIDTH, self._port_y(port, max(self.output_count, 1))))
 
     def ports(self, kind: str) -> list[tuple[int, QPointF]]:
         """The ports of a kind ("in" or "out") as (port, scene position)."""
         if kind == "out":
-            return [(0, self.output_pos())] if self.has_output else []
+            return [(port, self.output_pos(port)) for port in range(self.output_count)]
         if self.spec is not None and self.spec.is_input:
             return []
         return [(port, self.input_pos(port)) for port in range(self.input_count)]
 
     def port_at(self, scene_pos: QPointF) -> tuple[str, int] | None:
-        """("in", port) or ("out", 0) for the nearest port within PORT_HIT of scene_pos (hit areas of an Add's
-        ports overlap: the nearer one wins)."""
+        """("in", port) or ("out", port) for the nearest port within PORT_HIT of scene_pos (hit areas of an
+        Add's ports overlap: the nearer one wins)."""
         near = [(distance(scene_pos, at), kind, port) for kind in ("out", "in") for port, at in self.ports(kind)]
         hits = sorted(hit for hit in near if hit[0] <= PORT_HIT)
         return (hits[0][1], hits[0][2]) if hits else None
 
     # -- state from the document and the check ------------------------------------------------
 
-    def set_node(self, node: Node) -> None:
-        self.node = node
+    def set_node(self, node: Node, module: ModuleLook | None = None) -> None:
+        ports = (self.input_count, self.output_count, self.labelled)
+        self.node, self.module = node, module
         self.spec = BLOCKS.get(node.type)
         lines = self._wrapped_summary()
-        resized = len(lines) != len(self.summary_lines)
+        resized = len(lines) != len(self.summary_lines) or ports != (self.input_count, self.output_count,
+                                                                      self.labelled)
         if resized:
             self.prepareGeometryChange()  # a line more or less: the block's height and its ports move
         self.summary_lines = lines
@@ -186,7 +240,7 @@ class NodeItem(QGraphicsItem):
     def _wrapped_summary(self) -> list[str]:
         """The summary on one line, or on two when it would be cut short (broken between parameters): a layer
         with several non-default parameters (`32 · k3 · s2 · p1 · no bias`) shows them all."""
-        parts = summary_parts(self.node.type, self.node.params)
+        parts = summary_parts(self.node.type, self.node.params, self.module)
         metrics = QFontMetricsF(_detail_font())
         cut = len(parts)
         while cut > 1 and metrics.horizontalAdvance(SEPARATOR.join(parts[:cut])) > TEXT_WIDTH:
@@ -215,6 +269,8 @@ class NodeItem(QGraphicsItem):
         lines += [f"<span style='color:{theme.WARNING.name()}'>⚠ {m}</span>" for m in warnings]
         if not self.problems and self.spec is not None:
             lines.append(self.spec.description)
+        if self.module is not None:
+            lines.append(f"A use of the module {self.module.name}: double-click to open its definition")
         return "<br>".join(lines)
 
     @property
@@ -226,7 +282,10 @@ class NodeItem(QGraphicsItem):
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(0, 0, WIDTH, self.height)
-        color = theme.category_color(self.spec.category) if self.spec else theme.ERROR.darker(150)
+        if self.module is not None:
+            color = theme.MODULE
+        else:
+            color = theme.category_color(self.spec.category) if self.spec else theme.ERROR.darker(150)
         body = QPainterPath()
         body.addRoundedRect(rect, 6, 6)
         painter.fillPath(body, theme.RAISED)
@@ -255,7 +314,10 @@ class NodeItem(QGraphicsItem):
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(QRectF(10, 0, WIDTH - 40, HEADER), Qt.AlignmentFlag.AlignVCenter, self.node.type)
+        painter.drawText(QRectF(10, 0, WIDTH - 40, HEADER), Qt.AlignmentFlag.AlignVCenter,
+                         _elide(painter, self.node.type, WIDTH - 44))
+        if self.module is not None:
+            _paint_graph_mark(painter, QPointF(WIDTH - (36 if self.problems else 18), HEADER / 2))
         if self.problems:
             badge = theme.ERROR if self.has_error else theme.WARNING
             painter.setBrush(badge)
@@ -289,10 +351,25 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
                              "shape unknown" if not self.has_error else "see problem")
 
+        if self.labelled:
+            self._paint_port_names(painter)
         for port, at in self.ports("in"):
             _paint_port(painter, self.mapFromScene(at), color, wired=port < self.wired_ports)
         for _port, at in self.ports("out"):
             _paint_port(painter, self.mapFromScene(at), color, wired=True)  # an output always offers a wire
+
+    def _paint_port_names(self, painter: QPainter) -> None:
+        painter.setFont(_detail_font())
+        painter.setPen(theme.DIM)
+        for port, name in enumerate(self.module.inputs):
+            y = self._port_y(port, self.input_count)
+            painter.drawText(QRectF(10, y - LINE / 2, WIDTH / 2 - 12, LINE), Qt.AlignmentFlag.AlignVCenter,
+                             _elide(painter, name, WIDTH / 2 - 12))
+        for port, name in enumerate(self.module.outputs):
+            y = self._port_y(port, self.output_count)
+            painter.drawText(QRectF(WIDTH / 2, y - LINE / 2, WIDTH / 2 - 10, LINE),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                             _elide(painter, name, WIDTH / 2 - 10))
 
     # -- interaction ----------------------------------------------------------------------------
 
@@ -331,6 +408,20 @@ def _paint_port(painter: QPainter, centre: QPointF, color: QColor, wired: bool) 
     painter.setPen(QPen(color.lighter(150), 2.4))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawEllipse(centre, PORT_RADIUS - 0.8, PORT_RADIUS - 0.8)
+
+
+def _paint_graph_mark(painter: QPainter, centre: QPointF) -> None:
+    """The mark of a node that holds a graph: three small linked boxes, as a tiny network."""
+    painter.save()
+    painter.setPen(QPen(QColor("#ffffff"), 1.2))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    left, right, up = centre + QPointF(-6, 0), centre + QPointF(5, -4), centre + QPointF(5, 4)
+    painter.drawLine(left, right)
+    painter.drawLine(left, up)
+    for point in (left, right, up):
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRect(QRectF(point.x() - 2.2, point.y() - 2.2, 4.4, 4.4))
+    painter.restore()
 
 
 def _detail_font() -> QFont:

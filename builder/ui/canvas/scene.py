@@ -26,7 +26,7 @@ from builder.core.graph import Edge
 from builder.edit.session import Session
 from builder.ui import theme
 from builder.ui.canvas.edge_item import EdgeItem
-from builder.ui.canvas.node_item import PORT_HIT, NodeItem, distance
+from builder.ui.canvas.node_item import PORT_HIT, ModuleLook, NodeItem, distance
 
 GRID = 20
 
@@ -58,8 +58,13 @@ class GraphScene(QGraphicsScene):
         if self.session.report is not None and self.session.report.model is graph:
             self._on_checked(self.session.report)
 
+    def _look(self, type_name: str) -> ModuleLook | None:
+        """A use's look, from the module it uses (None for a block)."""
+        used = next((m for m in self.session.document.project.models if m.name == type_name), None)
+        return ModuleLook.of(used)
+
     def _add_node(self, node) -> None:
-        item = NodeItem(node)
+        item = NodeItem(node, self._look(node.type))
         self.nodes[node.id] = item
         self.addItem(item)
 
@@ -84,7 +89,7 @@ class GraphScene(QGraphicsScene):
         elif change.kind in (NODE_CHANGED, NODE_MOVED):
             item = self.nodes[change.node]
             node = graph.node(change.node)
-            item.set_node(node)
+            item.set_node(node, self._look(node.type))
             pos = (node.ui or {}).get("pos")
             if isinstance(pos, list) and len(pos) == 2 and item.pos() != QPointF(*pos):
                 item.setPos(QPointF(*pos))
@@ -99,6 +104,11 @@ class GraphScene(QGraphicsScene):
     def _on_checked(self, report: ModelReport | None) -> None:
         if report is None:
             return
+        for item in self.nodes.values():  # a module's ports or parameters may have changed inside it
+            if item.module is not None or item.spec is None:
+                look = self._look(item.node.type)
+                if look != item.module:
+                    item.set_node(item.node, look)
         wired = {n: 0 for n in self.nodes}
         for edge in report.model.edges:
             if edge.dst in wired:

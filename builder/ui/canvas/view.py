@@ -150,6 +150,10 @@ class GraphView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = self.mapToScene(event.position().toPoint())
+        item = self.graph_scene.node_at(pos)
+        if item is not None and item.module is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.enter(item.node.id)
+            return
         if self.graph_scene.itemAt(pos, self.transform()) is None and not self.read_only:
             self.open_quick_search(pos)
             return
@@ -172,7 +176,7 @@ class GraphView(QGraphicsView):
         snapped = self._accepted(self._ports_in_reach(pos))
         end = pos if snapped is None else _port_pos(*snapped, "in" if kind == "out" else "out")
         if kind == "out":
-            self._wire.setPath(wire_path(item.output_pos(), end))
+            self._wire.setPath(wire_path(item.output_pos(port), end))
         else:
             self._wire.setPath(wire_path(end, item.input_pos(port)))
 
@@ -275,6 +279,9 @@ class GraphView(QGraphicsView):
         if event.key() == Qt.Key.Key_Tab and not self.read_only:
             self.open_quick_search(self.mapToScene(self.mapFromGlobal(QCursor.pos())))
             return
+        if event.key() == Qt.Key.Key_Escape and self.graph_scene.session.trail:
+            self.leave()
+            return
         if event.key() == Qt.Key.Key_F and not event.modifiers():
             self.frame(only_selected=bool(self.graph_scene.selectedItems()))
             return
@@ -289,6 +296,22 @@ class GraphView(QGraphicsView):
 
     def focusNextPrevChild(self, _next: bool) -> bool:
         return False  # Tab belongs to the quick search, not to focus changes
+
+    # -- modules --------------------------------------------------------------------------------
+
+    def enter(self, use_id: str) -> None:
+        """Open the definition of the module a use uses (double-click), framed; Esc comes back."""
+        name = self.graph_scene.session.enter(use_id)
+        self.frame()
+        self.message.emit(f"Editing {name} as '{use_id}' sees it: every use of {name} changes with it. "
+                          "Esc goes back.")
+
+    def leave(self, levels: int = 1) -> None:
+        came_from = self.graph_scene.session.trail[-levels][1] if self.graph_scene.session.trail else None
+        self.graph_scene.session.leave(levels)
+        self.frame()
+        if came_from is not None and came_from in self.graph_scene.nodes:
+            self.graph_scene.select_nodes([came_from])
 
     # -- adding blocks --------------------------------------------------------------------------
 
@@ -326,11 +349,14 @@ class GraphView(QGraphicsView):
         event.acceptProposedAction()
 
 
-def _wire_between(start: tuple[NodeItem, str, int], other: NodeItem, other_port: int) -> tuple[str, str, int]:
-    """(source, target, target port) of a wire dragged from `start` to `other`'s port, whichever end it began at."""
+def _wire_between(start: tuple[NodeItem, str, int], other: NodeItem, other_port: int) -> tuple[str, str, int, int]:
+    """(source, target, target port, source port) of a wire dragged from `start` to `other`'s port, whichever end
+    it began at."""
     item, kind, port = start
-    return (item.node.id, other.node.id, other_port) if kind == "out" else (other.node.id, item.node.id, port)
+    if kind == "out":
+        return (item.node.id, other.node.id, other_port, port)
+    return (other.node.id, item.node.id, port, other_port)
 
 
 def _port_pos(item: NodeItem, port: int, kind: str) -> QPointF:
-    return item.input_pos(port) if kind == "in" else item.output_pos()
+    return item.input_pos(port) if kind == "in" else item.output_pos(port)
