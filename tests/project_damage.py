@@ -29,6 +29,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from builder.blocks.modules import SEPARATOR
 from builder.blocks.registry import BLOCKS
 from builder.cli import main
 from builder.core.project import Project, load_project
@@ -640,20 +641,29 @@ def check_line_is_located(line: str, project: Project) -> bool:
         line = line[len("warning: "):]
     if _SETTINGS_KEY.match(line):
         return True
-    if len(project.models) == 1 and _names_a_node(line, project.models[0]):
+    if len(project.models) == 1 and _names_a_node(line, project.models[0], project):
         return True
     for model in project.models:
         if line.startswith(f"{model.name}: "):
             return True
-        if line.startswith(f"{model.name}/") and _names_a_node(line[len(model.name) + 1:], model):
+        if line.startswith(f"{model.name}/") and _names_a_node(line[len(model.name) + 1:], model, project):
             return True
         if re.search(rf"\b(?:model|generator|discriminator) '?{re.escape(model.name)}'?(?!\w)", line):
             return True
     return False
 
 
-def _names_a_node(line: str, model: Any) -> bool:
-    return line.startswith(MODEL_LEVEL) or any(line.startswith(f"{node.id}: ") for node in model.nodes)
+def _names_a_node(line: str, model: Any, project: Project) -> bool:
+    """`node: ...`, or a problem inside a module, `use › inner › node: ...`, each step a node of the level before."""
+    if line.startswith(MODEL_LEVEL) or any(line.startswith(f"{node.id}: ") for node in model.nodes):
+        return True
+    modules = {m.name: m for m in project.models}
+    for node in model.nodes:
+        if line.startswith(f"{node.id}{SEPARATOR}") and node.type in modules:
+            inner = line[len(node.id) + len(SEPARATOR):]
+            if _names_a_node(inner, modules[node.type], project):
+                return True
+    return False
 
 
 def _settings_failures(outcome: Outcome) -> list[str]:

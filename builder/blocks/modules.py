@@ -34,7 +34,7 @@ def declaration_problems(model: ModelGraph) -> list[str]:
     for declared in model.params:
         _value, error = param_of(declared).validate(declared.default)
         if error:
-            problems.append(f"module parameter {error}")
+            problems.append(f"the model declares {declared.name} with a default that is not valid: {error}")
     return problems
 
 

@@ -8,7 +8,7 @@ import argparse
 
 from builder.blocks.check import ModelReport
 from builder.cli.common import open_project, table
-from builder.core.shapes import format_shape
+from builder.core.shapes import format_shapes
 
 NAME = "check"
 
@@ -69,7 +69,6 @@ def _rows(report: ModelReport, depth: int, indent: str, rows: list[list[str]]) -
         if node_id not in report.live:
             continue
         info = report.infos[node_id]
-        shape = ", ".join(format_shape(s) for s in info.outputs)
-        rows.append([indent + node_id, report.type_of(node_id), shape, f"{info.params:,}", f"{info.macs:,}"])
+        rows.append([indent + node_id, report.type_of(node_id), format_shapes(info.outputs), f"{info.params:,}", f"{info.macs:,}"])
         if info.inner is not None and depth > 1:
             _rows(info.inner, depth - 1, indent + "  ", rows)

@@ -16,6 +16,12 @@ def format_shape(shape: Shape, sep: str = "×") -> str:
     return sep.join(str(d) for d in shape) if shape else "a single value"
 
 
+def format_shapes(shapes: tuple[Shape, ...] | list[Shape], shown: int = 4) -> str:
+    """The shapes of a module's outputs, one per port: `16×1×1, 1×28×28`; past `shown`, the rest counted."""
+    text = ", ".join(format_shape(s) for s in shapes[:shown])
+    return text if len(shapes) <= shown else f"{text} and {len(shapes) - shown:,} more"
+
+
 def dim_name(shape: Shape, index: int) -> str:
     """A learner's name for dimension `index` (0-based, no batch) of a shape of this rank."""
     names = _DIM_NAMES.get(len(shape))

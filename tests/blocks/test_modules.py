@@ -69,7 +69,8 @@ def test_refs_and_use_values_are_checked():
     assert any("conv1: stride refers to the module parameter 'strde', which BasicBlock does not declare" in m
                for m in messages), messages
     project.model("BasicBlock").params = [ModuleParam("planes", "int", 0, min=1)]
-    assert any("module parameter planes must be at least 1" in str(p) for p in _report(project, "BasicBlock").errors)
+    assert any("the model declares planes with a default that is not valid: planes must be at least 1" in str(p)
+               for p in _report(project, "BasicBlock").errors)
 
 
 def test_wiring_a_missing_output_port_is_named():

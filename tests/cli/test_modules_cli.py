@@ -7,6 +7,7 @@ import torch
 
 from builder.cli import main
 from builder.core.project import save_project
+from builder.core.templates import template_text
 
 
 def _resnet(tmp_path):
@@ -30,6 +31,19 @@ def test_check_depth_shows_the_blocks_inside_each_use(tmp_path, capsys):
     use = lines.index(next(line for line in lines if line.startswith("layer2.0 ")))
     assert lines[use].split()[:3] == ["layer2.0", "DownBlock", "32×8×8"]
     assert lines[use + 2].split()[:3] == ["conv1", "Conv2d", "32×8×8"]  # indented under its use
+
+
+def test_a_use_with_many_outputs_is_one_short_row(tmp_path, capsys):
+    """Found by fuzzing: an Encoder with 1,000 Outputs printed a 9,000-character row."""
+    raw = json.loads(template_text("conv_autoencoder"))
+    encoder = next(m for m in raw["models"] if m["name"] == "Encoder")
+    encoder["nodes"] += [{"id": f"side{i}", "type": "Output"} for i in range(1000)]
+    encoder["edges"] += [{"src": "image", "dst": f"side{i}"} for i in range(1000)]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(raw))
+    main(["check", str(path), "--model", "ConvAutoencoder"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("encoder "))
+    assert "16×1×1, 1×28×28, 1×28×28, 1×28×28 and 997 more" in row and len(row) < 120
 
 
 def test_a_problem_inside_a_module_names_its_path(tmp_path, capsys):
