@@ -7,7 +7,9 @@ instead: the encoder down the left arm, the decoder back up the right, each skip
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Mapping
 
 import networkx as nx
 
@@ -30,25 +32,28 @@ BAND_COLUMNS = int((VIEW_WIDTH / READABLE_ZOOM - 2 * FRAME_MARGIN - NODE_SPAN) /
 ARM_COLUMNS = (BAND_COLUMNS + 1) // 2  # 3
 ARM_GAP = COLUMN / 2  # px between the arms, on top of a column's own gap
 
-# Columns an edge must jump to count as a skip: a U-Net's shortest skip jumps a pool, a conv and an
-# upsample (4); shorter nested skips (densely connected blocks) do not make a U.
+# Blocks an edge must jump to count as a skip: a U-Net's shortest skip jumps a pool, a conv and an
+# upsample (4); shorter nested skips (densely connected blocks) do not make a U. A use of a module counts
+# as the blocks inside it, so a U-Net built from Down and Up modules is still drawn as a U.
 LONG_SKIP = 4
 
 Positions = dict[str, tuple[float, float]]
 Piece = tuple[list[list[str]], float]  # columns to lay side by side, and the x of the first
 
 
-def layered_positions(model: ModelGraph, wrap: int | None = None) -> Positions:
+def layered_positions(model: ModelGraph, wrap: int | None = None,
+                      modules: Mapping[str, ModelGraph] | None = None) -> Positions:
     """Each node's column is its longest distance from an Input; within a column, nodes sit near
     the mean height of what feeds them (fewer crossings). Nodes on a cycle get a column after
     everything else.
 
     Columns go into bands of at most `wrap` (0: one band), one below the other, all about as wide
     (branches stay within their band; a wire to the next band loops back to its start). By default
-    an encoder-decoder is drawn as a U (see `_u_skips`) and any other graph wraps at BAND_COLUMNS."""
+    an encoder-decoder is drawn as a U (see `_u_skips`) and any other graph wraps at BAND_COLUMNS.
+    `modules` are the models of the project by name, so a use of one weighs as the blocks inside it."""
     graph = model.to_networkx()
     columns = _columns(graph)
-    skips = _u_skips(graph, columns) if wrap is None else []
+    skips = _u_skips(graph, columns, _column_depths(model, columns, modules or {})) if wrap is None else []
     if skips:
         return _u_shaped(graph, columns, skips)
     return _banded(graph, _even_bands(columns, BAND_COLUMNS if wrap is None else wrap))
@@ -81,16 +86,49 @@ def _columns(graph: nx.DiGraph) -> list[list[str]]:
     return columns
 
 
-def _u_skips(graph: nx.DiGraph, columns: list[list[str]]) -> list[tuple[int, int]]:
+def _column_depths(model: ModelGraph, columns: list[list[str]], modules: Mapping[str, ModelGraph]) -> list[int]:
+    """How many blocks deep each column is: 1, or more where a use of a module sits in it."""
+    depths: dict[str, int] = {}
+    types = {node.id: node.type for node in model.nodes}
+    return [max((_block_depth(types[n], modules, depths) for n in nodes), default=1) for nodes in columns]
+
+
+def _block_depth(type_name: str, modules: Mapping[str, ModelGraph], memo: dict[str, int]) -> int:
+    """1 for a block; for a use of a module, the blocks along the longest path through it (its Inputs and
+    Outputs not counted, a module inside counted the same way). A module that contains itself, or a
+    cycle, counts as its number of nodes: the check refuses it anyway."""
+    module = modules.get(type_name)
+    if module is None:
+        return 1
+    if type_name not in memo:
+        memo[type_name] = len(module.nodes)  # what a use of itself inside it counts as
+        graph = module.to_networkx()
+        if nx.is_directed_acyclic_graph(graph):
+            weight = {n.id: 0 if n.type in ("Input", "Output") else _block_depth(n.type, modules, memo)
+                      for n in module.nodes}
+            longest: dict[str, int] = {}
+            for node in nx.topological_sort(graph):
+                longest[node] = weight[node] + max((longest[p] for p in graph.predecessors(node)), default=0)
+            memo[type_name] = max(max(longest.values(), default=1), 1)
+    return memo[type_name]
+
+
+def _u_skips(graph: nx.DiGraph, columns: list[list[str]], depths: list[int]) -> list[tuple[int, int]]:
     """The columns of an encoder-decoder's skips, outermost first; empty for any other graph.
 
-    Told from the structure alone: two or more skips (edges that jump LONG_SKIP columns or more)
-    nested one inside the other, as a U-Net's are around its bottleneck. Residual skips follow one
-    another instead, so a ResNet is not an encoder-decoder; nor is a graph with a cycle."""
+    Told from the structure alone: two or more skips (edges that jump LONG_SKIP blocks or more, `depths`
+    telling how many blocks each column holds) nested one inside the other, as a U-Net's are around its
+    bottleneck. Residual skips follow one another instead, so a ResNet is not an encoder-decoder; nor is
+    a graph with a cycle."""
     if not nx.is_directed_acyclic_graph(graph):
         return []
     column = {n: c for c, nodes in enumerate(columns) for n in nodes}
-    skips = sorted({(column[u], column[v]) for u, v in graph.edges if column[v] - column[u] >= LONG_SKIP})
+    jumped = [0, *itertools.accumulate(depths)]  # jumped[c]: the blocks in the columns before c
+
+    def jump(u: str, v: str) -> int:  # the blocks between, and one for the edge itself
+        return jumped[column[v]] - jumped[column[u] + 1] + 1
+
+    skips = sorted({(column[u], column[v]) for u, v in graph.edges if jump(u, v) >= LONG_SKIP})
     nested = _nested_chain(skips)
     return nested if len(nested) >= 2 else []
 

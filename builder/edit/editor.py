@@ -213,7 +213,7 @@ class Editor:
         return self.paste(self.copy(node_ids), (40.0, 40.0)) if node_ids else []
 
     def auto_layout(self) -> None:
-        positions = layered_positions(self.graph)
+        positions = layered_positions(self.graph, modules={m.name: m for m in self.document.project.models})
         current = {n.id: tuple((n.ui or {}).get("pos", (None, None))) for n in self.graph.nodes}
         changed = {k: v for k, v in positions.items() if current.get(k) != v}
         if changed:
