@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from builder import __version__
@@ -54,3 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"builder: {exc}", 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader went away (`builder blocks | head`): stop quietly. Standard output is pointed at devnull
+        # so that Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -71,6 +71,16 @@ def test_python_dash_m_and_console_script_run_without_traceback(tmp_path):
     assert helped.returncode == 0 and "check" in helped.stdout and "export" in helped.stdout
 
 
+def test_output_into_a_pipe_closed_early_ends_quietly():
+    """`builder blocks | head -1`: the reader goes away before the output is written."""
+    process = subprocess.Popen([sys.executable, "-m", "builder", "blocks"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # before the command has imported what it needs, let alone printed
+    error = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert "Traceback" not in error and "BrokenPipe" not in error, error
+
+
 def test_check_refuses_what_training_would_refuse_gan_pairing(tmp_path, capsys):
     """A GAN whose generator makes 1×16×16 images for a discriminator taking 1×32×32: check says so (exit 1),
     without reading any data, as train would."""
