@@ -195,6 +195,25 @@ def test_a_free_input_is_a_ring_that_stands_out_on_the_dark_canvas_and_a_wired_o
     assert min(contrast(c, theme.CANVAS) for c in port_pixels(window, wired, 1)) >= 3  # filled
 
 
+def test_a_selected_wire_is_drawn_in_the_accent_colour_without_a_box_around_it(window):
+    """Qt marks a selected path item with a dashed box around its whole curve: across the blocks a long wire
+    passes. The wire's own colour shows the selection instead."""
+    window.scene.nodes["conv2"].setPos(window.scene.nodes["conv2"].pos() + QPointF(0, 300))
+    wire = next(item for edge, item in window.scene.edges.items() if edge.src == "pool1")
+    window.scene.clearSelection()
+    wire.setSelected(True)
+    box = wire.sceneBoundingRect()
+    corner = QPointF(box.left() + 3, box.bottom() - 3)  # the curve starts top left and ends bottom right
+    window.view.resetTransform()
+    window.view.centerOn(corner)
+    image = window.view.viewport().grab().toImage()
+    at = view_point(window, corner)
+    along_edges = [image.pixelColor(at.x() + d, at.y() + 3 - k) for d in range(0, 30) for k in range(6)]
+    along_edges += [image.pixelColor(at.x() - 3 + k, at.y() - d) for d in range(0, 30) for k in range(6)]
+    assert max(contrast(c, theme.CANVAS) for c in along_edges) < 2
+    assert wire.pen().color() == theme.ACCENT
+
+
 def test_a_port_is_grabbed_from_a_fingertip_away(qtbot, window):
     drop_block(window, "ReLU", QPoint(300, 600))
     relu = window.scene.nodes["relu3"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOptionGraphicsItem
 
 from builder.core.graph import Edge
 from builder.ui import theme
@@ -76,6 +76,13 @@ class EdgeItem(QGraphicsPathItem):
             self.highlighted = on
             self.setZValue(2 if on else 0)  # over the blocks: the block dragged onto it would hide it
             self._restyle()
+
+    def paint(self, painter: Any, option: QStyleOptionGraphicsItem, widget: Any = None) -> None:
+        # The accent pen shows a selected wire; Qt's own mark, a dashed box around the whole curve, would
+        # draw a large rectangle across the blocks a long or looping wire passes.
+        plain = QStyleOptionGraphicsItem(option)
+        plain.state &= ~QStyle.StateFlag.State_Selected
+        super().paint(painter, plain, widget)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
