@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes([node_id])
         item = self.scene.nodes.get(node_id)
         if item is not None:
-            self.view.centerOn(item)
+            self.view.show_item(item)
 
     # -- editing --------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication
 from ui_actions import drag, drop_block, view_point
 
 from builder.core.graph import Edge
+from builder.core.templates import load_template
 from builder.ui import theme
 from builder.ui.canvas.node_item import LINE, WIDTH, summary
 
@@ -116,6 +117,29 @@ def test_wheel_zooms_toward_the_cursor_and_f_frames(qtbot, window):
     qtbot.keyClick(view, Qt.Key.Key_F)
     assert view.mapToScene(view.viewport().rect()).boundingRect().contains(
         window.scene.nodes["relu1"].sceneBoundingRect())
+
+
+def shown_rect(view) -> QRectF:
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+def test_a_framed_graph_stays_framed_when_the_canvas_is_resized_until_the_user_zooms(qtbot, make_window):
+    """The window frames the graph before its docks take their sizes: the graph must not end up cut off."""
+    window = make_window(load_template("resnet18"))
+    window.resize(1440, 900)
+    view = window.view
+    qtbot.wait(50)  # the first frame and the docks' sizes, deferred until shown
+    height = view.viewport().height()
+    window.resizeDocks([window.problems_dock], [500], Qt.Orientation.Vertical)  # a smaller canvas
+    qtbot.waitUntil(lambda: view.viewport().height() < height - 100)
+    shown = shown_rect(view)
+    view.frame()
+    assert shown_rect(view) == shown  # already what framing at this size shows: the width whole, from the top
+    view.zoom_by(1.5)
+    zoom = view.zoom()
+    window.resizeDocks([window.problems_dock], [250], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: view.viewport().height() > height - 100)
+    assert view.zoom() == pytest.approx(zoom)  # zoomed by the user: a resize leaves the view alone
 
 
 def test_delete_removes_the_selection_and_the_graph_shows_what_broke(window):

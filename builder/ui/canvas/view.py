@@ -6,7 +6,7 @@ Every change goes through the Editor as a command; refusals come back as message
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsView
 
 from builder.core.graph import Edge
@@ -61,6 +61,9 @@ class GraphView(QGraphicsView):
         self._search = QuickSearch(self)
         self._search_at = QPointF()
         self._search.chosen.connect(self._add_from_search)
+        # Framed and not zoomed or panned since: a resize frames again. The window's first frame runs before
+        # its docks have their final sizes, which left the graph off-centre with its last band cut off.
+        self._fitted = False
 
     @property
     def read_only(self) -> bool:
@@ -76,6 +79,7 @@ class GraphView(QGraphicsView):
         self.zoom_by(1.15 ** (event.angleDelta().y() / 120), event.position().toPoint())
 
     def zoom_by(self, factor: float, at: QPoint | None = None) -> None:
+        self._fitted = False
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         at = at if at is not None else self.viewport().rect().center()
         anchor = self.mapToScene(at)
@@ -103,6 +107,17 @@ class GraphView(QGraphicsView):
         self.scale(zoom / self.zoom(), zoom / self.zoom())
         shown = self.viewport().height() / zoom
         self.centerOn(rect.center().x(), min(rect.center().y(), rect.top() + shown / 2))
+        self._fitted = not only_selected
+
+    def show_item(self, item: NodeItem) -> None:
+        """Scroll a block into the middle of the view, at the zoom shown."""
+        self.centerOn(item)
+        self._fitted = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted:
+            self.frame()
 
     # -- mouse ----------------------------------------------------------------------------------
 
@@ -125,6 +140,7 @@ class GraphView(QGraphicsView):
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
+            self._fitted = False
             self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - delta.x()))
             self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - delta.y()))
             return
