@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -118,8 +119,8 @@ class ModulesUI(QObject):
         return ids[0] if item is not None and item.module is not None else None
 
     def _enable(self) -> None:
-        if not hasattr(self.window, "scene"):
-            return
+        if not hasattr(self.window, "scene") or not shiboken6.isValid(self.window.scene):
+            return  # before the scene is made, or while the window is torn down and the scene empties itself
         use = self._selected_use()
         editable = not self.window.session.read_only
         self.act_group.setEnabled(editable and bool(self.window.scene.selected_node_ids()))

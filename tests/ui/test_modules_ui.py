@@ -122,3 +122,17 @@ def test_a_use_is_drawn_with_its_module_s_params_and_a_tooltip_that_says_how_to_
     assert "double-click to open its definition" in item.toolTip()
     assert window.scene.nodes["conv1"].module is None
     assert view_point(window, item.sceneBoundingRect().center()) != QPoint(0, 0)
+
+
+def test_the_scene_deleted_with_a_use_selected_goes_quietly(qtbot, make_window, tmp_path):
+    """As at the end of a script that never closes its window: Python deletes the scene first, which empties
+    itself, and the selection change that makes must not reach the Group/Ungroup actions' update (seen as a
+    traceback after every screenshot)."""
+    import shiboken6
+
+    window, _path, _saved = saved_window(make_window, tmp_path, "resnet18")
+    qtbot.wait(20)  # what the window defers until shown (its first frame) has run
+    window.scene.select_nodes(["layer2.0"])
+    with qtbot.captureExceptions() as raised:
+        shiboken6.delete(window.scene)
+    assert raised == []

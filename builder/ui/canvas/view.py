@@ -116,7 +116,7 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fitted:
+        if self._fitted and self.scene() is not None:  # none while the window is torn down
             self.frame()
 
     # -- mouse ----------------------------------------------------------------------------------
