@@ -1,4 +1,5 @@
-"""Render the main window offscreen and save a PNG: `python scripts/screenshot.py OUT.png [PROJECT] [--select ID]`.
+"""Render the main window offscreen and save a PNG: `python scripts/screenshot.py OUT.png [PROJECT] [--select ID]
+[--enter USE]`.
 
 Used to keep the README's screenshots current and to look at UI changes on a machine with no display.
 """
@@ -29,6 +30,8 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("project", nargs="?")
     parser.add_argument("--select", help="a node id to select (shows it in the inspector)")
+    parser.add_argument("--enter", action="append", default=[], metavar="USE",
+                        help="open the definition of this use of a module, as a double-click does (repeat to go deeper)")
     parser.add_argument("--size", default="1440x900")
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200% screen")
     parser.add_argument("--train-epochs", type=int, default=0,
@@ -57,6 +60,9 @@ def main() -> None:
     window.show()
     settle(app)
     window.code.update_code()
+    for use in args.enter:
+        window.view.enter(use)
+        settle(app)
     if args.select:
         window.scene.select_nodes([args.select])
     window.view.frame()
