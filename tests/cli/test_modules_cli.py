@@ -76,3 +76,30 @@ def test_train_exports_and_resume_refuses_a_changed_module(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", str(path), "--out", str(out), "--resume", "--epochs", "2"]) != 0
     assert "made for a different model" in capsys.readouterr().err
+
+
+def test_a_gan_whose_generator_and_discriminator_are_built_from_modules_trains_and_exports(tmp_path, capsys):
+    from nets import small_gan_project
+
+    from builder.core.document import Document
+    from builder.edit.editor import Editor
+    from builder.edit.session import Session
+
+    session = Session(Document(small_gan_project(samples=100, epochs=1)))
+    editor = Editor(session)
+    up = editor.group(["up2", "bn2", "relu2"], "UpBlock")
+    session.show_model("D")
+    down = editor.group(["c2", "bn2", "a2"], "DownBlock")
+    path = tmp_path / "gan.json"
+    save_project(session.document.project, path)
+    assert json.loads(path.read_text())["version"] == 2
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--out", str(out)]) == 0
+    namespace = {}
+    exec((out / "model.py").read_text(), namespace)
+    g, d = namespace["G"](), namespace["D"]()
+    g_state, d_state = (torch.load(out / f"{name}.pt", weights_only=True) for name in ("G", "D"))
+    assert f"{up}.up2.weight" in g_state and f"{down}.c2.weight" in d_state  # the hierarchy in the keys
+    g.load_state_dict(g_state, strict=True)
+    d.load_state_dict(d_state, strict=True)
+    assert d(g(torch.randn(3, 16, 1, 1))).shape == (3, 1)
