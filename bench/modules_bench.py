@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import torch.nn as nn  # noqa: E402
 from big_graphs import RESNET50_STAGES, resnet50  # noqa: E402
+from core_bench import best_of  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -36,16 +37,6 @@ from builder.edit.recovery import Autosaver  # noqa: E402
 from builder.edit.session import Session  # noqa: E402
 from builder.ui import theme  # noqa: E402
 from builder.ui.main_window import MainWindow  # noqa: E402
-
-
-def timed(fn, repeats: int) -> tuple[float, float]:
-    """(best, median) seconds of `repeats` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
 
 
 def flattened(project):
@@ -105,17 +96,17 @@ def main() -> None:
           f"{sum(len(m.nodes) for m in project.models)} nodes in 4 models, {report.total_params:,} parameters; "
           f"ungrouped: {len(flat.nodes)} blocks")
 
-    check_best, check_median = timed(lambda: check_model(top, project), 9)
-    flat_best, _ = timed(lambda: check_model(flat), 9)
+    check_best, check_median = best_of(lambda: check_model(top, project), 9)
+    flat_best, _ = best_of(lambda: check_model(flat), 9)
     print(f"check + shape inference: {check_best * 1e3:7.1f} ms (median {check_median * 1e3:.1f})  target < 50 ms   "
           f"ratio to checking the ungrouped graph: {check_best / flat_best:.2f} ({flat_best * 1e3:.1f} ms)")
 
     built = build_classes(generate_code(project))["ResNet50"]()
     by_hand = hand_written_resnet50()
     assert sum(p.numel() for p in built.parameters()) == sum(p.numel() for p in by_hand.parameters())
-    build_best, build_median = timed(lambda: build_classes(generate_code(project))["ResNet50"](), 5)
-    direct_best, _ = timed(hand_written_resnet50, 5)
-    codegen_best, _ = timed(lambda: generate_code(project), 5)
+    build_best, build_median = best_of(lambda: build_classes(generate_code(project))["ResNet50"](), 5)
+    direct_best, _ = best_of(hand_written_resnet50, 5)
+    codegen_best, _ = best_of(lambda: generate_code(project), 5)
     print(f"codegen + build module : {build_best * 1e3:7.1f} ms (median {build_median * 1e3:.1f})  "
           f"ratio to building a hand-written ResNet-50: {build_best / direct_best:.2f} "
           f"(codegen with its check: {codegen_best * 1e3:.1f} ms)")
