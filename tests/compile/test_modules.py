@@ -106,3 +106,15 @@ def test_a_module_with_two_inputs_and_two_outputs():
     net = build_classes(code)["Net"]()
     assert net(torch.randn(2, 4, 8, 8)).shape == (2, 1, 8, 8)
     assert "up.conv.weight" in net.state_dict()
+
+
+def test_a_parameter_left_at_its_default_is_a_literal_not_a_module_parameter_of_the_same_value():
+    """conv1's groups and dilation are 1 by default, as the module's stride is: the code must not say
+    `groups=stride` (only values the wires give, in_channels, are explained by a module parameter)."""
+    project = nets.small_resnet()
+    block = project.model("DownBlock")
+    block.params = [nets.ModuleParam("planes", "int", 32, min=1), nets.ModuleParam("stride", "int", 1, min=1)]
+    project.model("ResNet").node("layer2.0").params = {"planes": 32, "stride": 1}
+    source = generate_code(project).source
+    down = source[source.index("class DownBlock"):source.index("class", source.index("class DownBlock") + 5)]
+    assert "stride=stride" in down and "groups=" not in down and "dilation=" not in down
