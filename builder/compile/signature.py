@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.blocks.check import ModelReport
-from builder.blocks.registry import BLOCKS
 from builder.blocks.code import Symbol
+from builder.blocks.registry import BLOCKS
 from builder.compile.names import Namer
 from builder.core.graph import ref_name
 
