@@ -81,6 +81,10 @@ def check_project(project: Project, epochs: int | None = None, device: str | Non
     gan = settings.training.mode == "gan"
     trained, problems = (_gan if gan else _supervised)(project, settings, reports)
     problems += _data_source(project, settings, "reconstruction" if gan else settings.data.task)
+    start = settings.training.init_weights
+    reason = _path_problem(project, start) if start is not None else None
+    if reason:
+        problems.append(Problem(None, f"training.init_weights: {printable(start, 500)} {reason}"))
     torch_device = None
     try:
         torch_device = resolve_device(settings.training.device)

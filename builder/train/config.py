@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.blocks.params import BOOL, CHOICE, FLOAT, INT, TEXT, Param, located, unknown_param_message
+from builder.blocks.params import BOOL, CHOICE, FILE, FLOAT, INT, TEXT, Param, located, unknown_param_message
 from builder.core.problems import printable
 from builder.core.project import Project
 from builder.train.data.base import TASKS
@@ -58,6 +58,9 @@ TRAINING_PARAMS = (
           default=None, min=1, optional=True, unset="off"),
     Param("keep_best", BOOL, "Keep the weights of the epoch with the best validation loss, not the last.",
           default=True),
+    Param("init_weights", FILE, "Start from these weights instead of random ones (fine-tuning): a .pt or "
+          ".safetensors file, relative to the project's folder.", default=None, optional=True,
+          unset="random, from the seed"),
 )
 
 # Only with "mode": "gan". Per-side optimizer options are the optimizer's own names with g_ or d_.
@@ -109,6 +112,7 @@ class TrainingConfig:
     mixed_precision: bool
     early_stopping: int | None
     keep_best: bool
+    init_weights: str | None = None  # a weights file to start from, relative to the project's folder
     options: dict[str, Any] = field(default_factory=dict)  # the optimizer's options that were given
     schedule: tuple[str, dict[str, Any]] | None = None
     mode: str = "supervised"
@@ -185,6 +189,8 @@ def _training(section: dict[str, Any], task: str, problems: list[str]) -> Traini
         for key in GAN_KEYS:
             if key in section:
                 problems.append(f'training.{key}: only used with "mode": "gan"')
+    if gan and values["init_weights"] is not None:
+        problems.append("training.init_weights: a GAN starts from random weights; remove it")
     return TrainingConfig(**values, options=options, schedule=schedule, **extra)
 
 

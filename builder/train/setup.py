@@ -17,6 +17,7 @@ from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
 from builder.train.batches import Split, channel_stats, split_indices, stats_from_dataset
+from builder.train.checkpoint import CheckpointError, load_into, load_weights
 from builder.train.checks import check_project, settings_for
 from builder.train.config import ConfigError, Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
@@ -53,10 +54,15 @@ class Run:
     def class_name(self) -> str:
         return self.code.class_names[self.model_name]
 
+    initial: dict[str, torch.Tensor] | None = None  # training.init_weights, checked against the model
+
     def new_model(self) -> nn.Module:
-        """A freshly initialized model: the same seed always gives the same weights."""
+        """A freshly initialized model: the same seed always gives the same weights; with init_weights, those."""
         torch.manual_seed(self.settings.training.seed)
-        return self.model_class()
+        model = self.model_class()
+        if self.initial is not None:
+            model.load_state_dict(self.initial)
+        return model
 
 
 def prepare(project: Project, epochs: int | None = None, device: str | None = None) -> Run:
@@ -87,8 +93,29 @@ def prepare(project: Project, epochs: int | None = None, device: str | None = No
     code = generate_code(project, [model_name], normalization=norm)
     model_class = build_classes(code)[model_name]
     warnings = [*check.warnings, *(Problem(None, text, warning=True) for text in data.warnings)]
+    own_buffers = [f"{code.attributes[model_name][report.inputs[0]]}_{stat}" for stat in ("mean", "std")] \
+        if normalization else []
+    initial = _initial(project, settings, model_class, own_buffers)
     return Run(project, settings, model_name, report, code, model_class, data, split, objective, check.device,
-               warnings, normalization)
+               warnings, normalization, initial)
+
+
+def _initial(project: Project, settings: Settings, model_class: type[nn.Module],
+             own_buffers: list[str]) -> dict[str, torch.Tensor] | None:
+    """The weights training starts from (training.init_weights), read safely and checked against the model;
+    the input normalization of this run's data (`own_buffers`) stays this run's."""
+    if settings.training.init_weights is None:
+        return None
+    model = model_class()
+    fresh = model.state_dict()
+    source = f"training.init_weights: {settings.training.init_weights}"
+    try:
+        state = load_weights(project.resolve(settings.training.init_weights))
+        state.update({name: fresh[name] for name in own_buffers})
+        load_into(model, state, source)
+    except CheckpointError as exc:
+        raise SetupError([str(exc)]) from None
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def _data_seed(settings: Settings) -> int:

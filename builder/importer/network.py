@@ -1,0 +1,136 @@
+"""Importing an nn.Module: trace it, name its modules, and prove the result computes the same.
+
+`import_network` is the whole import in this process; the window runs it in a separate one (the file is
+the user's code). The project is only returned once the code generated from it builds a module with the
+original's state_dict keys that, given the original's weights, computes the same outputs in eval mode.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from builder.compile import CompileError, build_classes, generate_code
+from builder.core.layout import layered_positions
+from builder.core.project import Project
+from builder.importer.definitions import Definitions
+from builder.importer.mapping import is_block_module
+from builder.importer.source import ImportRefusal, Loaded, load_module
+from builder.importer.trace import Tracing
+from builder.train.checkpoint import CheckpointError, load_into, load_weights
+
+BATCH = 2  # samples traced: more than one, so that a size read off the batch is told from the others
+TOLERANCE = 1e-4  # relative to the output's largest value: float32 sums in another order
+
+
+@dataclass
+class Imported:
+    project: Project
+    state: dict[str, torch.Tensor]  # the weights, under the names of the generated code (the original's)
+    max_difference: float  # between the original's and the generated module's outputs, eval mode
+    seconds: float
+
+
+def import_network(path: str | Path, class_name: str | None, input_shape: list[int],
+                   kwargs: dict[str, Any] | None = None, weights: str | Path | None = None) -> Imported:
+    start = time.perf_counter()
+    path = Path(path)
+    loaded = load_module(path, class_name, kwargs or {})
+    module = loaded.module
+    if weights is not None:
+        try:
+            load_into(module, load_weights(weights), str(weights))
+        except CheckpointError as exc:
+            raise ImportRefusal(str(exc)) from None
+    module.eval()
+    example = torch.randn(BATCH, *input_shape, generator=torch.Generator().manual_seed(0))
+    reference, called = _forward(module, example, path, input_shape)
+    tracing = Tracing(path, loaded.init_args, called)
+    top = tracing.instance(module, [example], "")
+    models = Definitions(top).build({loaded.class_name})
+    project = Project(models=models)
+    _lay_out(project)
+    state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+    difference = _verify(project, loaded, state, example, reference)
+    return Imported(project, state, difference, time.perf_counter() - start)
+
+
+def _forward(module: nn.Module, example: torch.Tensor, path: Path,
+             shape: list[int]) -> tuple[Any, dict[int, list[tuple]]]:
+    """The module's output on the example, and the inputs of every call of each module that is not a block
+    (a module of its own is traced with what it really got)."""
+    called: dict[int, list[tuple]] = {}
+
+    def record(m: nn.Module, args: tuple) -> None:
+        called.setdefault(id(m), []).append(
+            tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args))
+
+    handles = [m.register_forward_pre_hook(record) for m in module.modules() if not is_block_module(m)]
+    try:
+        with torch.no_grad():
+            output = module(example)
+    except Exception as exc:
+        from builder.importer.source import _where
+
+        raise ImportRefusal(f"{_where(exc, path)}: the network does not run on a batch of {' × '.join(map(str, shape))} "
+                            f"samples ({type(exc).__name__}: {exc}); check --input-shape") from None
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, called
+
+
+def _lay_out(project: Project) -> None:
+    modules = {m.name: m for m in project.models}
+    for model in project.models:
+        positions = layered_positions(model, modules=modules)
+        for node in model.nodes:
+            node.ui = {"pos": list(positions[node.id])}
+
+
+def _verify(project: Project, loaded: Loaded, state: dict[str, torch.Tensor], example: torch.Tensor,
+            reference: Any) -> float:
+    """The generated module has the original's weight names and, with its weights, the same outputs."""
+    top = project.models[0].name
+    try:
+        code = generate_code(project, [top])
+    except CompileError as exc:
+        model, problem = exc.problems[0]
+        raise ImportRefusal(f"the imported graph does not check ({model}: {problem}); this is a fault of the "
+                            f"import, please report it with the file") from None
+    generated = build_classes(code)[top]()
+    own = set(generated.state_dict())
+    if own != set(state):
+        missing, extra = sorted(set(state) - own), sorted(own - set(state))
+        unused = f"; {', '.join(missing[:5])} {'is' if len(missing) == 1 else 'are'} not used by forward" \
+            if missing and not extra else ""
+        raise ImportRefusal(f"{loaded.class_name}: the imported code would not keep the weights' names "
+                            f"(original only: {', '.join(missing[:5]) or 'none'}; imported only: "
+                            f"{', '.join(extra[:5]) or 'none'}){unused}")
+    generated.load_state_dict(state)
+    generated.eval()
+    with torch.no_grad():
+        output = generated(example)
+    return _difference(reference, output, loaded.class_name)
+
+
+def _difference(reference: Any, output: Any, name: str) -> float:
+    pairs = list(zip(reference, output)) if isinstance(reference, (tuple, list)) else [(reference, output)]
+    worst = 0.0
+    for a, b in pairs:
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != b.shape:
+            raise ImportRefusal(f"{name}: the imported module's output differs in shape from the original's; this is "
+                                "a fault of the import, please report it with the file")
+        scale = max(1.0, float(a.abs().max()))
+        difference = float((a - b).abs().max())
+        if not difference <= TOLERANCE * scale:
+            raise ImportRefusal(f"{name}: the imported module computes other outputs than the original (largest "
+                                f"difference {difference:.3g}); this is a fault of the import, please report it "
+                                "with the file")
+        worst = max(worst, difference)
+    return worst

@@ -1,0 +1,176 @@
+"""The user's Python file: the nn.Module classes it defines (read without running it), and running it to
+construct one of them, with what each module's constructor was given recorded for the import.
+
+The file is the user's own code and runs in this process (the window runs the whole import in a separate
+process, with a timeout). Every mistake in it is reported with the file and line: a syntax error, a
+constructor that raises, a class that is not an nn.Module.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import sys
+import traceback
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch.nn as nn
+
+
+class ImportRefusal(Exception):
+    """What cannot be imported, with the file and line where there is one, and what to do."""
+
+
+def module_classes(path: Path) -> list[str]:
+    """The classes the file defines that derive from nn.Module (directly or through another class of the file),
+    found by reading it, without running it."""
+    tree = _parse(path)
+    bases: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            bases[node.name] = [_dotted(b) for b in node.bases]
+
+    def is_module(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        for base in bases.get(name, []):
+            if base.split(".")[-1] == "Module" or (base in bases and base not in seen
+                                                   and is_module(base, seen | {name})):
+                return True
+        return False
+
+    return [name for name in bases if is_module(name)]
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _parse(path: Path) -> ast.Module:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportRefusal(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportRefusal(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return ast.parse(text, filename=str(path))
+    except SyntaxError as exc:
+        raise ImportRefusal(f"{path}:{exc.lineno}: syntax error: {exc.msg}; fix the file and import it again") from None
+
+
+@dataclass
+class Loaded:
+    module: nn.Module
+    class_name: str
+    init_args: dict[int, dict[str, Any]]  # id(module) -> the arguments its class's __init__ was given, defaults filled
+
+
+def load_module(path: Path, class_name: str | None, kwargs: dict[str, Any]) -> Loaded:
+    """Run the file and construct `class_name(**kwargs)` (the one nn.Module class it defines when None)."""
+    classes = module_classes(path)
+    if class_name is None:
+        if len(classes) != 1:
+            found = ", ".join(classes) if classes else "none"
+            raise ImportRefusal(f"{path}: defines {len(classes)} nn.Module classes ({found}); name the one to "
+                                f"import as {path.name}:CLASS")
+        class_name = classes[0]
+    namespace = _run(path)
+    cls = namespace.get(class_name)
+    if cls is None:
+        known = ", ".join(classes) or "none"
+        raise ImportRefusal(f"{path}: defines no class {class_name} (its nn.Module classes: {known})")
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ImportRefusal(f"{path}: {class_name} is not an nn.Module subclass: only nn.Modules can be imported")
+    with _recorded_init_args() as args:
+        try:
+            module = cls(**kwargs)
+        except Exception as exc:  # the user's constructor: whatever it raises is its message
+            raise ImportRefusal(f"{_where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
+                                f"{type(exc).__name__}: {exc}") from None
+    return Loaded(module, class_name, args)
+
+
+def _run(path: Path) -> dict[str, Any]:
+    """The file's namespace after running it as a module; its folder is importable while it runs, for the
+    files it imports beside it."""
+    _parse(path)  # a syntax error named with its line before anything runs
+    name = f"nn_builder_import_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look a class's module up here
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise ImportRefusal(f"{_where(exc, path)}: running the file raised {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.path.remove(str(path.parent))
+    return vars(module)
+
+
+def _where(exc: BaseException, path: Path) -> str:
+    """`model.py:12`: the last line of the user's file in the exception's traceback (the file alone if none)."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+def _kwargs_text(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+
+
+@contextmanager
+def _recorded_init_args() -> Iterator[dict[int, dict[str, Any]]]:
+    """While it is open, every nn.Module subclass outside torch.nn records the arguments its own __init__ was
+    given (the most derived class's, defaults filled in): `BasicBlock(64, 128, stride=2)` → planes=128,
+    stride=2. They name the module parameters of the definitions the import makes."""
+    args: dict[int, dict[str, Any]] = {}
+    patched: list[tuple[type, Any]] = []
+    for cls in _subclasses(nn.Module):
+        init = cls.__dict__.get("__init__")
+        if init is None or cls.__module__.startswith("torch."):
+            continue
+        try:
+            signature = inspect.signature(init)
+        except (TypeError, ValueError):
+            continue
+        patched.append((cls, init))
+        cls.__init__ = _recording(init, signature, args)
+    try:
+        yield args
+    finally:
+        for cls, init in patched:
+            cls.__init__ = init
+
+
+def _recording(init: Any, signature: inspect.Signature, args: dict[int, dict[str, Any]]) -> Any:
+    def recording_init(self: nn.Module, *a: Any, **k: Any) -> None:
+        if id(self) not in args:  # the most derived class's __init__ runs first: its arguments are the ones
+            try:
+                bound = signature.bind(self, *a, **k)
+                bound.apply_defaults()
+                args[id(self)] = {n: v for n, v in list(bound.arguments.items())[1:]}
+            except TypeError:
+                args[id(self)] = {}
+        init(self, *a, **k)
+
+    return recording_init
+
+
+def _subclasses(cls: type) -> list[type]:
+    found, stack = [], [cls]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                stack.append(sub)
+    return found
