@@ -173,7 +173,15 @@ class _ClassWriter:
         self.live = [n for n in report.order if n in report.live]
         self.layered = [n for n in self.live if n in report.uses or BLOCKS[self.nodes[n].type].layer is not None]
         coded = [n for n in self.live if n in report.uses or self.nodes[n].type not in ("Input", "Output")]
-        self.signature = signature(instances, used, coded, self._values)
+        self.signature = signature(instances, used, coded, self._values, self._from_wires)
+
+    def _from_wires(self, node_id: str, key: str) -> bool:
+        """A value left out of the node that the wires give: a block's in_channels, a use's argument that is
+        its module's input channels. Anything else left out is a default, which no module parameter explains
+        (a groups of 1 is not `groups=stride` because stride is 1)."""
+        if node_id in self.report.uses:
+            return self.signatures[self.report.uses[node_id]].sources[key][0] == "input"
+        return any(p.name == key and p.inferred for p in BLOCKS[self.nodes[node_id].type].params)
 
     def _values(self, report: ModelReport, node_id: str) -> dict[str, Any]:
         """What a node's code is written from: a block's resolved parameters, a use's call arguments."""
@@ -185,15 +193,24 @@ class _ClassWriter:
 
     def lines(self, norm: dict[str, tuple[list[float], list[float]]]) -> tuple[list[str], dict[str, str], bool]:
         report = self.report
+        chain = self._numbered_chain() if not norm else None
+        if chain is not None:
+            return self._sequential_lines(chain), {n: n for n in self.live}, False
         groups = self._groups()
+        lists = self._lists(groups)
         namer = Namer()
-        group_names = {prefix: namer.name(prefix) for prefix in groups}
+        group_names = {prefix: namer.name(prefix) for prefix in [*groups, *lists]}
         names: dict[str, str] = {}
         member_of: dict[str, str] = {}
+        listed: dict[str, str] = {}  # node -> `layers[2]`, how forward calls a member of an nn.ModuleList
         for prefix, members in groups.items():
             for index, node_id in enumerate(members):
                 names[node_id] = f"{group_names[prefix]}.{index}"
                 member_of[node_id] = prefix
+        for prefix, members in lists.items():
+            for index, node_id in enumerate(members):
+                names[node_id] = f"{group_names[prefix]}.{index}"
+                listed[node_id] = f"{group_names[prefix]}[{index}]"
         for node_id in self.live:
             if node_id not in names:
                 names[node_id] = namer.name(node_id)
@@ -232,13 +249,20 @@ class _ClassWriter:
                     target = variables.assign(member)
                 forward.append(f"{INDENT * 2}{target} = self.{group_names[prefix]}({args[0]}){self._shape(members[-1])}")
                 continue
-            if node_id in self.layered:
+            attribute = listed.get(node_id, names[node_id])
+            if node_id in listed:
+                prefix = next(p for p, members in lists.items() if node_id in members)
+                if node_id == next(n for n in self.live if n in lists[prefix]):  # the list, where it is first used
+                    init.append(f"{INDENT * 2}self.{group_names[prefix]} = nn.ModuleList([")
+                    init.extend(f"{INDENT * 3}{self._layer(m)},{self._comment(m)}" for m in lists[prefix])
+                    init.append(f"{INDENT * 2}])")
+            elif node_id in self.layered:
                 init.append(f"{INDENT * 2}self.{names[node_id]} = {self._layer(node_id)}{self._comment(node_id)}")
             args = [variables.of(node_id, i) for i in range(len(report.sources[node_id]))]
             if node_id in report.uses:
-                expression = f"self.{names[node_id]}({', '.join(args)})"
+                expression = f"self.{attribute}({', '.join(args)})"
             else:
-                expression = spec.forward(names[node_id], args, self._written(node_id))
+                expression = spec.forward(attribute, args, self._written(node_id))
             uses_functional |= expression.startswith("F.")
             inner = report.infos[node_id].inner
             ports = inner.outputs if inner is not None and len(inner.outputs) > 1 else None
@@ -251,6 +275,31 @@ class _ClassWriter:
         lines = [*init, "", f"{INDENT}def forward({arguments}):", *forward]
         return lines, names, uses_functional
 
+    def _numbered_chain(self) -> list[str] | None:
+        """The layers `0`, `1`, ... of a model that is one chain of them from its Input to its Output (as an
+        nn.Sequential holds its layers), or None."""
+        report = self.report
+        coded = [n for n in self.live if self.nodes[n].type not in ("Input", "Output") or n in report.uses]
+        if not coded or coded != [str(i) for i in range(len(coded))] or len(report.inputs) != 1 \
+                or len(report.outputs) != 1 or not all(n in self.layered and self._single(n) for n in coded):
+            return None
+        feeds = [report.inputs[0], *coded]
+        for source, node_id in zip(feeds, [*coded, report.outputs[0]]):
+            if report.sources[node_id] != [source] or \
+                    [c for c in report.consumers.get(source, []) if c in report.live] != [node_id]:
+                return None
+        return coded
+
+    def _sequential_lines(self, chain: list[str]) -> list[str]:
+        """`class ConvBNReLU(nn.Sequential)`, its layers passed to nn.Sequential's constructor, as torchvision
+        writes it: the layers keep their numbered names (`features.0.0.weight`)."""
+        arguments = "".join(f", {name}={literal(default)}" for name, default in self.signature.arguments)
+        return [f"class {self.class_names[self.report.model.name]}(nn.Sequential):",
+                f"{INDENT}def __init__(self{arguments}):",
+                f"{INDENT * 2}super().__init__(",
+                *(f"{INDENT * 3}{self._layer(n)},{self._comment(n)}" for n in chain),
+                f"{INDENT * 2})"]
+
     def _written(self, node_id: str) -> dict[str, Any]:
         return {key: self.signature.values[(node_id, key)] for key in self._values(self.report, node_id)}
 
@@ -260,9 +309,11 @@ class _ClassWriter:
             return BLOCKS[self.nodes[node_id].type].layer(values)
         used = self.signatures[self.report.uses[node_id]]
         parts = []
+        positional = True  # the leading arguments the wires give (in_channels), until the first declared one
         for name, default in used.arguments:
             value = values[name]
-            if name not in used.declared:
+            positional = positional and name not in used.declared
+            if positional:
                 parts.append(literal(value))
             elif isinstance(value, Symbol) or not (type(value) is type(default) and value == default):
                 parts.append(f"{name}={literal(value)}")
@@ -300,6 +351,22 @@ class _ClassWriter:
             if chained:
                 groups[prefix] = members
         return groups
+
+    def _lists(self, chains: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Numbered layers (`layers.0`, `layers.1`...) that are not a chain, as in a dense block where each
+        takes what all before it made: an nn.ModuleList, its members called by index."""
+        numbered: dict[str, dict[int, str]] = {}
+        for node_id in self.layered:
+            match = _NUMBERED.match(node_id)
+            if match and match.group(1) not in chains:
+                numbered.setdefault(match.group(1), {})[int(match.group(2))] = node_id
+        taken = set(self.live)
+        lists = {}
+        for prefix, members in numbered.items():
+            ordered = [members.get(i) for i in range(len(members))]
+            if None not in ordered and prefix not in taken and len(ordered) > 1:
+                lists[prefix] = ordered
+        return lists
 
     def _single(self, node_id: str) -> bool:
         report = self.report

@@ -15,7 +15,6 @@ from typing import Any
 
 from builder.blocks.check import ModelReport
 from builder.blocks.code import Symbol
-from builder.blocks.registry import BLOCKS
 from builder.compile.names import Namer
 from builder.core.graph import ref_name
 
@@ -50,7 +49,13 @@ class Signature:
 ValuesOf = Callable[[ModelReport, str], dict[str, Any]]
 
 
-def signature(instances: list[ModelReport], is_module: bool, layered: list[str], values_of: ValuesOf) -> Signature:
+# from_wires(node, key) -> whether a value left out of the node is given by the wires (in_channels), rather
+# than being its default.
+FromWires = Callable[[str, str], bool]
+
+
+def signature(instances: list[ModelReport], is_module: bool, layered: list[str], values_of: ValuesOf,
+              from_wires: FromWires) -> Signature:
     """`instances`: the checks of the model for each use (and on its own), all without errors; `layered`: the
     nodes whose parameters reach the code. A top-level model that no other uses keeps its literals."""
     base = instances[0]
@@ -84,7 +89,7 @@ def signature(instances: list[ModelReport], is_module: bool, layered: list[str],
                 continue
             seen = [values_of(r, node_id)[key] for r in instances]
             constant = all(_same(v, seen[0]) for v in seen)
-            if constant and nodes[node_id].params.get(key) is None and _from_wires(nodes[node_id].type, key):
+            if constant and nodes[node_id].params.get(key) is None and from_wires(node_id, key):
                 # Taken from the wires (in_channels, num_features): the module parameter it equals says why.
                 declared = [c for c in candidates if c[1][0] == "arg"]
                 name = _match(sig, declared, instances, seen)
@@ -97,13 +102,6 @@ def signature(instances: list[ModelReport], is_module: bool, layered: list[str],
     order = {"input": 0, "arg": 1, "param": 2}  # as people write them: BasicBlock(in_channels, planes, stride)
     sig.arguments.sort(key=lambda item: order[sig.sources[item[0]][0]])
     return sig
-
-
-def _from_wires(type_name: str, key: str) -> bool:
-    """A value the wires give when it is left out (in_channels); a left-out block parameter is otherwise its
-    default, which no module parameter explains (a groups of 1 is not `groups=stride` because stride is 1)."""
-    spec = BLOCKS.get(type_name)
-    return spec is None or any(p.name == key and p.inferred for p in spec.params)
 
 
 def _match(sig: Signature, candidates: list[tuple[str, tuple[Any, ...]]], instances: list[ModelReport],

@@ -129,7 +129,7 @@ class Definitions:
                 position = (node.id, key)
                 seen = [self._value_at(i, position) for i in group]
                 varying = any(not _same(v, seen[0]) for v in seen)
-                name = self._argument(group, seen, key, varying)
+                name = self._argument(group, seen, key, varying, self._default(node, key))
                 if name is None and not varying:
                     continue
                 name = name or key
@@ -139,11 +139,21 @@ class Definitions:
                     holds[name] = seen
                     params.append(self._param(name, kinds[key], first, seen[0], node, key))
                 refs[position] = name
+        order = list(first.args)  # as the constructor declares them: BasicBlock(inplanes, planes, stride)
+        params.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
         return _Declared(params, refs)
 
-    def _argument(self, group: list[Instance], seen: list[Any], key: str, varying: bool) -> str | None:
-        """The constructor argument holding the value in every instance (when it does not vary, only one of
-        the parameter's own name)."""
+    def _default(self, node: RawNode, key: str) -> Any:
+        if node.use is not None:
+            return next(p.default for p in self.declared[node.use.definition].params if p.name == key)
+        return BLOCKS[node.type].param(key).default
+
+    def _argument(self, group: list[Instance], seen: list[Any], key: str, varying: bool, default: Any) -> str | None:
+        """The constructor argument holding the value in every instance. A value that does not vary is only
+        linked to an argument of the parameter's own name, and only when it is not the default (DownBlock's
+        stride of 2, not the stride of 1 every plain conv has)."""
+        if not varying and _same(seen[0], default):
+            return None
         # The argument of the parameter's own name first (stride); then, as a value often has several names
         # (a block's inplanes and planes are equal where its channels stay), the later one: the output's.
         names = [key] if not varying else [key, *reversed(group[0].args)]

@@ -39,11 +39,21 @@ class Call:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
-        """An argument given by position or by name, which must be a constant (not computed from a tensor)."""
+        """An argument given by position or by name: a constant, or a number worked out from sizes while
+        tracing (`x2.size(2) - x1.size(2)`), fixed at that value; a value read off a tensor's data is refused."""
         value = self.args[index] if index < len(self.args) else self.kwargs.get(name, default)
-        if isinstance(value, fx.Node):
-            raise Unmapped(f"its {name} is computed while the network runs; write it as a number")
-        return value
+        return _constant(value, name)
+
+
+def _constant(value: Any, name: str) -> Any:
+    if isinstance(value, fx.Node):
+        if "value" not in value.meta:
+            raise Unmapped(f"its {name} is computed from the data while the network runs; write it as a number")
+        return value.meta["value"]
+    if isinstance(value, (tuple, list)):
+        return type(value)(_constant(v, name) for v in value)
+    return value
+
 
 
 IDENTITY = "identity"  # a call that passes its input on unchanged (`x.contiguous()`): no block at all
@@ -295,6 +305,8 @@ def _interpolate(c: Call) -> Mapped:
 
 
 def _cat(c: Call) -> Mapped:
+    if len(c.ins) == 1:  # the first pass of a dense block's loop: one tensor, passed on as it is
+        return IDENTITY, {}
     return block("Concat", dim=c.arg(1, "dim", 0))
 
 
@@ -326,11 +338,9 @@ def _reshape(c: Call) -> Mapped:
 
 
 def _permute(c: Call) -> Mapped:
-    dims = list(c.args[1:]) if len(c.args) > 1 else list(c.kwargs.get("dims", ()))
+    dims = _constant(list(c.args[1:]) if len(c.args) > 1 else list(c.kwargs.get("dims", ())), "dims")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = list(dims[0])
-    if any(isinstance(d, fx.Node) for d in dims):
-        raise Unmapped("its dims are computed while the network runs; write them as numbers")
     rank = len(c.ins[0])
     dims = [d % rank for d in dims]
     if not dims or dims[0] != 0:
@@ -403,6 +413,8 @@ METHODS: dict[str, Callable[[Call], Mapped]] = {
     "permute": _permute, "transpose": _transpose, "mean": _mean,
     "add": _binary("Add", "+"), "add_": _binary("Add", "+"), "mul": _binary("Mul", "*"), "mul_": _binary("Mul", "*"),
     "contiguous": _identity, "clone": _identity, "detach": _identity,
+    # Broadcast by hand before a product (`x * y.expand_as(x)`): Mul broadcasts by itself.
+    "expand_as": _identity, "expand": _identity,
 }
 
 

@@ -77,10 +77,12 @@ class _Tracer(fx.Tracer):
             return True
         if not isinstance(m, CONTAINERS):
             return True  # a module of its own: a use
-        # A container traced through gives nodes `name.0`, `name.1`: one level, under a name that is an
-        # identifier, is what the code writes back as nn.Sequential; anything deeper is a module of its own.
+        # A container traced through gives nodes `name.0`, `name.1`: one level of numbered layers under a name
+        # that is an identifier is what the code writes back (nn.Sequential, nn.ModuleList); anything deeper,
+        # or with named layers, is a module of its own.
         parent, _, name = qualname.rpartition(".")
-        return bool(parent) or not name.isidentifier()
+        numbered = all(key.isdigit() for key, _ in m.named_children())
+        return bool(parent) or not name.isidentifier() or not numbered
 
 
 class _Shapes(fx.Interpreter):
@@ -92,7 +94,16 @@ class _Shapes(fx.Interpreter):
             n.meta["shape"] = tuple(result.shape)
         elif isinstance(result, (tuple, list)) and result and all(isinstance(r, torch.Tensor) for r in result):
             n.meta["shapes"] = [tuple(r.shape) for r in result]
+        elif _is_number(result):
+            n.meta["value"] = result if not isinstance(result, (tuple, list)) else list(result)
         return result
+
+
+def _is_number(value: Any) -> bool:
+    """A size, a padding worked out from sizes (`x2.size(2) - x1.size(2)`): fixed at what tracing saw."""
+    if isinstance(value, (tuple, list)):
+        return all(_is_number(v) for v in value)
+    return isinstance(value, (int, float, bool))
 
 
 class Tracing:
