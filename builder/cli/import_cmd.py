@@ -31,8 +31,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                     "(exit 1).")
     parser.add_argument("source", metavar="FILE.py[:CLASS]",
                         help="the Python file, and the class to import when it defines several nn.Modules")
-    parser.add_argument("--input-shape", type=int, nargs="+", required=True, metavar="D",
-                        help="one sample's shape without the batch, e.g. 3 32 32")
+    parser.add_argument("--input-shape", type=int, nargs="+", required=True, action="append", metavar="D",
+                        help="one sample's shape without the batch, e.g. 3 32 32; once per input of forward when it "
+                             "takes several")
     parser.add_argument("--out", required=True, metavar="PROJECT.json", help="the project file to write")
     parser.add_argument("--weights", metavar="W", help="weights to load into the module first (.pt/.pth, read "
                         "with weights_only=True, or a checkpoint holding them; .safetensors)")
@@ -45,9 +46,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     path, class_name = _source(args.source)
     kwargs = _kwargs(args.kwargs)
-    if any(not 1 <= d <= MAX_DIM for d in args.input_shape):
-        raise ArgumentError(f"builder import: --input-shape {' '.join(map(str, args.input_shape))}: every size must "
-                            f"be from 1 to {MAX_DIM:,}")
+    for shape in args.input_shape:
+        if any(not 1 <= d <= MAX_DIM for d in shape):
+            raise ArgumentError(f"builder import: --input-shape {' '.join(map(str, shape))}: every size must be "
+                                f"from 1 to {MAX_DIM:,}")
     out = Path(args.out)
     if out.suffix != ".json":
         raise ArgumentError(f"builder import: --out {out}: the project file must end in .json")

@@ -55,7 +55,7 @@ class Definitions:
         # Children before parents: a parent's structure names its children's definitions.
         for name in sorted(classes, key=lambda c: max(i.height() for i in classes[c])):
             self._define(name, classes[name], taken)
-        top = self._graph(self.top, self.top.class_name, _Declared([], {}))
+        top = self._graph(self.top, self.top.class_name, self._declare([self.top]), own_inputs=False)
         seen: list[str] = []
         for instance in self.order:
             if instance.definition not in seen:
@@ -149,18 +149,22 @@ class Definitions:
         return BLOCKS[node.type].param(key).default
 
     def _argument(self, group: list[Instance], seen: list[Any], key: str, varying: bool, default: Any) -> str | None:
-        """The constructor argument holding the value in every instance. A value that does not vary is only
-        linked to an argument of the parameter's own name, and only when it is not the default (DownBlock's
-        stride of 2, not the stride of 1 every plain conv has)."""
-        if not varying and _same(seen[0], default):
+        """The constructor argument holding the value in every instance: the one of the parameter's own name
+        (stride) first; then, as a value often has several names (a block's inplanes and planes are equal where
+        its channels stay), the later one, the output's. A value that does not vary is linked only when it is not
+        the block's default (the stride of 2 a DownBlock is given, not the stride of 1 every plain conv has)
+        and no other argument holds the same value (ResNet's num_classes of 10 is its fc's out_features)."""
+        def holds(name: str) -> bool:
+            return all(name in i.args and _same(_tuple(i.args[name]), v) for i, v in zip(group, seen))
+
+        if holds(key) and (varying or not _same(seen[0], default)):
+            return key
+        candidates = [name for name in reversed(group[0].args) if holds(name)]
+        if varying:
+            return candidates[0] if candidates else None
+        if _same(seen[0], default) or isinstance(seen[0], bool) or len(candidates) != 1:
             return None
-        # The argument of the parameter's own name first (stride); then, as a value often has several names
-        # (a block's inplanes and planes are equal where its channels stay), the later one: the output's.
-        names = [key] if not varying else [key, *reversed(group[0].args)]
-        for name in names:
-            if all(name in i.args and _same(_tuple(i.args[name]), v) for i, v in zip(group, seen)):
-                return name
-        return None
+        return candidates[0]
 
     def _param(self, name: str, kind: str, first: Instance, value: Any, node: RawNode, key: str) -> ModuleParam:
         default = _signature_default(first, name)
@@ -174,13 +178,28 @@ class Definitions:
         return ModuleParam(name, kind, default, f"The {what} (imported from the constructor's {name}).",
                            min=low, max=high)
 
+    def _own_shape(self, instance: Instance, raw: RawNode) -> list[int]:
+        """A definition's Input shape: its first use's, with the channels the constructor declares by default
+        where an argument of it gives the channels (`in_channels=1`), so the class built with no arguments is
+        the class the code was written with."""
+        shape = list(raw.params["shape"])
+        group = [i for i in self.order if i.definition == instance.definition]
+        for name in instance.args:
+            default = _signature_default(instance, name)
+            if isinstance(default, int) and not isinstance(default, bool) and default > 0 and all(
+                    _same(i.args.get(name), _input_shape(i, raw.id)[0]) for i in group):
+                return [default, *shape[1:]]
+        return shape
+
     # -- the project's model -----------------------------------------------------------------------
 
-    def _graph(self, instance: Instance, name: str, declared: _Declared) -> ModelGraph:
+    def _graph(self, instance: Instance, name: str, declared: _Declared, own_inputs: bool = True) -> ModelGraph:
         nodes: list[Node] = []
         edges: list[Edge] = []
         for raw in instance.nodes:
             params = dict(raw.params) if raw.use is None else dict(raw.use.use_params)
+            if raw.type == "Input" and own_inputs:
+                params["shape"] = self._own_shape(instance, raw)
             for (node_id, key), ref in declared.refs.items():
                 if node_id == raw.id:
                     params[key] = {"ref": ref}
@@ -203,6 +222,10 @@ def _by_position(declared: _Declared) -> list[tuple[Position, ModuleParam]]:
         position = next(p for p, n in declared.refs.items() if n == param.name)
         found.append((position, param))
     return found
+
+
+def _input_shape(instance: Instance, input_id: str) -> list[int]:
+    return next(n.params["shape"] for n in instance.nodes if n.id == input_id)
 
 
 def _signature_default(instance: Instance, name: str) -> Any:

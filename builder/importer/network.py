@@ -20,7 +20,7 @@ from builder.core.layout import layered_positions
 from builder.core.project import Project
 from builder.importer.definitions import Definitions
 from builder.importer.mapping import is_block_module
-from builder.importer.source import ImportRefusal, Loaded, load_module
+from builder.importer.source import ImportRefusal, Loaded, load_module, where
 from builder.importer.trace import Tracing
 from builder.train.checkpoint import CheckpointError, load_into, load_weights
 
@@ -36,8 +36,9 @@ class Imported:
     seconds: float
 
 
-def import_network(path: str | Path, class_name: str | None, input_shape: list[int],
+def import_network(path: str | Path, class_name: str | None, input_shapes: list[list[int]],
                    kwargs: dict[str, Any] | None = None, weights: str | Path | None = None) -> Imported:
+    """`input_shapes`: one sample's shape per input of forward, without the batch."""
     start = time.perf_counter()
     path = Path(path)
     loaded = load_module(path, class_name, kwargs or {})
@@ -48,20 +49,21 @@ def import_network(path: str | Path, class_name: str | None, input_shape: list[i
         except CheckpointError as exc:
             raise ImportRefusal(str(exc)) from None
     module.eval()
-    example = torch.randn(BATCH, *input_shape, generator=torch.Generator().manual_seed(0))
-    reference, called = _forward(module, example, path, input_shape)
+    examples = [torch.randn(BATCH, *shape, generator=torch.Generator().manual_seed(i))
+                for i, shape in enumerate(input_shapes)]
+    reference, called = _forward(module, examples, path, input_shapes)
     tracing = Tracing(path, loaded.init_args, called)
-    top = tracing.instance(module, [example], "")
+    top = tracing.instance(module, examples, "")
     models = Definitions(top).build({loaded.class_name})
     project = Project(models=models)
     _lay_out(project)
     state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-    difference = _verify(project, loaded, state, example, reference)
+    difference = _verify(project, loaded, state, examples, reference)
     return Imported(project, state, difference, time.perf_counter() - start)
 
 
-def _forward(module: nn.Module, example: torch.Tensor, path: Path,
-             shape: list[int]) -> tuple[Any, dict[int, list[tuple]]]:
+def _forward(module: nn.Module, examples: list[torch.Tensor], path: Path,
+             shapes: list[list[int]]) -> tuple[Any, dict[int, list[tuple]]]:
     """The module's output on the example, and the inputs of every call of each module that is not a block
     (a module of its own is traced with what it really got)."""
     called: dict[int, list[tuple]] = {}
@@ -73,12 +75,11 @@ def _forward(module: nn.Module, example: torch.Tensor, path: Path,
     handles = [m.register_forward_pre_hook(record) for m in module.modules() if not is_block_module(m)]
     try:
         with torch.no_grad():
-            output = module(example)
+            output = module(*examples)
     except Exception as exc:
-        from builder.importer.source import _where
-
-        raise ImportRefusal(f"{_where(exc, path)}: the network does not run on a batch of {' × '.join(map(str, shape))} "
-                            f"samples ({type(exc).__name__}: {exc}); check --input-shape") from None
+        given = " and ".join(" × ".join(map(str, shape)) for shape in shapes)
+        raise ImportRefusal(f"{where(exc, path)}: the network does not run on samples of {given} "
+                            f"({type(exc).__name__}: {exc}); check --input-shape (one per input of forward)") from None
     finally:
         for handle in handles:
             handle.remove()
@@ -93,7 +94,7 @@ def _lay_out(project: Project) -> None:
             node.ui = {"pos": list(positions[node.id])}
 
 
-def _verify(project: Project, loaded: Loaded, state: dict[str, torch.Tensor], example: torch.Tensor,
+def _verify(project: Project, loaded: Loaded, state: dict[str, torch.Tensor], examples: list[torch.Tensor],
             reference: Any) -> float:
     """The generated module has the original's weight names and, with its weights, the same outputs."""
     top = project.models[0].name
@@ -115,7 +116,7 @@ def _verify(project: Project, loaded: Loaded, state: dict[str, torch.Tensor], ex
     generated.load_state_dict(state)
     generated.eval()
     with torch.no_grad():
-        output = generated(example)
+        output = generated(*examples)
     return _difference(reference, output, loaded.class_name)
 
 

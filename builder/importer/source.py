@@ -92,7 +92,7 @@ def load_module(path: Path, class_name: str | None, kwargs: dict[str, Any]) -> L
         try:
             module = cls(**kwargs)
         except Exception as exc:  # the user's constructor: whatever it raises is its message
-            raise ImportRefusal(f"{_where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
+            raise ImportRefusal(f"{where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
                                 f"{type(exc).__name__}: {exc}") from None
     return Loaded(module, class_name, args)
 
@@ -109,13 +109,13 @@ def _run(path: Path) -> dict[str, Any]:
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
-        raise ImportRefusal(f"{_where(exc, path)}: running the file raised {type(exc).__name__}: {exc}") from None
+        raise ImportRefusal(f"{where(exc, path)}: running the file raised {type(exc).__name__}: {exc}") from None
     finally:
         sys.path.remove(str(path.parent))
     return vars(module)
 
 
-def _where(exc: BaseException, path: Path) -> str:
+def where(exc: BaseException, path: Path) -> str:
     """`model.py:12`: the last line of the user's file in the exception's traceback (the file alone if none)."""
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):

@@ -88,6 +88,17 @@ class _Tracer(fx.Tracer):
 class _Shapes(fx.Interpreter):
     """Runs the traced graph on real inputs, keeping each node's output shape (a list for several)."""
 
+    def __init__(self, gm: fx.GraphModule, original: nn.Module) -> None:
+        super().__init__(gm)
+        self.original = original
+
+    def fetch_attr(self, target: str) -> Any:
+        # From the module itself: a layer named like an attribute of GraphModule (`self.code`) is the layer.
+        value: Any = self.original
+        for atom in target.split("."):
+            value = getattr(value, atom)
+        return value
+
     def run_node(self, n: fx.Node) -> Any:
         result = super().run_node(n)
         if isinstance(result, torch.Tensor):
@@ -119,7 +130,7 @@ class Tracing:
         gm = self._traced(module, where)
         try:
             with torch.no_grad():
-                _Shapes(gm).run(*inputs)
+                _Shapes(gm, module).run(*inputs)
         except Exception as exc:
             raise ImportRefusal(f"{self._place(exc)}: running {where or type(module).__name__} on the traced "
                                 f"shapes raised {type(exc).__name__}: {exc}") from None
@@ -306,7 +317,7 @@ class _Graph:
             self.shapes[(node_id, port)] = shape
 
     def _module(self, node: fx.Node, node_id: str) -> None:
-        module = self.gm.get_submodule(node.target)
+        module = self.instance.module.get_submodule(node.target)
         if self.module_calls.get(node.target, 0) > 1 and any(p.numel() for p in module.parameters()):
             raise ImportRefusal(f"{self._place(node)}: self.{node.target} is called more than once: its weights are "
                                 "shared between the calls, which blocks cannot do; use one layer per call")
@@ -320,7 +331,7 @@ class _Graph:
             self._append(node, node_id, type_name, params)
             return
         where = f"{self.instance.path}.{node.target}" if self.instance.path else node.target
-        original = self.instance.module.get_submodule(node.target)
+        original = module
         call = self.calls_seen.get(node.target, 0)
         self.calls_seen[node.target] = call + 1
         inputs = self.tracing.inputs_of(original, call, where, self._place(node))

@@ -40,7 +40,7 @@ def test_the_generated_code_is_the_original_network(file, class_name, shape, mod
     original = _original(file, class_name)
     weights = tmp_path / "original.pt"
     torch.save(original.state_dict(), weights)
-    imported = import_network(REFERENCES / file, class_name, shape, weights=weights)
+    imported = import_network(REFERENCES / file, class_name, [shape], weights=weights)
     project = imported.project
     assert project.models[0].name == class_name
     assert all(name in [m.name for m in project.models] for name in modules), [m.name for m in project.models]
