@@ -55,7 +55,10 @@ class Definitions:
         # Children before parents: a parent's structure names its children's definitions.
         for name in sorted(classes, key=lambda c: max(i.height() for i in classes[c])):
             self._define(name, classes[name], taken)
-        top = self._graph(self.top, self.top.class_name, self._declare([self.top]), own_inputs=False)
+        # The top class built with no arguments must be the network imported: its parameters default to the
+        # values it was constructed with.
+        top = self._graph(self.top, self.top.class_name, self._declare([self.top], own_defaults=False),
+                          own_inputs=False)
         seen: list[str] = []
         for instance in self.order:
             if instance.definition not in seen:
@@ -116,7 +119,7 @@ class Definitions:
         node = next(n for n in instance.nodes if n.id == position[0])
         return self._values(node)[position[1]]
 
-    def _declare(self, group: list[Instance]) -> _Declared:
+    def _declare(self, group: list[Instance], own_defaults: bool = True) -> _Declared:
         first = group[0]
         params: list[ModuleParam] = []
         holds: dict[str, list[Any]] = {}  # module parameter -> its value in each instance
@@ -137,7 +140,7 @@ class Definitions:
                     name = _free(f"{node.id}_{key}".replace(".", "_"), set(holds))
                 if name not in holds:
                     holds[name] = seen
-                    params.append(self._param(name, kinds[key], first, seen[0], node, key))
+                    params.append(self._param(name, kinds[key], first, seen[0], node, key, own_defaults))
                 refs[position] = name
         order = list(first.args)  # as the constructor declares them: BasicBlock(inplanes, planes, stride)
         params.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
@@ -166,8 +169,10 @@ class Definitions:
             return None
         return candidates[0]
 
-    def _param(self, name: str, kind: str, first: Instance, value: Any, node: RawNode, key: str) -> ModuleParam:
-        default = _signature_default(first, name)
+    def _param(self, name: str, kind: str, first: Instance, value: Any, node: RawNode, key: str,
+               own_defaults: bool) -> ModuleParam:
+        """`own_defaults`: the constructor's default where it declares one, else the first instance's value."""
+        default = _signature_default(first, name) if own_defaults else None
         if default is None or param_of(ModuleParam(name, kind, default)).validate(default)[1]:
             default = value
         spec = BLOCKS.get(node.type) if node.use is None else None

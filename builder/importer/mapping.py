@@ -443,4 +443,5 @@ def _function_name(target: Any) -> str:
         return f"the operator {name}"
     prefix = {"torch._C._fft": "torch.fft", "torch._C._linalg": "torch.linalg", "torch._C._nn": "F",
               "torch._C._special": "torch.special"}.get(module, "torch" if module.startswith("torch") else module)
+    name = name.removeprefix(prefix.rpartition(".")[2] + "_")  # torch.fft.fft2 is fft_fft2 underneath
     return f"{prefix}.{name}" if prefix else name
