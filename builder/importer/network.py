@@ -14,14 +14,14 @@ from typing import Any
 
 import torch
 import torch.nn as nn
+from torch._subclasses.fake_tensor import FakeTensorMode
 
 from builder.compile import CompileError, build_classes, generate_code
 from builder.core.layout import layered_positions
 from builder.core.project import Project
 from builder.importer.definitions import Definitions
-from builder.importer.mapping import is_block_module
 from builder.importer.source import ImportRefusal, Loaded, load_module, where
-from builder.importer.trace import Tracing
+from builder.importer.trace import FakeRunFailed, Instance, Tracing
 from builder.train.checkpoint import CheckpointError, load_into, load_weights
 
 BATCH = 2  # samples traced: more than one, so that a size read off the batch is told from the others
@@ -42,6 +42,14 @@ def import_network(path: str | Path, class_name: str | None, input_shapes: list[
     start = time.perf_counter()
     path = Path(path)
     loaded = load_module(path, class_name, kwargs or {})
+    return import_loaded(loaded, input_shapes, weights, path, start)
+
+
+def import_loaded(loaded: Loaded, input_shapes: list[list[int]], weights: str | Path | None = None,
+                  path: Path | None = None, start: float | None = None) -> Imported:
+    """The import of a module already constructed (source.construct); `path`: the file it came from."""
+    start = time.perf_counter() if start is None else start
+    path = path or Path(type(loaded.module).__module__.replace(".", "/") + ".py")
     module = loaded.module
     if weights is not None:
         try:
@@ -49,41 +57,42 @@ def import_network(path: str | Path, class_name: str | None, input_shapes: list[
         except CheckpointError as exc:
             raise ImportRefusal(str(exc)) from None
     module.eval()
-    examples = [torch.randn(BATCH, *shape, generator=torch.Generator().manual_seed(i))
-                for i, shape in enumerate(input_shapes)]
-    reference, called = _forward(module, examples, path, input_shapes)
-    tracing = Tracing(path, loaded.init_args, called)
-    top = tracing.instance(module, examples, "")
+    # One sample through the real network (the reference the import must match), and a batch of fake tensors
+    # through the traced graphs, for the shapes alone.
+    samples = [torch.randn(1, *shape, generator=torch.Generator().manual_seed(i))
+               for i, shape in enumerate(input_shapes)]
+    reference = _forward(module, samples, path, input_shapes)
+    top = _traced(loaded, input_shapes, path)
     models = Definitions(top).build({loaded.class_name})
     project = Project(models=models)
     _lay_out(project)
     state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-    difference = _verify(project, loaded, state, examples, reference)
+    difference = _verify(project, loaded, state, samples, reference)
     return Imported(project, state, difference, time.perf_counter() - start)
 
 
-def _forward(module: nn.Module, examples: list[torch.Tensor], path: Path,
-             shapes: list[list[int]]) -> tuple[Any, dict[int, list[tuple]]]:
-    """The module's output on the example, and the inputs of every call of each module that is not a block
-    (a module of its own is traced with what it really got)."""
-    called: dict[int, list[tuple]] = {}
-
-    def record(m: nn.Module, args: tuple) -> None:
-        called.setdefault(id(m), []).append(
-            tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args))
-
-    handles = [m.register_forward_pre_hook(record) for m in module.modules() if not is_block_module(m)]
+def _forward(module: nn.Module, samples: list[torch.Tensor], path: Path, shapes: list[list[int]]) -> Any:
+    """The module's output on the samples; a network that does not run on them says so with its line."""
     try:
         with torch.no_grad():
-            output = module(*examples)
+            return module(*samples)
     except Exception as exc:
         given = " and ".join(" × ".join(map(str, shape)) for shape in shapes)
         raise ImportRefusal(f"{where(exc, path)}: the network does not run on samples of {given} "
                             f"({type(exc).__name__}: {exc}); check --input-shape (one per input of forward)") from None
-    finally:
-        for handle in handles:
-            handle.remove()
-    return output, called
+
+
+def _traced(loaded: Loaded, shapes: list[list[int]], path: Path) -> Instance:
+    """The network traced into instances of its modules, on fake tensors where they run (else on real ones)."""
+    mode = FakeTensorMode(allow_non_fake_inputs=True)
+    with mode:
+        fakes = [torch.empty(BATCH, *shape) for shape in shapes]
+    try:
+        return Tracing(path, loaded.init_args, mode).instance(loaded.module, fakes, "")
+    except FakeRunFailed:
+        examples = [torch.randn(BATCH, *shape, generator=torch.Generator().manual_seed(i))
+                    for i, shape in enumerate(shapes)]
+        return Tracing(path, loaded.init_args).instance(loaded.module, examples, "")
 
 
 def _lay_out(project: Project) -> None:

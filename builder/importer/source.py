@@ -14,7 +14,7 @@ import inspect
 import sys
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,13 +88,19 @@ def load_module(path: Path, class_name: str | None, kwargs: dict[str, Any]) -> L
         raise ImportRefusal(f"{path}: defines no class {class_name} (its nn.Module classes: {known})")
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise ImportRefusal(f"{path}: {class_name} is not an nn.Module subclass: only nn.Modules can be imported")
+    try:
+        return construct(lambda: cls(**kwargs), class_name)
+    except Exception as exc:  # the user's constructor: whatever it raises is its message
+        raise ImportRefusal(f"{where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
+                            f"{type(exc).__name__}: {exc}") from None
+
+
+def construct(make: Callable[[], nn.Module], class_name: str | None = None) -> Loaded:
+    """The module `make` builds (`torchvision.models.resnet50()`, say), with what each module's constructor was
+    given recorded; its class names the imported model unless `class_name` does."""
     with _recorded_init_args() as args:
-        try:
-            module = cls(**kwargs)
-        except Exception as exc:  # the user's constructor: whatever it raises is its message
-            raise ImportRefusal(f"{where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
-                                f"{type(exc).__name__}: {exc}") from None
-    return Loaded(module, class_name, args)
+        module = make()
+    return Loaded(module, class_name or type(module).__name__, args)
 
 
 def _run(path: Path) -> dict[str, Any]:

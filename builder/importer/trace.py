@@ -11,6 +11,7 @@ state_dict keys.
 from __future__ import annotations
 
 import ast
+import contextlib
 import operator
 import re
 from dataclasses import dataclass, field
@@ -88,9 +89,16 @@ class _Tracer(fx.Tracer):
 class _Shapes(fx.Interpreter):
     """Runs the traced graph on real inputs, keeping each node's output shape (a list for several)."""
 
-    def __init__(self, gm: fx.GraphModule, original: nn.Module) -> None:
+    def __init__(self, gm: fx.GraphModule, original: nn.Module, called: dict[int, list[tuple]]) -> None:
         super().__init__(gm)
         self.original = original
+        self.called = called
+
+    def call_module(self, target: str, args: tuple, kwargs: dict[str, Any]) -> Any:
+        module = self.fetch_attr(target)
+        if not is_block_module(module):  # a module of its own: traced next, with what it gets here
+            self.called.setdefault(id(module), []).append(args)
+        return super().call_module(target, args, kwargs)
 
     def fetch_attr(self, target: str) -> Any:
         # From the module itself: a layer named like an attribute of GraphModule (`self.code`) is the layer.
@@ -117,21 +125,33 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool))
 
 
-class Tracing:
-    """Traces the instances of one import, top down, with the inputs each module got in a real forward pass."""
+class FakeRunFailed(Exception):
+    """The traced graph did not run on fake tensors (shapes without values); it is run on real ones instead."""
 
-    def __init__(self, path: Path, init_args: dict[int, dict[str, Any]], called: dict[int, list[tuple]]) -> None:
+
+class Tracing:
+    """Traces the instances of one import, top down, each module with the inputs it got where it is called.
+
+    The graphs are run on fake tensors (`mode`, torch's FakeTensorMode): shapes without values, so that finding
+    every node's shape costs no computation; None runs them on real tensors."""
+
+    def __init__(self, path: Path, init_args: dict[int, dict[str, Any]], mode: Any = None) -> None:
         self.path = path
         self.init_args = init_args
-        self.called = called  # id(module) -> the positional inputs of each call in the forward pass
+        self.mode = mode
+        self.called: dict[int, list[tuple]] = {}  # id(module) -> the inputs of each of its calls
 
     def instance(self, module: nn.Module, inputs: list[torch.Tensor], where: str) -> Instance:
         found = Instance(module, where, inputs, self.init_args.get(id(module), {}))
         gm = self._traced(module, where)
         try:
-            with torch.no_grad():
-                _Shapes(gm, module).run(*inputs)
+            with torch.no_grad(), (self.mode if self.mode is not None else contextlib.nullcontext()):
+                _Shapes(gm, module, self.called).run(*inputs)
+        except ImportRefusal:
+            raise
         except Exception as exc:
+            if self.mode is not None:
+                raise FakeRunFailed() from exc
             raise ImportRefusal(f"{self._place(exc)}: running {where or type(module).__name__} on the traced "
                                 f"shapes raised {type(exc).__name__}: {exc}") from None
         _Graph(self, found, gm).build()
