@@ -7,6 +7,7 @@ put a scripted stand-in in their place (tests/ui/conftest.py) and read what woul
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from builder.ui.import_ui import ImportChoice
 
 APP_NAME = "NN Builder"
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
@@ -73,6 +77,16 @@ class Dialogs:
         """A line of text, or None when cancelled."""
         text, ok = QInputDialog.getText(self.parent, title, label, text=value)
         return text if ok else None
+
+    def import_choice(self, source: Path, classes: list[str]) -> ImportChoice | None:
+        """File → Import PyTorch Code: the class, the input shape, the weights and the project file, or None."""
+        from builder.ui.import_ui import ImportDialog
+
+        dialog = ImportDialog(self.parent, source, classes)
+        try:
+            return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
 
     # -- files ----------------------------------------------------------------------------------
 

@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
         from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
 
         self.training = TrainingUI(self)
+        from builder.ui.import_ui import install_import_ui  # the import's own code needs torch too
+
+        self.importer = install_import_ui(self)
         self.help = install_help_menu(self)  # after the training part's menu: Help comes last
         QTimer.singleShot(0, self.arrange_docks)  # once shown: sizing docks before that leaves stray tab bars
         self.resize(1440, 900)

@@ -49,6 +49,11 @@ class ScriptedDialogs:
     def folder(self, title, folder):
         return self._file(title)
 
+    def import_choice(self, source, classes):
+        self.asked.append(("import_choice", f"{source.name}: {', '.join(classes)}"))
+        answer = self.answers.get("import_choice")
+        return answer(source, classes) if callable(answer) else answer
+
     def _answer(self, name):
         answer = self.answers[name]
         return answer() if callable(answer) else answer

@@ -148,19 +148,25 @@ class TrainingExports(QObject):
     # -- loading --------------------------------------------------------------------------------
 
     def load_weights(self) -> None:
-        from builder.train.checkpoint import CheckpointError
-        from builder.train.trained import TrainedModel
-        from builder.train.weights import load_for_model
-
         path = self.dialogs.open_file("Load weights", self._folder(), WEIGHTS_FILES)
         if not path:
             return
         model = self.document.project.training.get("model") or self.session.model
+        if self.load_file(Path(path), model):
+            self.window.status(f"loaded {Path(path).name} into {model}", 6000)
+
+    def load_file(self, path: Path, model: str) -> bool:
+        """The weights in the file as the model's current ones (exported, evaluated, tried); a file that does
+        not fit is a dialog saying why."""
+        from builder.train.checkpoint import CheckpointError
+        from builder.train.trained import TrainedModel
+        from builder.train.weights import load_for_model
+
         try:
             code, state = load_for_model(self.document.project, model, path)
         except CheckpointError as exc:
             self.dialogs.error("Cannot load weights", str(exc))
-            return
+            return False
         self.controller.trained = TrainedModel(model, code, state)
         self.update_actions()
-        self.window.status(f"loaded {Path(path).name} into {model}", 6000)
+        return True
