@@ -24,9 +24,24 @@ def _softmax(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     return Inferred(ins[0])
 
 
-def _simple(name: str, description: str) -> BlockSpec:
+def _check_hardtanh(p: dict[str, Any]) -> list[str]:
+    if p["min_val"] < p["max_val"]:
+        return []
+    return [f"min_val ({p['min_val']:g}) must be smaller than max_val ({p['max_val']:g})"]
+
+
+def _prelu(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    count, channels = p["num_parameters"], ins[0][0]
+    if count not in (1, channels):
+        what = "channels" if len(ins[0]) > 1 else "features"
+        raise ShapeError(f"num_parameters must be 1 (one slope for all) or the input's {channels} {what} "
+                         f"(one slope each), got {count}")
+    return Inferred(ins[0], count)
+
+
+def _simple(name: str, description: str, prefix: str = "") -> BlockSpec:
     return BlockSpec(type=name, category="activation", description=description, infer=_same,
-                     layer=lambda _p: f"nn.{name}()")
+                     layer=lambda _p: f"nn.{name}()", id_prefix=prefix)
 
 
 BLOCKS = (
@@ -59,5 +74,47 @@ BLOCKS = (
         params=(Param("dim", INT, "The dim that sums to 1, counting the batch as 0: 1 for the classes.", default=1),),
         infer=_softmax,
         layer=lambda p: nn_call("nn.Softmax", [], [("dim", p["dim"], None)]),
+    ),
+    _simple("ReLU6", "ReLU capped at 6: min(max(0, x), 6), used in MobileNet.", prefix="relu6_"),
+    _simple("SiLU", "Smooth ReLU-like curve x·sigmoid(x), used in EfficientNet."),
+    _simple("Hardswish", "A cheap, piecewise-linear SiLU: x·ReLU6(x + 3)/6, used in MobileNetV3."),
+    _simple("Hardsigmoid", "A cheap, piecewise-linear sigmoid: ReLU6(x + 3)/6, used in MobileNetV3's gates."),
+    _simple("Mish", "Smooth ReLU-like curve x·tanh(softplus(x)), used in YOLOv4."),
+    BlockSpec(
+        type="ELU",
+        category="activation",
+        description="Like ReLU for positive values, but curves smoothly down to -alpha for negative ones.",
+        params=(Param("alpha", FLOAT, "How low negative inputs go: the curve flattens out at -alpha.",
+                      default=1.0, min=0.0, short="α"),),
+        infer=_same,
+        layer=lambda p: nn_call("nn.ELU", [], [("alpha", p["alpha"], 1.0)]),
+    ),
+    BlockSpec(
+        type="Hardtanh",
+        category="activation",
+        description="Clips values into [min_val, max_val]: a hard, linear-in-between tanh.",
+        params=(
+            Param("min_val", FLOAT, "The lowest value it lets through; smaller inputs become this.", default=-1.0,
+                  short="min "),
+            Param("max_val", FLOAT, "The highest value it lets through; larger inputs become this.", default=1.0,
+                  short="max "),
+        ),
+        infer=_same,
+        layer=lambda p: nn_call("nn.Hardtanh", [], [("min_val", p["min_val"], -1.0),
+                                                    ("max_val", p["max_val"], 1.0)]),
+        check_params=_check_hardtanh,
+    ),
+    BlockSpec(
+        type="PReLU",
+        category="activation",
+        description="A LeakyReLU whose negative slope is learned: one for all channels, or one per channel.",
+        params=(
+            Param("num_parameters", INT, "Slopes learned: 1 shared by all channels, or one per input channel.",
+                  default=1, min=1, short="n"),
+            Param("init", FLOAT, "The slopes' starting value before training.", default=0.25, short="init "),
+        ),
+        infer=_prelu,
+        layer=lambda p: nn_call("nn.PReLU", [], [("num_parameters", p["num_parameters"], 1),
+                                                 ("init", p["init"], 0.25)]),
     ),
 )

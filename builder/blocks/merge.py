@@ -1,4 +1,4 @@
-"""Add and Concat: join branches, for residual connections and U-Net skips."""
+"""Add, Concat and Mul: join branches, for residual connections, U-Net skips and attention gates."""
 
 from __future__ import annotations
 
@@ -17,6 +17,25 @@ def _infer_add(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
             raise ShapeError(f"inputs must have the same shape to be added: port 0 is {format_shape(first)}, "
                              f"port {port} is {format_shape(shape)}")
     return Inferred(first)
+
+
+def _infer_mul(_p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    """torch's broadcasting, sample by sample: each dim equal, or 1 in one of them (stretched to the other's)."""
+    out = ins[0]
+    for port, shape in enumerate(ins[1:], start=1):
+        if len(shape) != len(out):
+            scale = (out[0],) + (1,) * (len(out) - 1)
+            example = f" (e.g. {format_shape(scale)} for a per-channel scale)" if len(out) > 1 else ""
+            raise ShapeError(f"inputs differ in rank: port 0 is {format_shape(ins[0])}, port {port} is "
+                             f"{format_shape(shape)}; give both the same number of dims, with 1 where one is "
+                             f"stretched{example}")
+        clashes = [i for i, (a, b) in enumerate(zip(out, shape)) if a != b and 1 not in (a, b)]
+        if clashes:
+            parts = "; ".join(f"{dim_name(out, i)} {out[i]} vs {shape[i]}" for i in clashes)
+            raise ShapeError(f"cannot multiply {format_shape(out)} by {format_shape(shape)} (port {port}): {parts}; "
+                             "each dim must match or be 1 in one of them")
+        out = tuple(max(a, b) for a, b in zip(out, shape))
+    return Inferred(out)
 
 
 def _infer_concat(p: dict[str, Any], ins: list[Shape]) -> Inferred:
@@ -60,5 +79,14 @@ BLOCKS = (
         min_inputs=2,
         max_inputs=None,
         forward=lambda _a, args, p: f"torch.cat([{', '.join(args)}], dim={literal(p['dim'])})",
+    ),
+    BlockSpec(
+        type="Mul",
+        category="merge",
+        description="Multiplies its inputs element by element; a C×1×1 input scales each channel (squeeze-and-excitation).",
+        infer=_infer_mul,
+        min_inputs=2,
+        max_inputs=None,
+        forward=lambda _a, args, _p: " * ".join(args),
     ),
 )

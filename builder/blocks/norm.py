@@ -1,25 +1,34 @@
-"""Batch normalization over channels (images) or features (vectors)."""
+"""Normalization: over the batch per channel (BatchNorm), per sample (LayerNorm), per channel group (GroupNorm)
+or per sample and channel (InstanceNorm2d)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from builder.blocks.code import nn_call
-from builder.blocks.params import BOOL, FLOAT, INT, Param
+from builder.blocks.params import BOOL, FLOAT, INT, INT_LIST, Param
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, describe, image, product, take_inferred
-from builder.core.shapes import Shape
+from builder.core.shapes import Shape, format_shape
+
+
+def _num_features() -> Param:
+    return Param("num_features", INT, "Channels (or features) normalized; leave empty to take it from the wire.",
+                 default=None, min=1, optional=True, inferred=True)
+
+
+def _eps() -> Param:
+    return Param("eps", FLOAT, "Small number added to the variance so it never divides by zero.",
+                 default=1e-5, min=0.0, min_exclusive=True)
+
+
+def _momentum() -> Param:
+    return Param("momentum", FLOAT, "How fast the running mean and variance follow each batch (used at evaluation).",
+                 default=0.1, min=0.0, max=1.0)
 
 
 def _params() -> tuple[Param, ...]:
-    return (
-        Param("num_features", INT, "Channels (or features) normalized; leave empty to take it from the wire.",
-              default=None, min=1, optional=True, inferred=True),
-        Param("eps", FLOAT, "Small number added to the variance so it never divides by zero.",
-              default=1e-5, min=0.0, min_exclusive=True),
-        Param("momentum", FLOAT, "How fast the running mean and variance follow each batch (used at evaluation).",
-              default=0.1, min=0.0, max=1.0),
-        Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=True),
-    )
+    return (_num_features(), _eps(), _momentum(),
+            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=True))
 
 
 def _layer(name: str):
@@ -47,6 +56,52 @@ def _infer_bn1d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     return _result(p, shape, shape[0])
 
 
+def _infer_layer_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    shape = ins[0]
+    given = p["normalized_shape"]
+    if given is None:
+        p["normalized_shape"] = normalized = (shape[-1],)
+    else:
+        normalized = given if isinstance(given, tuple) else (given,)
+        last = shape[-len(normalized):]
+        if len(normalized) > len(shape) or tuple(normalized) != last:
+            listed = f"[{', '.join(map(str, normalized))}]"
+            count = "last dim" if len(normalized) == 1 else f"last {len(normalized)} dims"
+            raise ShapeError(f"normalized_shape {listed} must equal the input's {count}, but its input is "
+                             f"{format_shape(shape)}; leave it empty to normalize over the last dim "
+                             f"({shape[-1]})")
+    size = product(normalized)
+    weights = (2 if p["bias"] else 1) * size if p["elementwise_affine"] else 0
+    return Inferred(shape, weights, product(shape) if p["elementwise_affine"] else 0)
+
+
+def _layer_norm_layer(p: dict[str, Any]) -> str:
+    normalized = p["normalized_shape"]
+    if isinstance(normalized, tuple) and len(normalized) == 1:
+        normalized = normalized[0]  # nn.LayerNorm(64), as people write it: torch makes it (64,)
+    return nn_call("nn.LayerNorm", [normalized], [("eps", p["eps"], 1e-5),
+                                                  ("elementwise_affine", p["elementwise_affine"], True),
+                                                  ("bias", p["bias"], True)])
+
+
+def _infer_group_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    shape = ins[0]
+    channels = take_inferred(p, "num_channels", shape[0], "channels")
+    groups = p["num_groups"]
+    if channels % groups:
+        raise ShapeError(f"num_groups={groups} must divide the {channels} channels")
+    return Inferred(shape, 2 * channels if p["affine"] else 0, product(shape) if p["affine"] else 0)
+
+
+def _infer_instance_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    c, h, w = image(ins[0])
+    if h * w == 1:
+        raise ShapeError("normalizes each channel over its height×width, but its input is 1×1: every value "
+                         "would become 0")
+    take_inferred(p, "num_features", c, "features (channels)")
+    return Inferred(ins[0], 2 * c if p["affine"] else 0, product(ins[0]) if p["affine"] else 0)
+
+
 BLOCKS = (
     BlockSpec(
         type="BatchNorm2d",
@@ -65,5 +120,55 @@ BLOCKS = (
         params=_params(),
         infer=_infer_bn1d,
         layer=_layer("nn.BatchNorm1d"),
+    ),
+    BlockSpec(
+        type="LayerNorm",
+        id_prefix="ln",
+        category="normalization",
+        description="Normalizes each sample over its last dims (not over the batch): the norm of transformers.",
+        params=(
+            Param("normalized_shape", INT_LIST, "The last dims normalized together, e.g. [64]; empty: the last dim.",
+                  default=None, min=1, optional=True, inferred=True, scalar=True, unset="the input's last dim"),
+            _eps(),
+            Param("elementwise_affine", BOOL, "Learn a scale (and a shift) per normalized value.", default=True,
+                  short="affine"),
+            Param("bias", BOOL, "With elementwise_affine: learn the shift too, not only the scale.", default=True),
+        ),
+        infer=_infer_layer_norm,
+        layer=_layer_norm_layer,
+    ),
+    BlockSpec(
+        type="GroupNorm",
+        starter={"num_groups": 2},
+        id_prefix="gn",
+        category="normalization",
+        description="Normalizes each sample over groups of channels: works with any batch size, even 1.",
+        params=(
+            Param("num_groups", INT, "How many groups the channels are split into; the channels must divide by it.",
+                  min=1, short="g"),
+            Param("num_channels", INT, "Channels coming in; leave empty to take it from the wire.",
+                  default=None, min=1, optional=True, inferred=True),
+            _eps(),
+            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=True),
+        ),
+        infer=_infer_group_norm,
+        layer=lambda p: nn_call("nn.GroupNorm", [p["num_groups"], p["num_channels"]],
+                                [("eps", p["eps"], 1e-5), ("affine", p["affine"], True)]),
+    ),
+    BlockSpec(
+        type="InstanceNorm2d",
+        id_prefix="inorm",
+        category="normalization",
+        description="Normalizes each channel of each image on its own: common in style transfer and GANs.",
+        params=(
+            _num_features(), _eps(), _momentum(),
+            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=False),
+            Param("track_running_stats", BOOL, "Keep running means and variances for evaluation, as BatchNorm does.",
+                  default=False),
+        ),
+        infer=_infer_instance_norm,
+        layer=lambda p: nn_call("nn.InstanceNorm2d", [p["num_features"]], [
+            ("eps", p["eps"], 1e-5), ("momentum", p["momentum"], 0.1), ("affine", p["affine"], False),
+            ("track_running_stats", p["track_running_stats"], False)]),
     ),
 )

@@ -23,8 +23,9 @@ TEXT = "text"  # a short printable string (a model name, a device); never writte
 FILE = "file"  # the path of a file, relative to the project's folder (data sources)
 FOLDER = "folder"  # the path of a folder, likewise
 TEXT_LIST = "text_list"  # a list of short strings (a table's column names)
+INT_LIST = "int_list"  # a list of whole numbers (dims, a shape with a -1); with `scalar`, one number also
 
-KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE, TEXT, FILE, FOLDER, TEXT_LIST)
+KINDS = (INT, FLOAT, BOOL, CHOICE, INT_PAIR, FLOAT_PAIR, SHAPE, TEXT, FILE, FOLDER, TEXT_LIST, INT_LIST)
 PATH_KINDS = (FILE, FOLDER)
 MAX_PATH = 4096
 
@@ -56,6 +57,8 @@ class Param:
     # shows the value alone. None: the name, a space and the value (`eps 0.001`).
     short: str | None = None
     unset: str = ""  # what leaving an optional parameter unset means, for people: "the training seed", "off"
+    count: tuple[int, int] = (1, 6)  # an int_list: how many numbers it holds, at least and at most
+    scalar: bool = False  # an int_list that also takes one whole number as it is (ZeroPad2d's padding: every side)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -64,6 +67,8 @@ class Param:
             raise ValueError(f"{self.name}: a choice needs its choices")
         if self.inferred and not self.optional:
             raise ValueError(f"{self.name}: an inferred parameter must accept None")
+        if not 1 <= self.count[0] <= self.count[1]:
+            raise ValueError(f"{self.name}: a list holds at least one number")
 
     @property
     def required(self) -> bool:
@@ -84,11 +89,16 @@ class Param:
         if self.choices:
             return " / ".join(str(c) for c in self.choices)
         bounds = []
+        kind = self.kind
+        if kind == INT_LIST:
+            low, high = self.count
+            kind = ("int or " if self.scalar else "") + "int_list"
+            bounds.append(f"{low} entries" if low == high else f"{low} to {high} entries")
         if self.min is not None:
             bounds.append(f"{'>' if self.min_exclusive else '≥'} {self.min:g}")
         if self.max is not None:
             bounds.append(f"≤ {self.max:g}")
-        return self.kind + (f" ({', '.join(bounds)})" if bounds else "")
+        return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
     def validate(self, value: Any) -> tuple[Any, str | None]:
         """Return (normalized value, None) or (None, a message saying what is wrong with it)."""
@@ -122,6 +132,8 @@ class Param:
             return None, f"{self.name} must be a list of names, e.g. [\"a\", \"b\"]; got {_show(value)}"
         if self.kind in (INT_PAIR, FLOAT_PAIR):
             return self._pair(value)
+        if self.kind == INT_LIST:
+            return self._list(value)
         return self._number(value, self.kind)
 
     def _number(self, value: Any, kind: str, label: str | None = None) -> tuple[Any, str | None]:
@@ -159,6 +171,26 @@ class Param:
         if self.pair_only or not (_is_int(value) if kind == INT else _is_number(value)):
             return None, f"{self.name} must be {expected}, got {_show(value)}"
         return self._number(value, kind)
+
+    def _list(self, value: Any) -> tuple[Any, str | None]:
+        if self.scalar and _is_int(value):
+            return self._number(value, INT)
+        low, high = self.count
+        size = str(low) if low == high else f"{low} to {high}"
+        expected = f"a list of {size} whole number{'' if high == 1 else 's'}"
+        if self.scalar:
+            expected = f"one whole number or {expected}"
+        if not isinstance(value, (list, tuple)):
+            return None, f"{self.name} must be {expected}, got {_show(value)}"
+        if not low <= len(value) <= high:
+            return None, f"{self.name} must be {expected}, got {len(value)} values"
+        parts = []
+        for item in value:
+            part, error = self._number(item, INT, f"every entry of {self.name}")
+            if error:
+                return None, error
+            parts.append(part)
+        return tuple(parts), None
 
     def _shape(self, value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from builder.blocks import activation, conv, io, linear, merge, norm, pool, regularization, resize
+from builder.blocks import activation, conv, io, linear, merge, norm, pool, regularization, resize, shape
 from builder.blocks.spec import CATEGORIES, BlockSpec
 
 
@@ -49,6 +49,6 @@ class Registry:
 
 
 BLOCKS = Registry()
-for _module in (io, conv, norm, activation, pool, linear, regularization, resize, merge):
+for _module in (io, conv, norm, activation, pool, linear, shape, regularization, resize, merge):
     for _spec in _module.BLOCKS:
         BLOCKS.register(_spec)

@@ -1,12 +1,13 @@
-"""Interpolate: resize feature maps to a size or by a factor (U-Net decoders, upsampling)."""
+"""Resizing feature maps: Interpolate and Upsample to a size or by a factor (U-Net decoders), PixelShuffle from
+channels to pixels (super-resolution), ZeroPad2d around the edges."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from builder.blocks.code import collapse_pair, literal
-from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_PAIR, Param, pair
+from builder.blocks.code import collapse_pair, literal, nn_call
+from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT, INT_LIST, INT_PAIR, Param, pair
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, image
 from builder.core.shapes import Shape
 
@@ -50,6 +51,44 @@ def _forward(_attribute: str, args: list[str], p: dict[str, Any]) -> str:
     return f"F.interpolate({', '.join(parts)})"
 
 
+def _upsample_layer(p: dict[str, Any]) -> str:
+    return nn_call("nn.Upsample", [], [("size", p["size"], None), ("scale_factor", p["scale_factor"], None),
+                                       ("mode", p["mode"], "nearest"), ("align_corners", p["align_corners"], None)])
+
+
+def _infer_pixel_shuffle(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    c, h, w = image(ins[0])
+    r = p["upscale_factor"]
+    if c % (r * r):
+        raise ShapeError(f"upscale_factor {r} needs channels that divide by {r * r} (r²), but its input has {c}; "
+                         f"every {r * r} channels become one, {r} times taller and wider")
+    return Inferred((c // (r * r), h * r, w * r))
+
+
+def _sides(padding: Any) -> tuple[int, int, int, int]:
+    """ZeroPad2d's padding as (left, right, top, bottom)."""
+    return tuple(padding) if isinstance(padding, tuple) else (padding,) * 4  # type: ignore[return-value]
+
+
+def _infer_zero_pad(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    c, h, w = image(ins[0])
+    left, right, top, bottom = _sides(p["padding"])
+    return Inferred((c, h + top + bottom, w + left + right))
+
+
+RESIZE_PARAMS = (
+    Param("size", INT_PAIR, "Output height and width; leave empty when using scale_factor.",
+          default=None, min=1, optional=True, unset="from scale_factor",
+          short="→"),
+    Param("scale_factor", FLOAT_PAIR, "Multiplier for height and width, e.g. 2 to double; leave empty when using size.",
+          default=None, min=0.0, min_exclusive=True, optional=True, unset="from size",
+          short="×"),
+    Param("mode", CHOICE, "How new pixels are computed: copy the nearest, or blend neighbours (bilinear, bicubic).",
+          default="nearest", choices=MODES),
+    Param("align_corners", BOOL, "Bilinear/bicubic only: line up the corner pixels of input and output.",
+          default=None, optional=True, unset="torch's default (false)"),
+)
+
 BLOCKS = (
     BlockSpec(
         type="Interpolate",
@@ -57,20 +96,42 @@ BLOCKS = (
         id_prefix="up",
         category="resize",
         description="Resizes a feature map to a given size or by a factor, with no weights to learn.",
-        params=(
-            Param("size", INT_PAIR, "Output height and width; leave empty when using scale_factor.",
-                  default=None, min=1, optional=True, unset="from scale_factor",
-                  short="→"),
-            Param("scale_factor", FLOAT_PAIR, "Multiplier for height and width, e.g. 2 to double; leave empty when using size.",
-                  default=None, min=0.0, min_exclusive=True, optional=True, unset="from size",
-                  short="×"),
-            Param("mode", CHOICE, "How new pixels are computed: copy the nearest, or blend neighbours (bilinear, bicubic).",
-                  default="nearest", choices=MODES),
-            Param("align_corners", BOOL, "Bilinear/bicubic only: line up the corner pixels of input and output.",
-                  default=None, optional=True, unset="torch's default (false)"),
-        ),
+        params=RESIZE_PARAMS,
         infer=_infer,
         forward=_forward,
         check_params=_check,
+    ),
+    BlockSpec(
+        type="Upsample",
+        starter={"scale_factor": 2},
+        id_prefix="up",
+        category="resize",
+        description="Interpolate as a layer (nn.Upsample): resizes to a size or by a factor, with no weights.",
+        params=RESIZE_PARAMS,
+        infer=_infer,
+        layer=_upsample_layer,
+        check_params=_check,
+    ),
+    BlockSpec(
+        type="PixelShuffle",
+        starter={"upscale_factor": 2},
+        id_prefix="pixshuffle",
+        category="resize",
+        description="Moves channels into pixels: C×H×W becomes C/r²×H·r×W·r (super-resolution upsampling).",
+        params=(Param("upscale_factor", INT, "r: how much the height and width grow; channels must divide by r².",
+                      min=1, short="×"),),
+        infer=_infer_pixel_shuffle,
+        layer=lambda p: nn_call("nn.PixelShuffle", [p["upscale_factor"]], []),
+    ),
+    BlockSpec(
+        type="ZeroPad2d",
+        starter={"padding": 1},
+        id_prefix="pad",
+        category="resize",
+        description="Adds rows and columns of zeros around a feature map.",
+        params=(Param("padding", INT_LIST, "Zeros added on every side, or on each: [left, right, top, bottom].",
+                      min=0, count=(4, 4), scalar=True, short="p"),),
+        infer=_infer_zero_pad,
+        layer=lambda p: nn_call("nn.ZeroPad2d", [p["padding"]], []),
     ),
 )

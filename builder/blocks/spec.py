@@ -16,6 +16,7 @@ CATEGORIES = (
     "activation",
     "pooling",
     "linear",
+    "shape",
     "regularization",
     "resize",
     "merge",
@@ -133,7 +134,8 @@ def window_out(p: dict[str, Any], h: int, w: int, what: str = "kernel") -> tuple
     """Output height and width of a sliding window, with a learner's message when it does not fit."""
     (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["stride"])
     (ph, pw), (dh, dw) = pair(p["padding"]), pair(p.get("dilation", 1))
-    oh, ow = conv_out(h, kh, sh, ph, dh), conv_out(w, kw, sw, pw, dw)
+    ceil = p.get("ceil_mode", False)
+    oh, ow = conv_out(h, kh, sh, ph, dh, ceil), conv_out(w, kw, sw, pw, dw, ceil)
     if oh < 1 or ow < 1:
         span = f"{what} {size_text(kh, kw)}"
         if (dh, dw) != (1, 1):
@@ -147,9 +149,16 @@ def size_text(a: int, b: int) -> str:
     return str(a) if a == b else f"{a}×{b}"
 
 
-def conv_out(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """Output length of a convolution or pooling window along one axis (torch's formula)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def conv_out(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool = False) -> int:
+    """Output length of a convolution or pooling window along one axis (torch's formula). With pooling's
+    ceil_mode a last, partial window counts too, as long as it starts inside the input or its left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if not ceil_mode:
+        return span // stride + 1
+    out = (span + stride - 1) // stride + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
 
 
 def product(values: Shape) -> int:

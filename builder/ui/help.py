@@ -119,6 +119,9 @@ def torch_name(spec: BlockSpec, params: dict[str, Any]) -> str | None:
     call = CALL.match(code)
     if call:
         return f"{CODE_MODULES[call[1]]}.{call[2]}"
+    method = re.match(r"x\.(\w+)\(", code)  # a tensor's own method: x.reshape(...), x.mean(...)
+    if method:
+        return f"torch.Tensor.{method[1]}"
     operator = re.fullmatch(r"\w+ ([+*]) .*", code)
     return OPERATORS[operator[1]] if operator else None
 

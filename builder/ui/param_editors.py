@@ -29,6 +29,7 @@ from builder.blocks.params import (
     FLOAT_PAIR,
     FOLDER,
     INT,
+    INT_LIST,
     INT_PAIR,
     SHAPE,
     TEXT,
@@ -130,6 +131,8 @@ class TextEditor(ParamEditor):
         self.field.editingFinished.connect(self._finished)
         if param.kind == SHAPE:
             self.field.setPlaceholderText("channels, height, width  or  features")
+        elif param.kind == INT_LIST:
+            self.field.setPlaceholderText("whole numbers, e.g. 2, 3")
 
     def _finished(self) -> None:
         self.field.setModified(False)  # committed: Ctrl+Z now undoes the document's step (undo_keys.py)
@@ -139,7 +142,7 @@ class TextEditor(ParamEditor):
     def _show(self, value: Any) -> None:
         if value is None:
             self.field.clear()
-        elif self.param.kind in (SHAPE, TEXT_LIST) and isinstance(value, (list, tuple)):
+        elif self.param.kind in (SHAPE, TEXT_LIST, INT_LIST) and isinstance(value, (list, tuple)):
             self.field.setText(", ".join(str(v) for v in value))
         elif isinstance(value, float):
             self.field.setText(f"{value:g}")
@@ -160,6 +163,13 @@ def parse_text(param: Param, text: str) -> Any:
             return [int(part) for part in text.replace("×", ",").replace("x", ",").split(",") if part.strip()]
         except ValueError:
             return text
+    if param.kind == INT_LIST:
+        parts = text.strip("[]()").replace("×", ",").replace("x", ",").replace(" ", ",").split(",")
+        try:
+            numbers = [int(part) for part in parts if part.strip()]
+        except ValueError:
+            return text
+        return numbers[0] if param.scalar and len(numbers) == 1 and not text.startswith("[") else numbers
     if param.kind == FLOAT:
         try:
             return float(text)
@@ -316,8 +326,8 @@ class PairEditor(ParamEditor):
 
 def make_editor(param: Param, parent: QWidget | None = None) -> ParamEditor:
     kinds = {INT: IntEditor, BOOL: BoolEditor, CHOICE: ChoiceEditor, INT_PAIR: PairEditor, FLOAT_PAIR: PairEditor,
-             FLOAT: TextEditor, SHAPE: TextEditor, TEXT: TextEditor, TEXT_LIST: TextEditor, FILE: PathEditor,
-             FOLDER: PathEditor}
+             FLOAT: TextEditor, SHAPE: TextEditor, TEXT: TextEditor, TEXT_LIST: TextEditor, INT_LIST: TextEditor,
+             FILE: PathEditor, FOLDER: PathEditor}
     return kinds[param.kind](param, parent)
 
 

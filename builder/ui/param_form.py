@@ -13,11 +13,11 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from builder.blocks.params import BOOL, FILE, FLOAT, FOLDER, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
+from builder.blocks.params import BOOL, FILE, FLOAT, FOLDER, INT_LIST, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
 from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, TriStateEditor, make_editor
 
 # Typed in a text field, where an empty field means "not set": no separate "set it" check box needed.
-TYPED_KINDS = (FLOAT, SHAPE, TEXT, TEXT_LIST, FILE, FOLDER)
+TYPED_KINDS = (FLOAT, SHAPE, TEXT, TEXT_LIST, INT_LIST, FILE, FOLDER)
 
 
 class ParamForm(QWidget):

@@ -27,6 +27,7 @@ CATEGORY_COLORS = {
     "activation": QColor("#d9962b"),
     "pooling": QColor("#8c5cd6"),
     "linear": QColor("#d0587e"),
+    "shape": QColor("#a3a33a"),
     "regularization": QColor("#6b7b8c"),
     "resize": QColor("#3aa8c9"),
     "merge": QColor("#4fae5a"),

@@ -126,6 +126,64 @@ def test_shape_errors(layers, node, message):
     assert only_error(chain("Net", [1, 2, 2], layers)) == (node, message)
 
 
+@pytest.mark.parametrize(("shape", "block", "params", "message"), [
+    ([6, 4, 4], "PReLU", {"num_parameters": 4},
+     "num_parameters must be 1 (one slope for all) or the input's 6 channels (one slope each), got 4"),
+    ([6], "PReLU", {"num_parameters": 4},
+     "num_parameters must be 1 (one slope for all) or the input's 6 features (one slope each), got 4"),
+    ([6, 4, 4], "Hardtanh", {"min_val": 1.0, "max_val": 0.5}, "min_val (1) must be smaller than max_val (0.5)"),
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": [6, 4]},
+     "normalized_shape [6, 4] must equal the input's last 2 dims, but its input is 6×4×4; leave it empty to "
+     "normalize over the last dim (4)"),
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": [2, 6, 4, 4]},
+     "normalized_shape [2, 6, 4, 4] must equal the input's last 4 dims, but its input is 6×4×4; leave it empty to "
+     "normalize over the last dim (4)"),
+    ([6, 4, 4], "GroupNorm", {"num_groups": 4}, "num_groups=4 must divide the 6 channels"),
+    ([6, 4, 4], "GroupNorm", {"num_groups": 2, "num_channels": 4}, "expects 4 channels but its input has 6"),
+    ([6, 1, 1], "InstanceNorm2d", {},
+     "normalizes each channel over its height×width, but its input is 1×1: every value would become 0"),
+    ([6, 4, 4], "PixelShuffle", {"upscale_factor": 2},
+     "upscale_factor 2 needs channels that divide by 4 (r²), but its input has 6; every 4 channels become one, "
+     "2 times taller and wider"),
+    ([6, 4, 4], "ZeroPad2d", {"padding": [1, 2, 3]},
+     "padding must be one whole number or a list of 4 whole numbers, got 3 values"),
+    ([6, 4, 4], "ZeroPad2d", {"padding": -1}, "padding must be at least 0, got -1"),
+    ([6, 4, 4], "Upsample", {"size": 8, "scale_factor": 2}, "set either size or scale_factor, not both"),
+    ([6, 4, 4], "MaxPool2d", {"kernel_size": 5, "dilation": 2, "ceil_mode": True},
+     "kernel 5 (spanning 9 with dilation) is larger than its 4×4 input"),
+])
+def test_new_blocks_explain_what_does_not_fit(shape, block, params, message):
+    assert only_error(chain("Net", shape, [("b", block, params)])) == ("b", message)
+
+
+@pytest.mark.parametrize(("shape", "block", "params", "out", "count"), [
+    ([6, 4, 4], "PReLU", {"num_parameters": 6}, (6, 4, 4), 6),
+    ([6, 4, 4], "LayerNorm", {}, (6, 4, 4), 8),  # the last dim, 4: a weight and a bias each
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": [4, 4], "bias": False}, (6, 4, 4), 16),
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": 4, "elementwise_affine": False}, (6, 4, 4), 0),
+    ([6, 4, 4], "GroupNorm", {"num_groups": 3}, (6, 4, 4), 12),
+    ([6, 10], "GroupNorm", {"num_groups": 2}, (6, 10), 12),
+    ([6, 4, 4], "InstanceNorm2d", {"affine": True}, (6, 4, 4), 12),
+    ([8, 3, 5], "PixelShuffle", {"upscale_factor": 2}, (2, 6, 10), 0),
+    ([2, 3, 5], "ZeroPad2d", {"padding": [1, 2, 3, 4]}, (2, 10, 8), 0),
+    ([2, 3, 5], "ZeroPad2d", {"padding": 1}, (2, 5, 7), 0),
+    ([2, 3, 5], "Upsample", {"scale_factor": [2, 1.5]}, (2, 6, 7), 0),
+    ([2, 9, 7], "AdaptiveMaxPool2d", {"output_size": [3, 2]}, (2, 3, 2), 0),
+    # ceil_mode keeps a last, partial window, but only one that starts inside the input or its left padding
+    ([1, 5, 5], "MaxPool2d", {"kernel_size": 2, "ceil_mode": True}, (1, 3, 3), 0),
+    ([1, 5, 5], "MaxPool2d", {"kernel_size": 2}, (1, 2, 2), 0),
+    ([1, 6, 6], "MaxPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (1, 4, 4), 0),
+    ([1, 5, 5], "MaxPool2d", {"kernel_size": 2, "stride": 3, "padding": 1, "ceil_mode": True}, (1, 2, 2), 0),
+    ([1, 7, 7], "MaxPool2d", {"kernel_size": 3, "dilation": 2, "stride": 1}, (1, 3, 3), 0),
+    ([1, 112, 112], "MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 56, 56), 0),  # GoogLeNet
+    ([1, 5, 5], "AvgPool2d", {"kernel_size": 2, "ceil_mode": True, "count_include_pad": False}, (1, 3, 3), 0),
+])
+def test_new_blocks_shapes_and_parameter_counts(shape, block, params, out, count):
+    report = check_model(chain("Net", shape, [("b", block, params)]))
+    assert report.ok, report.errors
+    assert (report.infos["b"].shape, report.infos["b"].params) == (out, count)
+
+
 def test_concat_and_add_name_the_dimension_that_differs():
     graph = model("Net", [("x", "Input", {"shape": [3, 16, 16]}), ("pool", "MaxPool2d", {"kernel_size": 2}),
                           ("cat", "Concat"), ("add", "Add"), ("out", "Output"), ("out2", "Output")],

@@ -4,7 +4,17 @@ import math
 
 import pytest
 
-from builder.blocks.params import CHOICE, FLOAT, FLOAT_PAIR, INT, INT_PAIR, SHAPE, Param, unknown_param_message
+from builder.blocks.params import (
+    CHOICE,
+    FLOAT,
+    FLOAT_PAIR,
+    INT,
+    INT_LIST,
+    INT_PAIR,
+    SHAPE,
+    Param,
+    unknown_param_message,
+)
 
 
 def test_int_or_pair_normalizes_lists_to_tuples():
@@ -65,3 +75,22 @@ def test_text_from_the_file_shows_on_one_printable_line():
     assert p.validate("a\nb\x1b[2J\ud800")[1] == "mode must be one of nearest, bilinear; got 'a\\nb\\x1b[2J\\ud800'"
     assert unknown_param_message("x\r" + "y" * 100, ["stride"]) == (
         f"unknown parameter 'x\\r{'y' * 38}...'; valid parameters: stride")
+
+
+def test_int_list_takes_a_list_of_whole_numbers_as_a_tuple():
+    dims = Param("dims", INT_LIST, "help", min=1)
+    assert dims.validate([2, 3, 1]) == ((2, 3, 1), None)
+    assert dims.validate(2)[1] == "dims must be a list of 1 to 6 whole numbers, got 2"
+    assert dims.validate([2, 3.0])[1] == "every entry of dims must be a whole number, got 3.0"
+    assert dims.validate([2, 0])[1] == "every entry of dims must be at least 1, got 0"
+    assert dims.validate(list(range(1, 8)))[1] == "dims must be a list of 1 to 6 whole numbers, got 7 values"
+    assert dims.kind_text() == "int_list (1 to 6 entries, ≥ 1)"
+
+
+def test_int_list_with_scalar_takes_one_number_as_it_is():
+    padding = Param("padding", INT_LIST, "help", min=0, count=(4, 4), scalar=True)
+    assert padding.validate(2) == (2, None)
+    assert padding.validate([1, 2, 3, 4]) == ((1, 2, 3, 4), None)
+    assert padding.validate([1, 2])[1] == "padding must be one whole number or a list of 4 whole numbers, got 2 values"
+    assert padding.validate(True)[1] == "padding must be one whole number or a list of 4 whole numbers, got True"
+    assert padding.kind_text() == "int or int_list (4 entries, ≥ 0)"

@@ -117,3 +117,54 @@ def test_traceback_from_the_model_shows_the_generated_line():
         module(torch.randn(2, 3, 28, 28))  # wrong channel count
     text = "".join(traceback.format_exception(caught.value))
     assert "x = self.conv1(x)" in text
+
+
+@pytest.mark.parametrize(("shape", "block", "params", "line"), [
+    ([6, 4, 4], "ReLU6", {}, "nn.ReLU6()"),
+    ([6, 4, 4], "SiLU", {}, "nn.SiLU()"),
+    ([6, 4, 4], "Hardswish", {}, "nn.Hardswish()"),
+    ([6, 4, 4], "Hardsigmoid", {}, "nn.Hardsigmoid()"),
+    ([6, 4, 4], "Mish", {}, "nn.Mish()"),
+    ([6, 4, 4], "ELU", {}, "nn.ELU()"),
+    ([6, 4, 4], "ELU", {"alpha": 0.5}, "nn.ELU(alpha=0.5)"),
+    ([6, 4, 4], "Hardtanh", {"min_val": 0, "max_val": 6}, "nn.Hardtanh(min_val=0.0, max_val=6.0)"),
+    ([6, 4, 4], "PReLU", {"num_parameters": 6, "init": 0.1}, "nn.PReLU(num_parameters=6, init=0.1)"),
+    ([6, 4, 4], "Identity", {}, "nn.Identity()"),
+    ([6, 4, 4], "ChannelShuffle", {"groups": 3}, "nn.ChannelShuffle(3)"),
+    ([6, 4, 4], "LayerNorm", {}, "nn.LayerNorm(4)"),
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": [4, 4], "eps": 1e-6, "elementwise_affine": False},
+     "nn.LayerNorm((4, 4), eps=1e-06, elementwise_affine=False)"),
+    ([6, 4, 4], "LayerNorm", {"normalized_shape": [4], "bias": False}, "nn.LayerNorm(4, bias=False)"),
+    ([6, 4, 4], "GroupNorm", {"num_groups": 3}, "nn.GroupNorm(3, 6)"),
+    ([6, 4, 4], "GroupNorm", {"num_groups": 2, "eps": 1e-3, "affine": False}, "nn.GroupNorm(2, 6, eps=0.001, affine=False)"),
+    ([6, 4, 4], "InstanceNorm2d", {}, "nn.InstanceNorm2d(6)"),
+    ([6, 4, 4], "InstanceNorm2d", {"affine": True, "track_running_stats": True},
+     "nn.InstanceNorm2d(6, affine=True, track_running_stats=True)"),
+    ([6, 4, 4], "AdaptiveMaxPool2d", {}, "nn.AdaptiveMaxPool2d(1)"),
+    ([6, 4, 4], "MaxPool2d", {"kernel_size": 3, "stride": 2, "dilation": 1, "ceil_mode": False},
+     "nn.MaxPool2d(kernel_size=3, stride=2)"),
+    ([6, 4, 4], "MaxPool2d", {"kernel_size": 2, "dilation": [1, 2], "ceil_mode": True},
+     "nn.MaxPool2d(kernel_size=2, dilation=(1, 2), ceil_mode=True)"),
+    ([6, 4, 4], "AvgPool2d", {"kernel_size": 3, "padding": 1, "ceil_mode": True, "count_include_pad": False},
+     "nn.AvgPool2d(kernel_size=3, padding=1, ceil_mode=True, count_include_pad=False)"),
+    ([6, 4, 4], "Upsample", {"scale_factor": 2}, "nn.Upsample(scale_factor=2.0)"),
+    ([6, 4, 4], "Upsample", {"size": [8, 6], "mode": "bilinear", "align_corners": True},
+     "nn.Upsample(size=(8, 6), mode='bilinear', align_corners=True)"),
+    ([8, 4, 4], "PixelShuffle", {"upscale_factor": 2}, "nn.PixelShuffle(2)"),
+    ([6, 4, 4], "ZeroPad2d", {"padding": 1}, "nn.ZeroPad2d(1)"),
+    ([6, 4, 4], "ZeroPad2d", {"padding": [1, 0, 2, 0]}, "nn.ZeroPad2d((1, 0, 2, 0))"),
+])
+def test_each_layer_is_written_as_torch_writes_it(shape, block, params, line):
+    source = generate_code(project(chain("Net", shape, [("b", block, params)]))).source
+    assert f"self.b = {line}\n" in source
+
+
+def test_pooling_written_before_dilation_and_ceil_mode_existed_is_unchanged():
+    """A project from before these keys has none of them: the same code, byte for byte."""
+    layers = [("pool", "MaxPool2d", {"kernel_size": 2}), ("avg", "AvgPool2d", {"kernel_size": 2, "padding": 1})]
+    defaults = [("pool", "MaxPool2d", {"kernel_size": 2, "dilation": 1, "ceil_mode": False}),
+                ("avg", "AvgPool2d", {"kernel_size": 2, "padding": 1, "ceil_mode": False, "count_include_pad": True})]
+    source = generate_code(project(chain("Net", [1, 8, 8], layers))).source
+    assert "self.pool = nn.MaxPool2d(kernel_size=2)\n" in source
+    assert "self.avg = nn.AvgPool2d(kernel_size=2, padding=1)\n" in source
+    assert generate_code(project(chain("Net", [1, 8, 8], defaults))).source == source

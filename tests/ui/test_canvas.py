@@ -300,6 +300,10 @@ def test_the_node_summary_shows_what_makes_the_layer_differ_from_the_default(win
     ("BatchNorm2d", {"eps": 0.001, "affine": False}, "eps 0.001 · no affine"),
     ("Dropout", {"p": 0.5}, ""),
     ("Input", {"shape": [1, 28, 28]}, ""),  # the node's shape line says it
+    ("Reshape", {"shape": [4, 4]}, "→4,4"),  # a list of dims or sizes is never collapsed as a pair is
+    ("Mean", {"dim": [2, 3], "keepdim": True}, "2,3 · keep"),
+    ("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, "k3 · s2 · ceil"),
+    ("ZeroPad2d", {"padding": [1, 0, 1, 0]}, "p1,0,1,0"),
 ])
 def test_the_summary_is_read_from_the_declarations(type_name, params, shown):
     assert summary(type_name, params) == shown

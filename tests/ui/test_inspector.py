@@ -83,3 +83,20 @@ def test_choices_and_checkboxes(window):
     assert inspector.editors["padding_mode"].combo.currentText() == "reflect"
     assert window.inspector.editors["bias"].isEnabled()
     assert Qt.CheckState.Checked == inspector.editors["bias"].box.checkState()
+
+
+def test_a_list_of_dims_is_typed_and_shown_as_numbers(window):
+    node_id = window.editor.add_block("Mean", (0.0, 0.0))
+    inspector = select(window, node_id)
+    field = inspector.editors["dim"].field
+    assert field.text() == "2, 3"  # the starter
+    field.setText("[1, -1]")
+    field.editingFinished.emit()
+    assert window.document.model("ShapesNet").node(node_id).params["dim"] == [1, -1]
+    field.setText("2")  # one number is taken as it is
+    field.editingFinished.emit()
+    assert window.document.model("ShapesNet").node(node_id).params["dim"] == 2
+    field.setText("2, two")
+    field.editingFinished.emit()
+    assert "dim must be one whole number or a list of 1 to 6 whole numbers" in inspector.error.text()
+    assert field.text() == "2"

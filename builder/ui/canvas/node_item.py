@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from builder.blocks.check import NodeInfo
 from builder.blocks.modules import module_inputs, module_outputs, param_of
-from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_PAIR, SHAPE, Param, pair
+from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_LIST, INT_PAIR, SHAPE, Param, pair
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import ModelGraph, Node, ref_name
 from builder.core.problems import Problem
@@ -99,7 +99,9 @@ def _labelled(param: Param, value: Any) -> str:
         return label if value else f"no {label}"
     if param.kind == CHOICE:
         return f"{param.short}{value}" if param.short else str(value)  # the choice names itself
-    if isinstance(value, (list, tuple)):
+    if param.kind == INT_LIST and isinstance(value, (list, tuple)):
+        text = ",".join(_number(v) for v in value)  # dims or sizes, each its own: [2, 2] is not 2
+    elif isinstance(value, (list, tuple)):
         text = _number(value[0]) if len(set(value)) == 1 else "×".join(_number(v) for v in value)
     else:
         text = _number(value)
