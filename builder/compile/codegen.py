@@ -5,7 +5,8 @@ reads like hand-written PyTorch: a chain reuses its variable (`x = self.conv1(x)
 gets a name of its own, and each line says the shape it produces.
 
 Nothing from a project file reaches the source except validated numbers, booleans and declared
-choices (written with repr) and sanitized identifiers; nothing from the data but a trained classifier's
+choices (written with repr), sanitized identifiers, and node ids that no identifier can hold (`block1-0`) as
+string literals written with repr; nothing from the data but a trained classifier's
 class names, as escaped JSON strings in the docstring.
 """
 
@@ -17,11 +18,13 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Any
 
+import torch.nn as nn
+
 from builder.blocks.check import ModelReport, check_model
 from builder.blocks.code import Symbol, literal
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import call_layer
-from builder.compile.names import Namer, sanitize
+from builder.compile.names import RESERVED, Namer, sanitize
 from builder.compile.signature import Signature, signature
 from builder.core.problems import Problem
 from builder.core.project import Project
@@ -79,6 +82,8 @@ def generate_code(project: Project, model_names: list[str] | None = None,
         header.append("import torch")
     if uses_functional:
         header.append("import torch.nn.functional as F")
+    if "OrderedDict([" in body:
+        header.insert(2, "from collections import OrderedDict\n")
     header.append("from torch import nn")
     source = "\n".join(header) + "\n\n\n" + body + "\n"
     return GeneratedCode(source, {n: class_names[n] for n in order}, attributes)
@@ -157,6 +162,7 @@ def with_class_names(code: GeneratedCode, model_name: str, classes: list[str],
 
 
 _NUMBERED = re.compile(r"^(.+)\.(\d+)$")
+_SEQUENTIAL_MEMBERS = frozenset(dir(nn.Sequential()))  # what nn.Sequential.add_module refuses as a name
 
 
 class _ClassWriter:
@@ -280,7 +286,11 @@ class _ClassWriter:
         nn.Sequential holds its layers), or None."""
         report = self.report
         coded = [n for n in self.live if self.nodes[n].type not in ("Input", "Output") or n in report.uses]
-        if not coded or coded != [str(i) for i in range(len(coded))] or len(report.inputs) != 1 \
+        numbered = coded == [str(i) for i in range(len(coded))]
+        # `block1-0`, as RegNet names its blocks: no attribute can hold the name, nn.Sequential's OrderedDict can
+        unnameable = any(sanitize(n) != n or n in RESERVED for n in coded) and all(
+            n and "." not in n and n not in _SEQUENTIAL_MEMBERS for n in coded)
+        if not coded or not (numbered or unnameable) or len(report.inputs) != 1 \
                 or len(report.outputs) != 1 or not all(n in self.layered and self._single(n) for n in coded):
             return None
         feeds = [report.inputs[0], *coded]
@@ -292,13 +302,17 @@ class _ClassWriter:
 
     def _sequential_lines(self, chain: list[str]) -> list[str]:
         """`class ConvBNReLU(nn.Sequential)`, its layers passed to nn.Sequential's constructor, as torchvision
-        writes it: the layers keep their numbered names (`features.0.0.weight`)."""
+        writes it: the layers keep their names (`features.0.0.weight`), numbered, or named in an OrderedDict
+        where a name is no Python identifier (`trunk_output.block1.block1-0.f.a.0.weight`)."""
         arguments = "".join(f", {name}={literal(default)}" for name, default in self.signature.arguments)
-        return [f"class {self.class_names[self.report.model.name]}(nn.Sequential):",
-                f"{INDENT}def __init__(self{arguments}):",
-                f"{INDENT * 2}super().__init__(",
-                *(f"{INDENT * 3}{self._layer(n)},{self._comment(n)}" for n in chain),
-                f"{INDENT * 2})"]
+        head = [f"class {self.class_names[self.report.model.name]}(nn.Sequential):",
+                f"{INDENT}def __init__(self{arguments}):"]
+        if chain == [str(i) for i in range(len(chain))]:
+            return [*head, f"{INDENT * 2}super().__init__(",
+                    *(f"{INDENT * 3}{self._layer(n)},{self._comment(n)}" for n in chain), f"{INDENT * 2})"]
+        return [*head, f"{INDENT * 2}super().__init__(OrderedDict([",
+                *(f"{INDENT * 3}({literal(n)}, {self._layer(n)}),{self._comment(n)}" for n in chain),
+                f"{INDENT * 2}]))"]
 
     def _written(self, node_id: str) -> dict[str, Any]:
         return {key: self.signature.values[(node_id, key)] for key in self._values(self.report, node_id)}
