@@ -74,6 +74,8 @@ class _Tracer(fx.Tracer):
         self._root = root
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        if qualname == _Packed.INNER:
+            return False  # the module a _Packed hands its lists to: traced through, it is the one imported
         if is_block_module(m):
             return True
         if not isinstance(m, CONTAINERS):
@@ -141,9 +143,11 @@ class Tracing:
         self.mode = mode
         self.called: dict[int, list[tuple]] = {}  # id(module) -> the inputs of each of its calls
 
-    def instance(self, module: nn.Module, inputs: list[torch.Tensor], where: str) -> Instance:
+    def instance(self, module: nn.Module, inputs: list[torch.Tensor], where: str,
+                 packing: list[int | None] | None = None) -> Instance:
+        """`packing`: how the inputs go into the module's arguments when some are lists of tensors (see _Packed)."""
         found = Instance(module, where, inputs, self.init_args.get(id(module), {}))
-        gm = self._traced(module, where)
+        gm = self._traced(module, where, packing)
         try:
             with torch.no_grad(), (self.mode if self.mode is not None else contextlib.nullcontext()):
                 _Shapes(gm, module, self.called).run(*inputs)
@@ -157,10 +161,13 @@ class Tracing:
         _Graph(self, found, gm).build()
         return found
 
-    def _traced(self, module: nn.Module, where: str) -> fx.GraphModule:
-        tracer = _Tracer(module)
+    def _traced(self, module: nn.Module, where: str, packing: list[int | None] | None = None) -> fx.GraphModule:
+        root = module if packing is None else _Packed.taking(module, packing)
+        tracer = _Tracer(root)
         try:
-            graph = tracer.trace(module)
+            graph = tracer.trace(root)
+            if packing is not None:
+                _unpacked(graph)
         except fx.proxy.TraceError as exc:
             place, code = self._frame(exc)
             raise ImportRefusal(f"{place}: `{code}` decides with a value of the data, which a graph of blocks "
@@ -184,16 +191,62 @@ class Tracing:
     def _place(self, exc: BaseException) -> str:
         return self._frame(exc)[0]
 
-    def inputs_of(self, module: nn.Module, call: int, where: str, place: str) -> list[torch.Tensor]:
-        """The tensors the module's `call`-th call got in the forward pass."""
+    def inputs_of(self, module: nn.Module, call: int, where: str,
+                  place: str) -> tuple[list[torch.Tensor], list[int | None] | None]:
+        """The tensors the module's `call`-th call got in the forward pass, in order, and how they were packed
+        into its arguments where some argument is a list of tensors (a dense layer takes all before it)."""
         calls = self.called.get(id(module), [])
         if call >= len(calls):
             raise ImportRefusal(f"{place}: {where} was not called in the forward pass as it was traced")
-        tensors = [a for a in calls[call] if isinstance(a, torch.Tensor)]
-        if len(tensors) != len(calls[call]):
-            raise ImportRefusal(f"{place}: {where} is called with values that are not tensors; a module used as "
-                                "a block takes tensors only")
-        return tensors
+        tensors: list[torch.Tensor] = []
+        packing: list[int | None] = []
+        for arg in calls[call]:
+            if isinstance(arg, torch.Tensor):
+                tensors.append(arg)
+                packing.append(None)
+            elif isinstance(arg, (list, tuple)) and arg and all(isinstance(a, torch.Tensor) for a in arg):
+                tensors.extend(arg)
+                packing.append(len(arg))
+            else:
+                raise ImportRefusal(f"{place}: {where} is called with values that are not tensors; a module used "
+                                    "as a block takes tensors (or lists of them) only")
+        return tensors, packing if any(p is not None for p in packing) else None
+
+
+class _Packed(nn.Module):
+    """A module called with lists of tensors (`layer(features)`), seen as one taking each tensor on its own:
+    forward(x0, x1, ...) packs them back into the lists and calls the module, which is traced through. Its
+    nodes are the module's own once `_unpacked` drops the `inner.` their names start with."""
+
+    INNER = "inner"
+
+    def __init__(self, inner: nn.Module, packing: list[int | None]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.packing = packing
+
+    @classmethod
+    def taking(cls, inner: nn.Module, packing: list[int | None]) -> _Packed:
+        """One of a class whose forward has an argument per tensor: torch.fx makes an input of each argument
+        of the class's forward."""
+        names = ", ".join(f"x{i}" for i in range(sum(1 if p is None else p for p in packing)))
+        namespace: dict[str, Any] = {}
+        exec(f"def forward(self, {names}):\n    return self.inner(*self.pack([{names}]))", namespace)
+        return type(cls.__name__, (cls,), {"forward": namespace["forward"]})(inner, packing)
+
+    def pack(self, tensors: list[Any]) -> list[Any]:
+        args, at = [], 0
+        for count in self.packing:
+            args.append(tensors[at] if count is None else list(tensors[at:at + count]))
+            at += 1 if count is None else count
+        return args
+
+
+def _unpacked(graph: fx.Graph) -> None:
+    prefix = _Packed.INNER + "."
+    for node in graph.nodes:
+        if node.op in ("call_module", "get_attr") and isinstance(node.target, str):
+            node.target = node.target.removeprefix(prefix)
 
 
 def _in_torch(filename: str) -> bool:
@@ -354,8 +407,8 @@ class _Graph:
         original = module
         call = self.calls_seen.get(node.target, 0)
         self.calls_seen[node.target] = call + 1
-        inputs = self.tracing.inputs_of(original, call, where, self._place(node))
-        inner = self.tracing.instance(original, inputs, where)
+        inputs, packing = self.tracing.inputs_of(original, call, where, self._place(node))
+        inner = self.tracing.instance(original, inputs, where, packing)
         self.instance.nodes.append(RawNode(node_id, USE, {}, self._sources(node), inner))
         self._hold(node, node_id)
 

@@ -22,6 +22,7 @@ CASES = [  # (file, class, one sample's shape, modules the project must have)
     ("unet.py", "UNet", [1, 32, 32], ["DoubleConv", "Down", "Up"]),
     ("squeeze_excitation.py", "SENet", [3, 16, 16], ["SELayer"]),
     ("dense_block.py", "DenseNet", [3, 16, 16], ["DenseBlock", "DenseLayer"]),
+    ("densenet_lists.py", "DenseNet", [3, 16, 16], ["DenseBlock", "DenseLayer", "DenseLayer2"]),
     ("generator.py", "Generator", [32], []),
 ]
 
