@@ -1,5 +1,5 @@
 """Shape: rearranging a tensor's values without learning anything (reshape, permute dims, average dims away,
-shuffle channels), and Identity."""
+take a slice, shuffle channels), and Identity."""
 
 from __future__ import annotations
 
@@ -131,6 +131,28 @@ def _infer_channel_shuffle(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     return Inferred(ins[0])
 
 
+# -- Slice ----------------------------------------------------------------------------------------
+
+def _infer_slice(p: dict[str, Any], ins: list[Shape]) -> Inferred:
+    shape = ins[0]
+    rank = len(shape) + 1  # with the batch, as torch counts dims
+    dim = p["dim"]
+    if dim == 0 or dim == -rank:
+        raise ShapeError("dim 0 is the batch: slicing it would drop samples; slice dim 1 (channels or features)")
+    if not -rank < dim < rank:
+        raise ShapeError(f"dim {dim} does not exist: the input has dims 1 to {rank - 1} (0 is the batch)")
+    axis = (dim if dim > 0 else rank + dim) - 1
+    size = shape[axis]
+    if p["start"] + p["length"] > size:
+        raise ShapeError(f"takes {dim_name(shape, axis)} {p['start']} to {p['start'] + p['length'] - 1}, but its "
+                         f"{format_shape(shape)} input has {size} (0 to {size - 1})")
+    return Inferred(tuple(p["length"] if i == axis else s for i, s in enumerate(shape)))
+
+
+def _slice_forward(_attribute: str, args: list[str], p: dict[str, Any]) -> str:
+    return f"{args[0]}.narrow({literal(p['dim'])}, {literal(p['start'])}, {literal(p['length'])})"
+
+
 BLOCKS = (
     BlockSpec(
         type="Identity",
@@ -175,6 +197,19 @@ BLOCKS = (
         infer=_infer_mean,
         forward=_mean_forward,
         check_params=_check_mean,
+    ),
+    BlockSpec(
+        type="Slice",
+        starter={"start": 0, "length": 1},
+        category="shape",
+        description="Takes a run of channels (or of another dim): one half of a split, as ShuffleNet's blocks do.",
+        params=(
+            Param("dim", INT, "The dim to take from, counting the batch as 0: 1 for channels.", default=1),
+            Param("start", INT, "The first index taken, from 0.", min=0, short="from "),
+            Param("length", INT, "How many are taken.", min=1, short="×"),
+        ),
+        infer=_infer_slice,
+        forward=_slice_forward,
     ),
     BlockSpec(
         type="ChannelShuffle",

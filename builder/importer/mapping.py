@@ -381,6 +381,19 @@ def _channel_shuffle(c: Call) -> Mapped:
     return block("ChannelShuffle", groups=c.arg(1, "groups"))
 
 
+def _getitem(c: Call) -> Mapped:
+    """`x[:, :58]`: a run along one dim after the batch is a Slice; any other indexing has no block."""
+    index = c.args[1] if isinstance(c.args[1], tuple) else (c.args[1],)
+    runs = [(dim, part) for dim, part in enumerate(index) if part != slice(None)]
+    if len(runs) != 1 or not isinstance(runs[0][1], slice) or runs[0][0] == 0 or Ellipsis in index:
+        raise Unmapped("indexes the tensor in a way no block does; a Slice takes a run of one dim: x[:, a:b]")
+    dim, part = runs[0]
+    start, stop, step = part.indices(c.ins[0][dim])
+    if step != 1 or stop <= start:
+        raise Unmapped("takes every n-th value or nothing; a Slice takes a run of one dim: x[:, a:b]")
+    return block("Slice", dim=dim, start=start, length=stop - start)
+
+
 def _identity(_c: Call) -> Mapped:
     return IDENTITY, {}
 
@@ -402,7 +415,7 @@ FUNCTIONS: dict[Any, Callable[[Call], Mapped]] = {
     operator.mul: _binary("Mul", "*"), operator.imul: _binary("Mul", "*"), torch.mul: _binary("Mul", "*"),
     torch.flatten: _flatten_function, torch.reshape: _reshape, torch.squeeze: _reshape, torch.unsqueeze: _reshape,
     torch.permute: _permute, torch.transpose: _transpose, torch.mean: _mean,
-    F.pad: _pad, F.pixel_shuffle: _pixel_shuffle, torch.channel_shuffle: _channel_shuffle,
+    F.pad: _pad, F.pixel_shuffle: _pixel_shuffle, operator.getitem: _getitem, torch.channel_shuffle: _channel_shuffle,
     F.channel_shuffle: _channel_shuffle,
 }
 

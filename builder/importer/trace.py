@@ -28,6 +28,7 @@ from builder.importer.mapping import IDENTITY, Call, Unmapped, call_block, is_bl
 from builder.importer.source import ImportRefusal
 
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+_SPLITS = (torch.chunk, torch.split, torch.Tensor.chunk, torch.Tensor.split, "chunk", "split")
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\n(?P<code>[^\n]*)')
 
 
@@ -267,6 +268,7 @@ class _Graph:
         self.taken: set[str] = set()
         self.module_calls: dict[str, int] = {}  # module path -> how often forward calls it
         self.calls_seen: dict[str, int] = {}
+        self.pieces: dict[fx.Node, tuple[tuple[str, int], int, list[tuple[int, int]]]] = {}  # a split's runs
 
     def build(self) -> None:
         nodes = list(self.gm.graph.nodes)
@@ -414,14 +416,20 @@ class _Graph:
 
     def _call(self, node: fx.Node) -> None:
         if node.target is operator.getitem and isinstance(node.args[0], fx.Node) and "shapes" in node.args[0].meta:
+            if node.args[0] in self.pieces and isinstance(node.args[1], int):
+                self._piece(node, *self.pieces[node.args[0]])  # `x1, x2 = x.chunk(2, dim=1)`: a Slice each
+                return
             source = self.alias.get(node.args[0])
             if source is not None and isinstance(node.args[1], int):
                 self.alias[node] = (source[0], node.args[1])  # one output of a module with several
                 return
         if "shape" not in node.meta:
             if "shapes" in node.meta:
-                raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` makes several tensors "
-                                    "(a split or a chunk); no block does that")
+                if node.target in _SPLITS and self._sources(node):
+                    self._split(node)
+                    return
+                raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` makes several tensors; no block "
+                                    "does that (a chunk or a split is taken apart as Slices)")
             return  # a number or a size (`x.size(0)`): what uses it reads the shapes that tracing saw
         if not self._sources(node):
             raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` makes a new tensor inside forward; "
@@ -439,6 +447,26 @@ class _Graph:
             self.alias[node] = self._sources(node)[0]
             return
         self._append(node, self._function_id(node, type_name), type_name, params)
+
+    def _split(self, node: fx.Node) -> None:
+        """torch.chunk / torch.split: the pieces, as runs along a dim, each taken by a Slice where it is used."""
+        shapes = node.meta["shapes"]
+        dim = node.kwargs.get("dim", node.args[2] if len(node.args) > 2 else 0)
+        dim = dim if dim >= 0 else len(shapes[0]) + dim
+        if dim == 0:
+            raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` splits the batch; blocks keep it whole")
+        runs, start = [], 0
+        for shape in shapes:
+            runs.append((start, shape[dim]))
+            start += shape[dim]
+        self.pieces[node] = (self._sources(node)[0], dim, runs)
+
+    def _piece(self, node: fx.Node, source: tuple[str, int], dim: int, runs: list[tuple[int, int]]) -> None:
+        start, length = runs[node.args[1]]
+        node_id = self._function_id(node, "Slice")
+        self.instance.nodes.append(RawNode(node_id, "Slice", {"dim": dim, "start": start, "length": length},
+                                           [source]))
+        self._hold(node, node_id)
 
     def _append(self, node: fx.Node, node_id: str, type_name: str, params: dict[str, Any]) -> None:
         self.instance.nodes.append(RawNode(node_id, type_name, params, self._sources(node)))

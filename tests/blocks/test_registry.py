@@ -13,7 +13,7 @@ ISSUE_BLOCKS = {
 # What torchvision's convolutional classifiers are built from, beyond the above (for importing them).
 TORCHVISION_BLOCKS = {
     "ReLU6", "SiLU", "Hardswish", "Hardsigmoid", "Mish", "ELU", "Hardtanh", "PReLU",
-    "Identity", "Reshape", "Permute", "Mean", "ChannelShuffle",
+    "Identity", "Reshape", "Permute", "Mean", "Slice", "ChannelShuffle",
     "LayerNorm", "GroupNorm", "InstanceNorm2d", "AdaptiveMaxPool2d",
     "Upsample", "PixelShuffle", "ZeroPad2d", "Mul",
 }
@@ -51,7 +51,7 @@ def test_categories_group_the_palette_in_order():
     groups = BLOCKS.by_category()
     assert list(groups) == [c for c in CATEGORIES if c in groups]
     assert [s.type for s in groups["merge"]] == ["Add", "Concat", "Mul"]
-    assert [s.type for s in groups["shape"]] == ["Identity", "Reshape", "Permute", "Mean", "ChannelShuffle"]
+    assert [s.type for s in groups["shape"]] == ["Identity", "Reshape", "Permute", "Mean", "Slice", "ChannelShuffle"]
 
 
 @pytest.mark.parametrize("spec", list(BLOCKS), ids=lambda s: s.type)

@@ -70,6 +70,7 @@ def _oracle(block, p, shape):
         "Reshape": lambda x: x.reshape(x.shape[0], *p["shape"]),
         "Permute": lambda x: x.permute(0, *p["dims"]),
         "Mean": lambda x: x.mean(p["dim"], keepdim=p.get("keepdim", False)),
+        "Slice": lambda x: x.narrow(p.get("dim", 1), p["start"], p["length"]),
     }
     if block in functions:
         return functions[block]

@@ -24,6 +24,7 @@ CASES = [  # (file, class, one sample's shape, modules the project must have)
     ("dense_block.py", "DenseNet", [3, 16, 16], ["DenseBlock", "DenseLayer"]),
     ("densenet_lists.py", "DenseNet", [3, 16, 16], ["DenseBlock", "DenseLayer", "DenseLayer2"]),
     ("generator.py", "Generator", [32], []),
+    ("shuffle_block.py", "ShuffleNet", [3, 16, 16], ["ShuffleUnit"]),
 ]
 
 
