@@ -219,14 +219,25 @@ MODULES: dict[type, Callable[[Any, Call], Mapped]] = {
 }
 
 
+# Modules of libraries the import must not load, by their qualified names.
+NAMED_MODULES: dict[str, Callable[[Any, Call], Mapped]] = {
+    "torchvision.ops.stochastic_depth.StochasticDepth": lambda m, _c: block("StochasticDepth", p=m.p, mode=m.mode),
+}
+
+
+def _mapper(module: nn.Module) -> Callable[[Any, Call], Mapped] | None:
+    cls = type(module)
+    return MODULES.get(cls) or NAMED_MODULES.get(f"{cls.__module__}.{cls.__qualname__}")
+
+
 def module_block(module: nn.Module, call: Call) -> Mapped | None:
     """The block for a module called in forward; None when it is not a block (a module of its own)."""
-    mapper = MODULES.get(type(module))
+    mapper = _mapper(module)
     return mapper(module, call) if mapper is not None else None
 
 
 def is_block_module(module: nn.Module) -> bool:
-    return type(module) in MODULES
+    return _mapper(module) is not None
 
 
 # -- functions and methods: `F.relu(x)`, `torch.cat([a, b], 1)`, `x.view(n, -1)`, `a + b` --------------

@@ -8,7 +8,7 @@ from builder.blocks.spec import CATEGORIES, BlockSpec, Inferred
 ISSUE_BLOCKS = {
     "Input", "Output", "Conv2d", "ConvTranspose2d", "DepthwiseConv2d", "GroupConv2d", "BatchNorm2d", "BatchNorm1d",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-    "Flatten", "Linear", "Dropout", "Dropout2d", "Interpolate", "Add", "Concat",
+    "Flatten", "Linear", "Dropout", "Dropout2d", "StochasticDepth", "Interpolate", "Add", "Concat",
 }
 # What torchvision's convolutional classifiers are built from, beyond the above (for importing them).
 TORCHVISION_BLOCKS = {

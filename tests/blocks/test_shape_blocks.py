@@ -137,3 +137,21 @@ def test_mul_wants_the_same_rank_as_the_batch_would_line_up_wrong():
     errors = [p.message for p in check_model(_mul([16, 8, 8], [16])).errors]
     assert errors == ["inputs differ in rank: port 0 is 16×8×8, port 1 is 16; give both the same number of dims, "
                       "with 1 where one is stretched (e.g. 16×1×1 for a per-channel scale)"]
+
+
+def test_stochastic_depth_drops_whole_samples_while_training_and_nothing_at_evaluation():
+    import torch
+
+    from builder.compile import build_classes, generate_code
+
+    net = model("Net", [("x", "Input", {"shape": [4, 3, 3]}), ("sd", "StochasticDepth", {"p": 0.5}),
+                        ("out", "Output")])
+    code = generate_code(project(net))
+    assert "if self.training else x" in code.source
+    module = build_classes(code)["Net"]()
+    x = torch.ones(64, 4, 3, 3)
+    torch.manual_seed(0)
+    kept = module(x).flatten(1)
+    assert {round(v) for v in kept.unique().tolist()} == {0, 2}  # a sample is dropped or scaled by 1 / (1 - p)
+    assert all(len(row.unique()) == 1 for row in kept)  # whole samples, never parts of one
+    assert torch.equal(module.eval()(x), x)

@@ -49,6 +49,7 @@ def _oracle(block, p, shape):
         "Dropout2d": lambda: nn.Dropout2d(p.get("p", 0.5)),
         "ReLU6": nn.ReLU6, "SiLU": nn.SiLU, "Hardswish": nn.Hardswish, "Hardsigmoid": nn.Hardsigmoid,
         "Mish": nn.Mish, "Identity": nn.Identity,
+        "StochasticDepth": nn.Identity,  # at evaluation, as the property test runs it
         "ELU": lambda: nn.ELU(p.get("alpha", 1.0)),
         "Hardtanh": lambda: nn.Hardtanh(p.get("min_val", -1.0), p.get("max_val", 1.0)),
         "PReLU": lambda: nn.PReLU(p.get("num_parameters", 1), p.get("init", 0.25)),
@@ -186,7 +187,7 @@ def _refused_on_purpose(block, params, shape):
     rank = len(shape) + 1
     normalized = params.get("normalized_shape")
     return (
-        (block == "Softmax" and dim in (0, -(len(shape) + 1)))
+        (block in ("Softmax", "Slice") and dim in (0, -(len(shape) + 1)))
         or (block == "Dropout2d" and len(shape) != 3)  # torch only warns, then drops the wrong dims
         or (block in IMAGE_BLOCKS and len(shape) != 3)
         # The batch is averaged with the samples; or a single number is left per sample, which no block takes.
