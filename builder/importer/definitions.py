@@ -23,6 +23,8 @@ from builder.importer.mapping import _tuple
 from builder.importer.trace import Instance, RawNode
 
 Position = tuple[str, str]  # (node id, parameter)
+# The sizes a layer makes, which a constructor argument of another name may give (num_classes, width).
+_SIZES = ("out_channels", "out_features")
 
 
 @dataclass
@@ -156,7 +158,8 @@ class Definitions:
         (stride) first; then, as a value often has several names (a block's inplanes and planes are equal where
         its channels stay), the later one, the output's. A value that does not vary is linked only when it is not
         the block's default (the stride of 2 a DownBlock is given, not the stride of 1 every plain conv has)
-        and no other argument holds the same value (ResNet's num_classes of 10 is its fc's out_features)."""
+        and, for a size a layer makes, no other argument holds the same value (ResNet's num_classes of 10 is its
+        fc's out_features; a kernel_size of 1 is not a channel count of 1)."""
         def holds(name: str) -> bool:
             return all(name in i.args and _same(_tuple(i.args[name]), v) for i, v in zip(group, seen))
 
@@ -165,7 +168,7 @@ class Definitions:
         candidates = [name for name in reversed(group[0].args) if holds(name)]
         if varying:
             return candidates[0] if candidates else None
-        if _same(seen[0], default) or isinstance(seen[0], bool) or len(candidates) != 1:
+        if key not in _SIZES or _same(seen[0], default) or len(candidates) != 1:
             return None
         return candidates[0]
 

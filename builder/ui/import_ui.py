@@ -51,21 +51,30 @@ class ImportChoice:
 
 
 def first_layer_shape(path: Path, class_name: str) -> str:
-    """A guess at one sample's shape from the class's first Conv2d or Linear (`nn.Conv2d(3, ...)` → "3 32 32"),
-    read without running the file; "" when there is none."""
+    """A guess at one sample's shape from the first layer the class's constructor makes, when it is a Conv2d or
+    a Linear whose input size is a number (`nn.Conv2d(3, ...)` → "3 32 32", or a constructor argument's
+    default), read without running the file; "" when it cannot tell."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
         return ""
     cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
-    layers = sorted((n for n in ast.walk(cls) if isinstance(n, ast.Call) and _called(n) in ("Conv2d", "Linear")),
-                    key=lambda n: (n.lineno, n.col_offset)) if cls is not None else []
-    if not layers or not layers[0].args or not isinstance(layers[0].args[0], ast.Constant):
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) if cls else None
+    if init is None:
         return ""
-    value = layers[0].args[0].value
+    defaults = dict(zip([a.arg for a in init.args.args][-len(init.args.defaults):] if init.args.defaults else [],
+                        init.args.defaults))
+    layer = next((s.value for s in init.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+                  and any(isinstance(t, ast.Attribute) for t in s.targets)), None)
+    if layer is None or _called(layer) not in ("Conv2d", "Linear") or not layer.args:
+        return ""
+    size = layer.args[0]
+    if isinstance(size, ast.Name) and size.id in defaults:
+        size = defaults[size.id]
+    value = size.value if isinstance(size, ast.Constant) else None
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         return ""
-    if _called(layers[0]) == "Linear":
+    if _called(layer) == "Linear":
         return str(value)
     return f"{value} 28 28" if value == 1 else f"{value} 32 32"  # MNIST-like for one channel, CIFAR-like else
 

@@ -88,4 +88,5 @@ def test_shapes_are_read_as_people_write_them(text, shapes):
 
 def test_the_shape_is_guessed_from_the_first_layer_without_running_the_file():
     assert first_layer_shape(REFERENCES / "tutorial_lenet.py", "Net") == "1 28 28"
-    assert first_layer_shape(REFERENCES / "generator.py", "Generator") == ""  # nn.Linear(latent, ...): a name
+    assert first_layer_shape(REFERENCES / "generator.py", "Generator") == "32"  # nn.Linear(latent, ...), latent=32
+    assert first_layer_shape(REFERENCES / "unet.py", "UNet") == ""  # DoubleConv first: it cannot tell
