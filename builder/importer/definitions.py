@@ -19,7 +19,7 @@ from builder.blocks.modules import param_of
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import Edge, ModelGraph, ModuleParam, Node
 from builder.core.project import MODULE_PARAM_KINDS
-from builder.importer.mapping import _tuple
+from builder.importer.mapping import project_value
 from builder.importer.trace import Instance, RawNode
 
 Position = tuple[str, str]  # (node id, parameter)
@@ -107,7 +107,7 @@ class Definitions:
             return {p.name: node.use.use_params.get(p.name, p.default) for p in declared.params}
         spec = BLOCKS[node.type]
         values = {p.name: p.default for p in spec.params if not p.required and not p.inferred}
-        values.update({k: _tuple(v) for k, v in node.params.items()})
+        values.update({k: project_value(v) for k, v in node.params.items()})
         return values
 
     def _kinds(self, node: RawNode) -> dict[str, str]:
@@ -161,7 +161,7 @@ class Definitions:
         and, for a size a layer makes, no other argument holds the same value (ResNet's num_classes of 10 is its
         fc's out_features; a kernel_size of 1 is not a channel count of 1)."""
         def holds(name: str) -> bool:
-            return all(name in i.args and _same(_tuple(i.args[name]), v) for i, v in zip(group, seen))
+            return all(name in i.args and _same(project_value(i.args[name]), v) for i, v in zip(group, seen))
 
         if holds(key) and (varying or not _same(seen[0], default)):
             return key
@@ -244,7 +244,7 @@ def _signature_default(instance: Instance, name: str) -> Any:
         return None
     if parameter is None or parameter.default is inspect.Parameter.empty:
         return None
-    return _tuple(parameter.default)
+    return project_value(parameter.default)
 
 
 def _same(a: Any, b: Any) -> bool:

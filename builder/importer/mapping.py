@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -36,7 +36,6 @@ class Call:
     ins: list[Shape]  # the shapes of the tensors wired in, with the batch
     out: Shape  # the output's shape, with the batch
     module: nn.Module | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
         """An argument given by position or by name: a constant, or a number worked out from sizes while
@@ -59,7 +58,7 @@ def _constant(value: Any, name: str) -> Any:
 IDENTITY = "identity"  # a call that passes its input on unchanged (`x.contiguous()`): no block at all
 
 
-def _tuple(value: Any) -> Any:
+def project_value(value: Any) -> Any:
     """torch keeps pairs as tuples; the project holds them as lists, a single number where both are equal."""
     if isinstance(value, (tuple, list)):
         values = list(value)
@@ -75,7 +74,7 @@ def _params(values: dict[str, Any], type_name: str) -> dict[str, Any]:
     defaults = {p.name: p.default for p in spec.params if not p.required}
     out = {}
     for name, value in values.items():
-        value = _tuple(value)
+        value = project_value(value)
         if name in defaults and _same(value, defaults[name]):
             continue
         out[name] = value
@@ -83,7 +82,7 @@ def _params(values: dict[str, Any], type_name: str) -> dict[str, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b or (isinstance(a, list) and _tuple(a) == b)
+    return type(a) is type(b) and a == b or (isinstance(a, list) and project_value(a) == b)
 
 
 def block(type_name: str, **values: Any) -> Mapped:
@@ -128,7 +127,7 @@ def _batch_norm(type_name: str) -> Callable[[nn.Module, Call], Mapped]:
 def _max_pool(m: nn.MaxPool2d, _c: Call) -> Mapped:
     if m.return_indices:
         raise Unmapped("returns the indices too (return_indices=True); no block passes them on")
-    stride = None if _tuple(m.stride) == _tuple(m.kernel_size) else m.stride
+    stride = None if project_value(m.stride) == project_value(m.kernel_size) else m.stride
     return block("MaxPool2d", kernel_size=m.kernel_size, stride=stride, padding=m.padding, dilation=m.dilation,
                  ceil_mode=m.ceil_mode)
 
@@ -136,7 +135,7 @@ def _max_pool(m: nn.MaxPool2d, _c: Call) -> Mapped:
 def _avg_pool(m: nn.AvgPool2d, _c: Call) -> Mapped:
     if m.divisor_override is not None:
         raise Unmapped("divides by a fixed number (divisor_override); the AvgPool2d block divides by the window")
-    stride = None if _tuple(m.stride) == _tuple(m.kernel_size) else m.stride
+    stride = None if project_value(m.stride) == project_value(m.kernel_size) else m.stride
     return block("AvgPool2d", kernel_size=m.kernel_size, stride=stride, padding=m.padding, ceil_mode=m.ceil_mode,
                  count_include_pad=m.count_include_pad)
 
@@ -214,7 +213,7 @@ MODULES: dict[type, Callable[[Any, Call], Mapped]] = {
     nn.Upsample: _upsample,
     nn.LayerNorm: _layer_norm, nn.GroupNorm: _simple("GroupNorm"), nn.InstanceNorm2d: _simple("InstanceNorm2d"),
     nn.PixelShuffle: _simple("PixelShuffle"), nn.ChannelShuffle: _simple("ChannelShuffle"),
-    nn.ZeroPad2d: lambda m, _c: block("ZeroPad2d", padding=_tuple(list(m.padding)) if len(set(m.padding)) > 1
+    nn.ZeroPad2d: lambda m, _c: block("ZeroPad2d", padding=project_value(list(m.padding)) if len(set(m.padding)) > 1
                                       else m.padding[0]),
 }
 
@@ -277,7 +276,7 @@ def _pool(type_name: str) -> Callable[[Call], Mapped]:
     def mapper(c: Call) -> Mapped:
         kernel = c.arg(1, "kernel_size")
         stride = c.arg(2, "stride", None)
-        stride = None if stride in (None, []) or _tuple(stride) == _tuple(kernel) else stride
+        stride = None if stride in (None, []) or project_value(stride) == project_value(kernel) else stride
         if type_name == "MaxPool2d":
             if c.arg(6, "return_indices", False):
                 raise Unmapped("returns the indices too (return_indices=True); no block passes them on")

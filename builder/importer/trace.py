@@ -48,11 +48,10 @@ USE = "<use>"
 
 @dataclass
 class Instance:
-    """One module as it is used in the network: its own graph, with the inputs it was called with."""
+    """One module as it is used in the network: its own graph, traced with the inputs it was called with."""
 
     module: nn.Module
     path: str  # where it sits in the imported network, for messages (`layer1.0`); "" for the top
-    inputs: list[torch.Tensor]
     args: dict[str, Any]  # what its class's __init__ was given
     nodes: list[RawNode] = field(default_factory=list)
     outputs: list[tuple[str, int]] = field(default_factory=list)
@@ -147,7 +146,7 @@ class Tracing:
     def instance(self, module: nn.Module, inputs: list[torch.Tensor], where: str,
                  packing: list[int | None] | None = None) -> Instance:
         """`packing`: how the inputs go into the module's arguments when some are lists of tensors (see _Packed)."""
-        found = Instance(module, where, inputs, self.init_args.get(id(module), {}))
+        found = Instance(module, where, self.init_args.get(id(module), {}))
         gm = self._traced(module, where, packing)
         try:
             with torch.no_grad(), (self.mode if self.mode is not None else contextlib.nullcontext()):
