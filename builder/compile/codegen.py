@@ -223,6 +223,8 @@ class _ClassWriter:
         arguments = "".join(f", {name}={literal(default)}" for name, default in self.signature.arguments)
         init = [f"class {self.class_names[report.model.name]}(nn.Module):", f"{INDENT}def __init__(self{arguments}):",
                 f"{INDENT * 2}super().__init__()"]
+        kept = self._kept_arguments(namer)
+        init += [f"{INDENT * 2}self.{attribute} = {argument}" for argument, attribute in kept.items()]
         for input_id, (mean, std) in norm.items():
             shape = (1, len(mean)) + (1,) * (len(report.infos[input_id].shape) - 1)
             for stat, values in (("mean", mean), ("std", std)):
@@ -268,7 +270,9 @@ class _ClassWriter:
             if node_id in report.uses:
                 expression = f"self.{attribute}({', '.join(args)})"
             else:
-                expression = spec.forward(attribute, args, self._written(node_id))
+                written = {key: Symbol(f"self.{kept[value.name]}") if isinstance(value, Symbol) and
+                           node_id not in self.layered else value for key, value in self._written(node_id).items()}
+                expression = spec.forward(attribute, args, written)
             uses_functional |= expression.startswith("F.")
             inner = report.infos[node_id].inner
             ports = inner.outputs if inner is not None and len(inner.outputs) > 1 else None
@@ -280,6 +284,19 @@ class _ClassWriter:
         forward.append(f"{INDENT * 2}return {', '.join(results)}")
         lines = [*init, "", f"{INDENT}def forward({arguments}):", *forward]
         return lines, names, uses_functional
+
+    def _kept_arguments(self, namer: Namer) -> dict[str, str]:
+        """`__init__` arguments that forward's calculations read (a Mean's keepdim, a StochasticDepth's p, linked to
+        a module parameter), each kept in an attribute of its own: forward cannot see `__init__`'s names."""
+        kept: dict[str, str] = {}
+        for node_id in self.live:
+            if node_id in self.layered or node_id in self.report.uses or \
+                    self.nodes[node_id].type in ("Input", "Output"):
+                continue
+            for value in self._written(node_id).values():
+                if isinstance(value, Symbol) and value.name not in kept:
+                    kept[value.name] = namer.name(value.name)
+        return kept
 
     def _numbered_chain(self) -> list[str] | None:
         """The layers `0`, `1`, ... of a model that is one chain of them from its Input to its Output (as an

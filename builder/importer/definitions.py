@@ -107,7 +107,7 @@ class Definitions:
             return {p.name: node.use.use_params.get(p.name, p.default) for p in declared.params}
         spec = BLOCKS[node.type]
         values = {p.name: p.default for p in spec.params if not p.required and not p.inferred}
-        values.update({k: project_value(v) for k, v in node.params.items()})
+        values.update(node.params)
         return values
 
     def _kinds(self, node: RawNode) -> dict[str, str]:

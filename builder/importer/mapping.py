@@ -18,6 +18,7 @@ import torch.fx as fx
 import torch.nn as nn
 import torch.nn.functional as F
 
+from builder.blocks.params import FLOAT_PAIR, INT_PAIR
 from builder.blocks.registry import BLOCKS
 
 Shape = tuple[int, ...]
@@ -66,15 +67,21 @@ def project_value(value: Any) -> Any:
     return value
 
 
+def _as_list(value: Any) -> Any:
+    """A list of numbers that is not a pair (a LayerNorm's normalized_shape [7, 7]) stays a list."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _params(values: dict[str, Any], type_name: str) -> dict[str, Any]:
     """The values that differ from the block's declared defaults (what a person would have to set)."""
     spec = BLOCKS.get(type_name)
     if spec is None:
         raise Unmapped(f"needs a {type_name} block, which this version of NN Builder does not have")
     defaults = {p.name: p.default for p in spec.params if not p.required}
+    pairs = {p.name for p in spec.params if p.kind in (INT_PAIR, FLOAT_PAIR)}
     out = {}
     for name, value in values.items():
-        value = project_value(value)
+        value = project_value(value) if name in pairs else _as_list(value)
         if name in defaults and _same(value, defaults[name]):
             continue
         out[name] = value

@@ -118,3 +118,18 @@ def test_a_parameter_left_at_its_default_is_a_literal_not_a_module_parameter_of_
     source = generate_code(project).source
     down = source[source.index("class DownBlock"):source.index("class", source.index("class DownBlock") + 5)]
     assert "stride=stride" in down and "groups=" not in down and "dilation=" not in down
+
+
+def test_a_calculation_in_forward_reads_a_module_parameter_from_an_attribute():
+    """A Mean's keepdim linked to the module's `keep`: forward cannot see __init__'s names, so the class keeps it
+    (self.keep = keep) and forward reads self.keep; without that, training would fail with a NameError."""
+    pooled = nets.model("Pooled", [("x", "Input", {"shape": [8, 4, 4]}),
+                                   ("mean", "Mean", {"dim": [2, 3], "keepdim": nets.ref("keep")}), ("out", "Output")])
+    pooled.params = [nets.ModuleParam("keep", "bool", True)]
+    top = nets.model("Net", [("x", "Input", {"shape": [8, 4, 4]}), ("a", "Pooled", {"keep": False}),
+                             ("b", "Pooled"), ("flat", "Output"), ("kept", "Output")])
+    top.edges = [nets.Edge("x", "a"), nets.Edge("x", "b"), nets.Edge("a", "flat"), nets.Edge("b", "kept")]
+    code = generate_code(nets.Project(models=[top, pooled]))
+    assert "self.keep = keep" in code.source and "keepdim=self.keep" in code.source
+    flat, kept = build_classes(code)["Net"]()(torch.randn(2, 8, 4, 4))
+    assert flat.shape == (2, 8) and kept.shape == (2, 8, 1, 1)

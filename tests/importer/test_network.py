@@ -57,3 +57,14 @@ def test_the_generated_code_is_the_original_network(file, class_name, shape, mod
     report = check_model(project.models[0], project)
     assert report.ok, report.errors[:3]
     assert report.total_params == sum(p.numel() for p in original.parameters())
+
+
+def test_a_list_that_is_not_a_pair_stays_a_list(tmp_path):
+    """A LayerNorm over 7×7 is normalized_shape [7, 7], not 7 (which would normalize the width alone)."""
+    source = tmp_path / "norm.py"
+    source.write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.norm = nn.LayerNorm([7, 7])\n\n"
+                      "    def forward(self, x):\n        return self.norm(x).reshape(x.size(0), 4, 49)\n")
+    project = import_network(source, "Net", [[4, 7, 7]]).project
+    params = {n.id: n.params for n in project.models[0].nodes}
+    assert params["norm"] == {"normalized_shape": [7, 7]} and params["reshape1"] == {"shape": [4, 49]}

@@ -121,5 +121,6 @@ def test_every_blocks_docs_page_names_something_torch_has(spec):
         target = getattr(target, part)  # AttributeError: a page that does not exist
     expected = {"DepthwiseConv2d": "torch.nn.Conv2d", "GroupConv2d": "torch.nn.Conv2d", "Add": "torch.add",
                 "Concat": "torch.cat", "Interpolate": "torch.nn.functional.interpolate", "Mul": "torch.mul",
-                "Reshape": "torch.Tensor.reshape", "Permute": "torch.Tensor.permute", "Mean": "torch.Tensor.mean"}
+                "Reshape": "torch.Tensor.reshape", "Permute": "torch.Tensor.permute", "Mean": "torch.Tensor.mean",
+                "Slice": "torch.Tensor.narrow", "StochasticDepth": "torch.mul"}
     assert name == expected.get(spec.type, f"torch.nn.{spec.type}")
