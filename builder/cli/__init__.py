@@ -1,4 +1,4 @@
-"""The command line: `builder check|export|train|eval|import` over the same engine as the app."""
+"""The command line: `builder check|export|train|eval|predict|activations|import` over the same engine as the app."""
 
 from __future__ import annotations
 
@@ -7,12 +7,23 @@ import os
 import sys
 
 from builder import __version__
-from builder.cli import blocks_cmd, check_cmd, eval_cmd, export_cmd, import_cmd, templates_cmd, train_cmd
+from builder.cli import (
+    activations_cmd,
+    blocks_cmd,
+    check_cmd,
+    eval_cmd,
+    export_cmd,
+    import_cmd,
+    predict_cmd,
+    templates_cmd,
+    train_cmd,
+)
 from builder.cli.common import ArgumentError, fail
 from builder.core.atomic import WriteError
 from builder.core.project import ProjectError
 
-COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, import_cmd, blocks_cmd, templates_cmd)
+COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, predict_cmd, activations_cmd, import_cmd, blocks_cmd,
+            templates_cmd)
 COMMAND_NAMES = frozenset(name for module in COMMANDS for name in getattr(module, "NAMES", (module.NAME,)))
 
 

@@ -7,6 +7,7 @@ one CheckpointError whose message starts with the file's path and says what is w
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,14 +41,39 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, buffer.getbuffer())
 
 
-def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike) -> None:
-    """A state_dict as `.pt` (torch.save) or `.safetensors`, chosen by the file's extension."""
+CLASSES_KEY = "classes"  # in a safetensors file's metadata: a classifier's class names, by label, as JSON
+MAX_CLASSES = 100_000
+
+
+def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike, classes: list[str] | None = None) -> None:
+    """A state_dict as `.pt` (torch.save) or `.safetensors`, chosen by the file's extension. A classifier's class
+    names go into a safetensors file's metadata, so the file alone can be tried (a .pt holds tensors only)."""
     path = Path(path)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
     if path.suffix == ".safetensors":
-        atomic_write_bytes(path, safetensors_bytes(tensors))
+        metadata = {CLASSES_KEY: json.dumps(list(classes), ensure_ascii=False)} if classes else None
+        atomic_write_bytes(path, safetensors_bytes(tensors, metadata=metadata))
     else:
         atomic_torch_save(tensors, path)
+
+
+def classes_in(path: str | os.PathLike) -> list[str] | None:
+    """The class names a safetensors weights file keeps (save_weights), or None: none kept, another format, or
+    metadata that is not a list of names (a file is data: anything else is ignored, never trusted)."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        return None
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as handle:
+            raw = (handle.metadata() or {}).get(CLASSES_KEY)
+        names = json.loads(raw) if raw is not None else None
+    except Exception:  # noqa: BLE001 - unreadable metadata is as good as none; the weights are read on their own
+        return None
+    if not isinstance(names, list) or not 0 < len(names) <= MAX_CLASSES or not all(isinstance(n, str) for n in names):
+        return None
+    return names
 
 
 # -- checkpoints -----------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def write(folder: Path, run_id: str, trained: TrainedModel) -> list[Path]:
     states = {"generator": trained.state, "discriminator": getattr(trained, "other", None), "model": trained.state}
     written = []
     for part, name in names.items():
-        save_weights(states[part], folder / name)
+        save_weights(states[part], folder / name, trained.classes if part == "model" else None)
         written.append(folder / name)
     return written
 

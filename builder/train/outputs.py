@@ -46,7 +46,7 @@ def export_weights_and_code(out_dir: Path, code: GeneratedCode, model_name: str,
     written = []
     for suffix in (".pt", ".safetensors"):
         path = out_dir / f"{class_name}{suffix}"
-        save_weights(state, path)
+        save_weights(state, path, classes)
         written.append(path)
     texts = {"model.py": with_class_names(code, model_name, classes, single_output).source if classes else code.source}
     if classes:

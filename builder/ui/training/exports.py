@@ -71,7 +71,7 @@ class TrainingExports(QObject):
             return
         path = self.dialogs.save_file("Export trained weights", self._folder() / f"{trained.class_name}{suffix}",
                                       f"Weights (*{suffix})")
-        if path and self._wrote("Cannot export the weights", lambda: save_weights(trained.state, Path(path))):
+        if path and self._wrote("Cannot export the weights", lambda: save_weights(trained.state, Path(path), trained.classes)):
             self.window.status(f"wrote {path}", 5000)
 
     def export_folder(self) -> None:
