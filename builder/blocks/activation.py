@@ -39,13 +39,13 @@ def _prelu(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     return Inferred(ins[0], count)
 
 
-def _simple(name: str, description: str, prefix: str = "") -> BlockSpec:
+def _simple(name: str, description: str, prefix: str = "", backward_needs: str = "input") -> BlockSpec:
     return BlockSpec(type=name, category="activation", description=description, infer=_same,
-                     layer=lambda _p: f"nn.{name}()", id_prefix=prefix)
+                     layer=lambda _p: f"nn.{name}()", id_prefix=prefix, backward_needs=backward_needs)
 
 
 BLOCKS = (
-    _simple("ReLU", "Keeps positive values and zeroes the rest: the default activation."),
+    _simple("ReLU", "Keeps positive values and zeroes the rest: the default activation.", backward_needs="output"),
     BlockSpec(
         type="LeakyReLU",
         id_prefix="lrelu",
@@ -56,8 +56,8 @@ BLOCKS = (
         infer=_same,
         layer=lambda p: nn_call("nn.LeakyReLU", [], [("negative_slope", p["negative_slope"], 0.01)]),
     ),
-    _simple("Sigmoid", "Squashes values into (0, 1): a probability for BCELoss."),
-    _simple("Tanh", "Squashes values into (-1, 1): the usual last layer of an image generator."),
+    _simple("Sigmoid", "Squashes values into (0, 1): a probability for BCELoss.", backward_needs="output"),
+    _simple("Tanh", "Squashes values into (-1, 1): the usual last layer of an image generator.", backward_needs="output"),
     BlockSpec(
         type="GELU",
         category="activation",

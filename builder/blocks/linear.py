@@ -35,6 +35,8 @@ def _image_input_advice(shape: Shape) -> Advice | None:
 BLOCKS = (
     BlockSpec(
         type="Flatten",
+        view=True,
+        backward_needs="nothing",
         category="linear",
         description="Lays a C×H×W feature map out as one vector, so Linear layers can take it.",
         infer=_infer_flatten,

@@ -62,6 +62,7 @@ def _infer_concat(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 BLOCKS = (
     BlockSpec(
         type="Add",
+        backward_needs="nothing",
         category="merge",
         description="Adds its inputs element by element: the skip connection of a residual block.",
         infer=_infer_add,
@@ -71,6 +72,7 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Concat",
+        backward_needs="nothing",
         id_prefix="cat",
         category="merge",
         description="Stacks its inputs along a dim (channels by default): the skip connection of a U-Net.",

@@ -156,6 +156,8 @@ def _slice_forward(_attribute: str, args: list[str], p: dict[str, Any]) -> str:
 BLOCKS = (
     BlockSpec(
         type="Identity",
+        view=True,
+        backward_needs="nothing",
         category="shape",
         description="Passes its input on unchanged: a stand-in for a layer left out.",
         infer=lambda _p, ins: Inferred(ins[0]),
@@ -163,6 +165,8 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Reshape",
+        view=True,
+        backward_needs="nothing",
         starter={"shape": [-1]},
         category="shape",
         description="Lays each sample's values out in a new shape, e.g. a vector as 64×4×4 before a ConvTranspose2d.",
@@ -174,6 +178,8 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Permute",
+        view=True,
+        backward_needs="nothing",
         starter={"dims": [2, 3, 1]},
         category="shape",
         description="Reorders the dims of each sample, e.g. C×H×W to H×W×C with [2, 3, 1].",
@@ -200,6 +206,8 @@ BLOCKS = (
     ),
     BlockSpec(
         type="Slice",
+        view=True,
+        backward_needs="nothing",
         starter={"start": 0, "length": 1},
         category="shape",
         description="Takes a run of channels (or of another dim): one half of a split, as ShuffleNet's blocks do.",

@@ -75,6 +75,10 @@ class BlockSpec:
     legacy_names: tuple[str, ...] = ()
     id_prefix: str = ""  # new nodes are named prefix1, prefix2...; empty: the type in lower case
     starter: dict[str, Any] = field(default_factory=dict)  # params of a freshly added node: valid at once
+    view: bool = False  # its output is a view of its input (Flatten, Reshape): no memory of its own
+    # What backward needs of it, so what training keeps in memory: its "input" (a conv), its "output" (a ReLU), or
+    # "nothing" (an Add, a Concat): an output no reader's backward needs is freed once it has been read.
+    backward_needs: str = "input"
 
     @property
     def prefix(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from builder.blocks.check import ModelReport
-from builder.cli.common import open_project, table
+from builder.cli.common import ArgumentError, open_project, table
 from builder.core.shapes import format_shapes
 
 NAME = "check"
@@ -26,10 +26,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", help="check only this model")
     parser.add_argument("--depth", type=int, default=1, metavar="N",
                         help="rows for the blocks inside uses of modules, down to N levels (1: the model's own nodes)")
+    parser.add_argument("--batch-size", type=int, metavar="B",
+                        help="add each node's output memory at this batch size, and estimate the memory training "
+                             "takes (weights, gradients, the optimizer's state, the outputs kept for backward)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ArgumentError("builder check: --batch-size must be at least 1")
     from builder.train.checks import check_project  # torch loads here: the device is part of the check
 
     project = open_project(args.project, args.model)
@@ -44,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
             for problem in report.errors:
                 print(f"{prefix}{problem}")
             continue
-        print(summary_table(report, max(args.depth, 1)))
+        print(summary_table(report, max(args.depth, 1), args.batch_size))
+        if args.batch_size:
+            print("\n".join(_memory(report, check.settings, args.batch_size)))
         for problem in report.problems:
             print(f"warning: {prefix}{problem}")
         print()
@@ -54,21 +61,47 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def summary_table(report: ModelReport, depth: int = 1) -> str:
+def summary_table(report: ModelReport, depth: int = 1, batch: int | None = None) -> str:
     """Each node a row; a use of a module with its own blocks below it, indented, down to `depth` levels.
-    A use's parameters and MACs are its blocks' totals."""
+    A use's parameters and MACs are its blocks' totals. With a batch size, each node's output memory too (what
+    training keeps for backward: a view, or an output no backward needs, takes none)."""
     rows: list[list[str]] = []
-    _rows(report, depth, "", rows)
-    rows.append(["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"])
-    body = table(["node", "type", "output", "params", "MACs"], rows, right={3, 4})
+    _rows(report, depth, "", rows, batch)
+    total = ["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"]
+    rows.append(total + ([_bytes(sum(_node_bytes(report, n, batch) for n in report.order if n in report.live))]
+                         if batch else []))
+    header = ["node", "type", "output", "params", "MACs"] + (["memory"] if batch else [])
+    body = table(header, rows, right={3, 4, 5})
     return f"model {report.model.name}\n{body}"
 
 
-def _rows(report: ModelReport, depth: int, indent: str, rows: list[list[str]]) -> None:
+def _rows(report: ModelReport, depth: int, indent: str, rows: list[list[str]], batch: int | None) -> None:
     for node_id in report.order:
         if node_id not in report.live:
             continue
         info = report.infos[node_id]
-        rows.append([indent + node_id, report.type_of(node_id), format_shapes(info.outputs), f"{info.params:,}", f"{info.macs:,}"])
+        row = [indent + node_id, report.type_of(node_id), format_shapes(info.outputs), f"{info.params:,}", f"{info.macs:,}"]
+        rows.append(row + ([_bytes(_node_bytes(report, node_id, batch))] if batch else []))
         if info.inner is not None and depth > 1:
-            _rows(info.inner, depth - 1, indent + "  ", rows)
+            _rows(info.inner, depth - 1, indent + "  ", rows, batch)
+
+
+def _node_bytes(report: ModelReport, node_id: str, batch: int) -> int:
+    from builder.train.memory import node_bytes
+
+    return node_bytes(report, node_id, batch)
+
+
+def _bytes(count: int) -> str:
+    from builder.train.memory import format_bytes
+
+    return format_bytes(count) if count else "-"
+
+
+def _memory(report: ModelReport, settings, batch: int) -> list[str]:
+    from builder.train.memory import estimate
+
+    if settings is None:  # the settings have problems of their own (listed below): Adam, as the default
+        return estimate(report, batch).lines()
+    training = settings.training
+    return estimate(report, batch, training.optimizer, training.options, training.mixed_precision).lines()

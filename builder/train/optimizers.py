@@ -5,6 +5,7 @@ Options sit in the project's `training` section under torch's own names (momentu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +34,17 @@ def _betas() -> Param:
                  default=(0.9, 0.999), min=0.0, max=1.0, axes=("beta1", "beta2"), pair_only=True)
 
 
+def _with_momentum(options: dict[str, Any]) -> int:
+    return 1 if options.get("momentum", 0.0) > 0 else 0
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
     name: str  # torch.optim class name
     description: str
     options: tuple[Param, ...]
+    # Tensors of the weights' size it keeps per weight tensor (Adam: the gradient's mean and square), by its options
+    state: Callable[[dict[str, Any]], int] = lambda _options: 0
 
     def make(self, parameters: Any, lr: float, options: dict[str, Any]) -> torch.optim.Optimizer:
         cls = getattr(torch.optim, self.name)
@@ -53,24 +60,24 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec("SGD", "Plain stochastic gradient descent, optionally with momentum: simple and well understood.", (
             _momentum(), _weight_decay(),
             Param("nesterov", BOOL, "Nesterov momentum: looks ahead before stepping; needs momentum > 0.", default=False),
-        )),
+        ), state=_with_momentum),
         OptimizerSpec("RMSprop", "Scales each step by a running average of squared gradients.", (
             Param("alpha", FLOAT, "Smoothing of the squared-gradient average.", default=0.99, min=0.0, max=1.0),
             _eps(1e-8), _momentum(), _weight_decay(),
-        )),
+        ), state=lambda options: 1 + _with_momentum(options)),
         OptimizerSpec("Adam", "Adaptive steps per weight from gradient averages: the usual first choice.", (
             _betas(), _eps(1e-8), _weight_decay(),
-        )),
+        ), state=lambda _options: 2),
         OptimizerSpec("AdamW", "Adam with decoupled weight decay: better regularization, common for larger models.", (
             _betas(), _eps(1e-8), _weight_decay(0.01),
-        )),
+        ), state=lambda _options: 2),
         OptimizerSpec("Adagrad", "Steps shrink for weights that have had large gradients; suits sparse data.", (
             _eps(1e-10), _weight_decay(),
-        )),
+        ), state=lambda _options: 1),
         OptimizerSpec("Adadelta", "Adagrad without its ever-shrinking steps; usually run with lr = 1.0.", (
             Param("rho", FLOAT, "Smoothing of the running averages.", default=0.9, min=0.0, max=1.0),
             _eps(1e-6), _weight_decay(),
-        )),
+        ), state=lambda _options: 2),
     )
 }
 

@@ -112,3 +112,18 @@ def test_check_prints_lints_as_warnings_and_settings_problems(tmp_path, capsys):
     save_project(saved, path)
     assert main(["check", str(path)]) == 1
     assert "training.batch_size: unknown key" in capsys.readouterr().out
+
+
+def test_batch_size_adds_each_nodes_memory_and_the_training_estimate(tmp_path, capsys):
+    from builder.core.templates import template_text
+
+    path = tmp_path / "example.json"
+    path.write_text(template_text("example"))
+    assert main(["check", str(path), "--batch-size", "64"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["node", "type", "output", "params", "MACs", "memory"]
+    relu = next(line for line in lines if line.startswith("relu1 "))
+    assert relu.split()[-2:] == ["1.6", "MB"]  # 64 × 8×28×28 floats
+    assert any(line.startswith("training memory at batch 64: about ") for line in lines)
+    assert any("Adam state" in line for line in lines)
+    assert main(["check", str(path), "--batch-size", "0"]) == 2
