@@ -12,6 +12,7 @@ from builder.cli.common import ArgumentError, open_project
 from builder.core.project import Project
 
 NAME = "train"
+HEALTH_EVERY = 20  # steps between layer-health samples: cheap (bench/health_bench.py) and often enough to see
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -28,6 +29,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (overrides the project)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: <project>-training beside the project)")
     parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt up to the epochs asked")
+    parser.add_argument("--health", type=_positive, nargs="?", const=HEALTH_EVERY, metavar="N",
+                        help=f"sample each layer's health every N steps (default {HEALTH_EVERY}): its outputs' mean, "
+                             "std and share of zeros, its gradient's norm and how much a step changes its weights; "
+                             "printed after each epoch with warnings (dead ReLUs, vanishing or exploding gradients, "
+                             "learning rate too high or low for a layer), and written to DIR/health.csv")
     parser.set_defaults(run=run)
 
 
@@ -61,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     out = output_folder(project, args.out)
     out.mkdir(parents=True, exist_ok=True)
-    trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume)
+    if args.health and project.training.get("mode") == "gan":
+        print("warning: --health samples a supervised run; a GAN's models are not sampled", file=sys.stderr)
+    trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume, health_every=args.health)
     with _stop_on_interrupt(trainer):
         return _consume(trainer, out)
 
@@ -70,13 +78,17 @@ def _consume(trainer, out: Path) -> int:
     """The same loop for every kind of run: what it prints and writes follows the series the run declared."""
     from tqdm import tqdm
 
-    from builder.train.events import EpochEnd, Failed, Finished, Started, Step
+    from builder.train.events import EpochEnd, Failed, Finished, Health, Started, Step
     from builder.train.outputs import epoch_columns, write_metrics
 
     bar = None
     history, columns, epochs = [], [], 0
     last_shown = 0.0
+    health = _HealthOutput(out)
     for event in trainer:
+        if isinstance(event, Health):
+            health.add(event)
+            continue
         if isinstance(event, Started):
             for warning in event.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
@@ -98,12 +110,54 @@ def _consume(trainer, out: Path) -> int:
             bar = _close(bar)
             history.append(event.record)
             print(epoch_line(event.record, columns, epochs, event.best), flush=True)
+            health.epoch_done()
             write_metrics(out / "metrics.csv", history, columns)
             _save_samples(trainer, out, event.record.epoch)
         elif isinstance(event, (Finished, Failed)):
             bar = _close(bar)
             return _finish(trainer, event, out)
     return 1
+
+
+class _HealthOutput:
+    """--health: the latest sample as a table after each epoch, new warnings as they come, every sample in
+    health.csv (rewritten atomically after each epoch, like metrics.csv)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.rows: list[list] = []
+        self.latest = None
+        self.warned: set[str] = set()
+
+    def add(self, event) -> None:
+        from builder.train.health import csv_rows
+
+        self.latest = event.sample
+        self.rows += csv_rows(event.sample)
+        for problem in event.problems:
+            if str(problem) not in self.warned:
+                self.warned.add(str(problem))
+                print(f"warning: {problem}", file=sys.stderr)
+
+    def epoch_done(self) -> None:
+        if self.latest is None:
+            return
+        from builder.cli.common import table
+        from builder.core.atomic import atomic_write_text
+        from builder.train.health import COLUMNS
+
+        rows = [[node, _figure(h.mean), _figure(h.std), "-" if h.zeros is None else f"{h.zeros:.0%}",
+                 _figure(h.grad_norm), _figure(h.update_ratio)] for node, h in self.latest.nodes.items()]
+        print(f"layer health at step {self.latest.step}:")
+        print(table(["node", "mean", "std", "zeros", "grad norm", "update"], rows, right={1, 2, 3, 4, 5}))
+        text = ",".join(COLUMNS) + "\n" + "".join(
+            ",".join("" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v)) for v in row) + "\n"
+            for row in self.rows)
+        atomic_write_text(self.out / "health.csv", text)
+
+
+def _figure(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 def _save_samples(trainer, out: Path, epoch: int, only_missing: bool = False) -> None:

@@ -47,10 +47,12 @@ from builder.train.events import (
     Event,
     Failed,
     Finished,
+    Health,
     Series,
     Started,
     Step,
 )
+from builder.train.health import HealthProbe, HealthWarnings
 from builder.train.metrics import Evaluation, MetricAccumulator
 from builder.train.objective import Objective
 from builder.train.optimizers import OPTIMIZERS
@@ -155,9 +157,12 @@ class Trainer(BaseTrainer):
     """A supervised run: one model learns from targets."""
 
     def __init__(self, run: Run, checkpoint: str | Path | None = None, resume: bool = False,
-                 multiprocessing_context: str | None = None, check_every: int | None = None) -> None:
+                 multiprocessing_context: str | None = None, check_every: int | None = None,
+                 health_every: int | None = None) -> None:
         super().__init__(run, checkpoint, resume, multiprocessing_context, check_every)
         self.model: nn.Module | None = None
+        self.health_every = health_every  # steps between layer-health samples; None: none taken
+        self.health = HealthWarnings()
         self._best: dict[str, Any] | None = None  # {"epoch", "loss", "state"}
         self._last_good: dict[str, torch.Tensor] | None = None
         self._bad_epochs = 0
@@ -213,6 +218,8 @@ class Trainer(BaseTrainer):
             yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
             return
 
+        probe = HealthProbe(model, run.code, run.report, self.health_every) if self.health_every else None
+        global_step = start_epoch * steps
         for epoch in range(start_epoch + 1, training.epochs + 1):
             started = time.perf_counter()
             model.train()
@@ -226,17 +233,31 @@ class Trainer(BaseTrainer):
                     return
                 x = x.to(device, non_blocking=True)
                 y = y.to(device, non_blocking=True)
+                global_step += 1
+                sampled = probe is not None and probe.due(global_step)
+                if sampled:
+                    probe.before_forward()
                 with autocast:
                     output = model(x)
                 loss = run.objective(output, y)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:
                     scaler.scale(loss).backward()
+                    if sampled:
+                        scaler.unscale_(optimizer)  # the gradients as they are, not as scaled for float16
+                        probe.before_step()
                     scaler.step(optimizer)
                     scaler.update()
                 else:
                     loss.backward()
+                    if sampled:
+                        probe.before_step()
                     optimizer.step()
+                if sampled:
+                    probe.after_step()
+                    sample = probe.sample(epoch, global_step)
+                    self.health.add(sample)
+                    yield Health(sample, tuple(self.health.problems()))
                 loss = loss.detach()
                 totals.add(loss, len(x))
                 pending.append(loss)

@@ -143,4 +143,14 @@ class Failed:
         return f"{self.message}. {self.hint}" if self.hint else self.message
 
 
-Event = Started | Step | EpochEnd | Finished | Failed
+
+
+@dataclass(frozen=True)
+class Health:
+    """Layer health at a sampled step (builder.train.health), and the warnings the latest samples give."""
+
+    sample: Any  # HealthSample
+    problems: tuple[Problem, ...]
+
+
+Event = Started | Step | EpochEnd | Finished | Failed | Health

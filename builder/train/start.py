@@ -16,6 +16,9 @@ def prepare_run(project: Project, epochs: int | None = None, device: str | None 
     return (prepare_gan if is_gan(project) else prepare)(project, epochs=epochs, device=device)
 
 
-def new_trainer(run: Run | GanRun, **options: Any) -> Trainer | GanTrainer:
-    """options: checkpoint, resume, multiprocessing_context (see BaseTrainer)."""
-    return GanTrainer(run, **options) if isinstance(run, GanRun) else Trainer(run, **options)
+def new_trainer(run: Run | GanRun, health_every: int | None = None, **options: Any) -> Trainer | GanTrainer:
+    """options: checkpoint, resume, multiprocessing_context (see BaseTrainer); `health_every`: steps between
+    layer-health samples of a supervised run (a GAN's two models are not sampled)."""
+    if isinstance(run, GanRun):
+        return GanTrainer(run, **options)
+    return Trainer(run, health_every=health_every, **options)

@@ -156,3 +156,16 @@ def test_a_resumed_gan_run_writes_the_sample_grid_a_kill_kept_it_from_writing(tm
     (out / "samples_epoch1.png").unlink()  # as if killed after the checkpoint, before the epoch's image
     assert main(["train", str(path), "--out", str(out), "--epochs", "2", "--resume"]) == 0
     assert (out / "samples_epoch1.png").is_file() and (out / "samples_epoch2.png").is_file()
+
+
+def test_health_prints_each_layer_after_each_epoch_and_writes_health_csv(tmp_path, capsys):
+    path = saved(tmp_path, shapes_project(samples=200))
+    out = tmp_path / "run"
+    assert main(["train", str(path), "--out", str(out), "--health", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "layer health at step " in printed
+    assert any(line.split()[:1] == ["relu1"] and line.split()[3].endswith("%") for line in printed.splitlines())
+    rows = list(csv.DictReader((out / "health.csv").open()))
+    assert list(rows[0]) == ["epoch", "step", "node", "mean", "std", "zeros", "grad_norm", "update_ratio"]
+    assert {r["node"] for r in rows} == {"conv1", "relu1", "conv2", "relu2", "fc"}
+    assert rows[0]["step"] == "3" and float(next(r for r in rows if r["node"] == "relu1")["zeros"]) >= 0
