@@ -27,7 +27,7 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_STEP_POINTS) -> list[
 def run_record(model: str, data: dict[str, Any], training: dict[str, Any], history: list[EpochRecord],
                outcome: str, message: str, step_losses: list[tuple[int, float]], started: float,
                best_epoch: int | None = None, series: tuple[Series, ...] = (),
-               classes: tuple[str, ...] | None = None) -> dict[str, Any]:
+               classes: tuple[str, ...] | None = None, health: list[Any] = ()) -> dict[str, Any]:
     """`step_losses`: (global step, value) of the run's first step series (the loss; D's loss for a GAN);
     `series`: what the run declared, kept so that its curves can be drawn again later."""
     epochs = [{"epoch": r.epoch, **r.values, "lr": r.lr, "seconds": round(r.seconds, 3)} for r in history]
@@ -43,7 +43,32 @@ def run_record(model: str, data: dict[str, Any], training: dict[str, Any], histo
         "steps": thin(step_losses),
         "series": [{"name": s.name, "label": s.label, "per": s.per, "plot": s.plot} for s in series],
         **({"classes": list(classes)} if classes else {}),
+        **({"health": [s.to_dict() for s in thin_samples(list(health), HEALTH_KEPT)]} if health else {}),
     }
+
+
+HEALTH_KEPT = 40  # layer-health samples kept with a run: enough to see its course, small in the project file
+
+
+def thin_samples(samples: list[Any], limit: int) -> list[Any]:
+    """At most `limit` of them, evenly spread, the last always among them."""
+    if len(samples) <= limit:
+        return samples
+    stride = len(samples) / limit
+    return [samples[int(i * stride)] for i in range(limit - 1)] + [samples[-1]]
+
+
+def run_health(run: dict[str, Any]) -> list[Any]:
+    """A kept run's layer-health samples (the record is data: what is not a sample is left out)."""
+    from builder.train.health import HealthSample
+
+    found = []
+    for raw in run.get("health") or [] if isinstance(run.get("health"), list) else []:
+        try:
+            found.append(HealthSample.from_dict(raw))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return found
 
 
 def describe_run(run: dict[str, Any]) -> str:

@@ -350,6 +350,11 @@ class MainWindow(QMainWindow):
         self.problems.show_project(problems, ready)
         self._show_totals()
 
+    def show_health(self, problems: list) -> None:
+        """A run's layer-health warnings: in Problems and as badges on their nodes (each Problem names its model)."""
+        self.problems.show_health(problems)
+        self.scene.show_health(problems)
+
     def apply_fix(self, fix) -> None:
         """A problem's one-click repair; the new block is selected."""
         self._run(lambda: self.scene.select_nodes([self.editor.apply_fix(fix)]))

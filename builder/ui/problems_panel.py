@@ -31,6 +31,7 @@ class ProblemsPanel(QListWidget):
         self._report: ModelReport | None = None
         self._project: list[Problem] = []
         self._ready: bool | None = None  # None: not known yet (before the first readiness check)
+        self._health: list[Problem] = []  # what the layer health of the latest run warns of
         session.checked.connect(self.show_report)
         self.itemClicked.connect(self._clicked)
         self.show_report(session.report)
@@ -44,9 +45,14 @@ class ProblemsPanel(QListWidget):
         self._project, self._ready = list(problems), ready
         self._fill()
 
+    def show_health(self, problems: list[Problem]) -> None:
+        """The latest run's layer-health warnings (dead ReLUs...), each pinned to its node."""
+        self._health = list(problems)
+        self._fill()
+
     def problems(self) -> list[Problem]:
         """What is listed, errors first."""
-        shown = [*(self._report.problems if self._report else []), *self._project]
+        shown = [*(self._report.problems if self._report else []), *self._project, *self._health]
         return sorted(shown, key=lambda p: p.warning)
 
     def _fill(self) -> None:

@@ -37,6 +37,7 @@ class GraphScene(QGraphicsScene):
         self.session = session
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
+        self.health: list = []  # layer-health warnings of the latest run (Problems with their model), as badges
         self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move a lot
         session.document.changed.connect(self._on_change)
@@ -114,11 +115,17 @@ class GraphScene(QGraphicsScene):
             if edge.dst in wired:
                 wired[edge.dst] = max(wired[edge.dst], edge.port + 1)
         by_node: dict[str | None, list] = {}
-        for problem in report.problems:
+        health = [p for p in self.health if p.model == report.model.name]
+        for problem in [*report.problems, *health]:
             for node in (problem.node, *problem.related):
                 by_node.setdefault(node, []).append(problem)
         for node_id, item in self.nodes.items():
             item.set_report(report.infos.get(node_id), by_node.get(node_id, []), wired[node_id])
+
+    def show_health(self, problems: list) -> None:
+        """Layer-health warnings as badges on their nodes (with the check's own problems)."""
+        self.health = list(problems)
+        self._on_checked(self.session.report)
 
     # -- helpers for the view -------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from builder.core.commands import SetRuns
 from builder.core.document import Document
 from builder.train import kept
 from builder.train.checkpoint import CheckpointError
-from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Started
+from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Health, Started
 from builder.train.history import run_record
 from builder.train.relay import StepBatch
 from builder.train.trained import TrainedModel
@@ -32,6 +32,7 @@ class TrainingController(QObject):
     epoch_ended = Signal(object)  # EpochEnd
     showcase = Signal(object)  # Predictions or GeneratedImages
     finished = Signal(object)  # Finished
+    health = Signal(object)  # Health: a layer-health sample and its warnings
     failed = Signal(object)  # Failed, or the list of problems found before training
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
@@ -46,8 +47,9 @@ class TrainingController(QObject):
         self._history: list[EpochRecord] = []
         self._started_at = 0.0
         self.multiprocessing_context = "spawn"  # never fork a process that runs Qt threads
+        self._health: list[Any] = []  # the run's health samples, kept with its record
         self._handlers = {Started: self._on_started, StepBatch: self._on_steps, EpochEnd: self._on_epoch,
-                          Finished: self._on_finished, Failed: self._on_failed}
+                          Finished: self._on_finished, Failed: self._on_failed, Health: self._on_health}
 
     def forget_run(self) -> None:
         """Another project is open: its weights and run are not this one's."""
@@ -143,7 +145,12 @@ class TrainingController(QObject):
 
     def _on_started(self, event: Started) -> None:
         self.run_started = event
+        self._health = []
         self.started.emit(event)
+
+    def _on_health(self, event: Health) -> None:
+        self._health.append(event.sample)
+        self.health.emit(event)
 
     def _on_steps(self, batch: StepBatch) -> None:
         first = next(iter(batch.values.values()))
@@ -171,7 +178,7 @@ class TrainingController(QObject):
         project = worker.project
         record = run_record(self.run_started.model, project.data, project.training, self._history, outcome,
                             message, self._steps, self._started_at, best_epoch, self.run_started.series,
-                            self.run_started.classes)
+                            self.run_started.classes, self._health)
         runs = list(self.document.project.runs)
         if trained is not None:
             self.trained = self.pending[record["id"]] = trained

@@ -17,6 +17,7 @@ RUN_ROLE = Qt.ItemDataRole.UserRole + 1
 class RunsPanel(QWidget):
     overlays_changed = Signal(list)  # the runs ticked for overlay
     use_requested = Signal(str)  # a run's id: make its weights the current ones
+    health_requested = Signal(object)  # a run's record: show its layer health
 
     def __init__(self, document: Document, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,7 +34,11 @@ class RunsPanel(QWidget):
         self.use = QPushButton("Use these weights")
         self.use.setToolTip("Make the selected run's weights the current ones (exported, kept as current)")
         self.use.clicked.connect(self._use_selected)
+        self.health = QPushButton("Show Health")
+        self.health.setToolTip("The selected run's layer health, as it was while it trained")
+        self.health.clicked.connect(self._health_of_selected)
         buttons.addStretch()
+        buttons.addWidget(self.health)
         buttons.addWidget(self.use)
         buttons.addWidget(self.remove)
         layout.addWidget(hint)
@@ -81,6 +86,12 @@ class RunsPanel(QWidget):
         item = self.list.currentItem()
         if item is not None:
             self.use_requested.emit(item.data(RUN_ROLE))
+
+    def _health_of_selected(self) -> None:
+        item = self.list.currentItem()
+        run = next((r for r in self.runs() if item is not None and r.get("id") == item.data(RUN_ROLE)), None)
+        if run is not None:
+            self.health_requested.emit(run)
 
     def remove_selected(self) -> None:
         item = self.list.currentItem()

@@ -10,6 +10,7 @@ same path here.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -17,13 +18,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QProgressBar
 
 from builder.core.problems import Problem
-from builder.train.events import EpochEnd, Failed, Finished, Started
+from builder.train.events import EpochEnd, Failed, Finished, Health, Started
 from builder.train.progress import RunProgress
 from builder.train.showcase import GeneratedImages, Predictions
 from builder.ui.training.controller import TrainingController
 from builder.ui.training.data_check import DataCheck
 from builder.ui.training.exports import TrainingExports
 from builder.ui.training.generated_view import GeneratedImagesView
+from builder.ui.training.health_view import HealthView
 from builder.ui.training.panel import TrainingPanel
 from builder.ui.training.plots import LivePlots
 from builder.ui.training.preview import PreviewLoader
@@ -95,8 +97,9 @@ class TrainingUI(QObject):
         self.results = ResultsView()
         self.generated = GeneratedImagesView()
         self.runs = RunsPanel(self.document, self.window.editor)
+        self.health = HealthView()
         for page, title in ((self.plots, "Plots"), (self.results, "Results"), (self.generated, "Samples"),
-                            (self.runs, "Runs")):
+                            (self.health, "Health"), (self.runs, "Runs")):
             self.window.add_page(page, title, "bottom")
         self.window.set_page_visible(self.generated, False)  # shown for runs whose showcase is images
 
@@ -114,6 +117,9 @@ class TrainingUI(QObject):
         c.steps.connect(self._on_steps)
         c.epoch_ended.connect(self._on_epoch)
         c.showcase.connect(self._on_showcase)
+        c.health.connect(self._on_health)
+        self.runs.health_requested.connect(self.show_run_health)
+        self.health.node_clicked.connect(self.window.select_node)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
         self.generated.generate_requested.connect(self.generate)
@@ -135,6 +141,8 @@ class TrainingUI(QObject):
         self._show_progress()
         self.plots.configure(())
         self.results.clear()
+        self.health.clear()
+        self.window.show_health([])
         self.generated.reset()
         self.window.set_page_visible(self.generated, False)
         self.window.set_page_visible(self.results, True)
@@ -230,6 +238,8 @@ class TrainingUI(QObject):
             self.update_readiness()
 
     def _on_started(self, event: Started) -> None:
+        self.health.clear()
+        self.window.show_health([])
         self.plots.configure(event.series)
         self.results.set_classification(event.classes is not None)
         self.results.confusion.show_matrix([], None, [])
@@ -261,6 +271,27 @@ class TrainingUI(QObject):
             self.generated.add(showcase)
         else:
             self.results.samples.show_predictions(showcase)
+
+    def _on_health(self, event: Health) -> None:
+        model = self.controller.run_started.model if self.controller.run_started else None
+        problems = [replace(p, model=model) for p in event.problems]
+        self.health.show_sample(event.sample, problems)
+        self.window.show_health(problems)
+
+    def show_run_health(self, run: dict) -> None:
+        """A past run's layer health: its last sample, the warnings its samples give, on its nodes."""
+        from builder.train.health import HealthWarnings
+        from builder.train.history import run_health
+
+        samples = run_health(run)
+        if not samples:
+            self.window.status("no layer health was kept for that run", 5000)
+            return
+        warnings = HealthWarnings(samples)
+        problems = [replace(p, model=run.get("model")) for p in warnings.problems()]
+        self.health.show_sample(samples[-1], problems, f", from the run of {str(run.get('started')).replace('T', ' ')}")
+        self.window.show_health(problems)
+        self.window.show_page(self.health)
 
     def _on_finished(self, event: Finished) -> None:
         self.progress_state.finished(event)

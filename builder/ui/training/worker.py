@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from builder.core.project import Project
 
+HEALTH_EVERY = 20  # steps between the layer-health samples the window shows (under 1% slower: bench/health_bench.py)
+
 
 class TrainingWorker(QObject):
     relayed = Signal(object)  # each message of train.relay.Relay, in order
@@ -61,7 +63,7 @@ class TrainingWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - whatever it is, the window must hear of it
             self.refused.emit([f"{type(exc).__name__}: {exc}"])
             return
-        self.trainer = new_trainer(run, multiprocessing_context=self.multiprocessing_context)
+        self.trainer = new_trainer(run, multiprocessing_context=self.multiprocessing_context, health_every=HEALTH_EVERY)
         self.relay = Relay(self.trainer)
         if self._stop.is_set():
             self.trainer.stop()
