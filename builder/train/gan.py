@@ -347,6 +347,19 @@ class TrainedGan(TrainedModel):
         return GeneratedImages(len(self.history), images.numpy(), on_demand=True)
 
 
+    def generate_one(self, seed: int, offsets: list[float] | None = None) -> Any:
+        """One image (C×H×W in [0, 1]) from the latent vector `seed` draws, each offset added to a pair of its
+        values (the first to values 0 and 1, the next to 2 and 3...), as Try It's sliders move them."""
+        generator, _ = self.models()
+        generator.eval()
+        z = torch.randn(1, *self.gan.latent_shape, generator=torch.Generator().manual_seed(seed))
+        flat = z.view(-1)
+        for pair, offset in enumerate(offsets or []):
+            flat[2 * pair:2 * pair + 2] += offset
+        with torch.no_grad():
+            return self.gan.to_image_range(generator(z))[0].numpy()
+
+
 def _cpu(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 

@@ -32,6 +32,24 @@ def read_sample(path: Path, shape: Shape) -> torch.Tensor:
         array = read_image(path, MODES[shape[0]], shape[1:], path.parent)
     except DataError as exc:
         raise PredictError(str(exc).replace(path.name, str(path), 1)) from None
+    return _tensor(array)
+
+
+def sample_from_image(image, shape: Shape) -> torch.Tensor:
+    """A Pillow image (pasted, say) as one sample for an Input of `shape`, converted as read_sample converts."""
+    from PIL import Image
+
+    if len(shape) != 3 or shape[0] not in MODES:
+        raise PredictError(f"the model's Input is {format_shape(shape)}; only images can be tried")
+    image = image.convert(MODES[shape[0]]) if image.mode != MODES[shape[0]] else image
+    if image.size != (shape[2], shape[1]):
+        image = image.resize((shape[2], shape[1]), Image.Resampling.BILINEAR)
+    array = np.array(image)
+    return _tensor(array[:, :, None] if array.ndim == 2 else array)
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    """uint8 H×W×C -> floats C×H×W in [0, 1], as the data readers make them."""
     return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).float().div(255)
 
 
@@ -95,6 +113,25 @@ class Tried:
         self.module.eval()
         with torch.inference_mode():
             return probabilities(self.module(sample.unsqueeze(0))[0], self.loss)
+
+
+def tried_from(project, trained=None, model_name: str | None = None) -> Tried:
+    """The project's trained model with a run's weights (a TrainedModel), or freshly initialized without one."""
+    from builder.blocks.check import check_model
+    from builder.compile import build_classes, generate_code
+    from builder.train.config import parse_settings
+
+    settings = parse_settings(project)
+    name = trained.model_name if trained is not None else model_name or settings.training.model or \
+        project.models[0].name
+    report = check_model(project.model(name), project)
+    code = trained.code if trained is not None else generate_code(project, [name])
+    module = build_classes(code)[name]()
+    if trained is not None:
+        module.load_state_dict(trained.state)
+    shape = report.infos[report.inputs[0]].shape
+    classes = trained.classes if trained is not None else None
+    return Tried(name, module.eval(), code, shape, settings.data.task, settings.training.loss, classes)
 
 
 def load_trained(project, weights: Path | None, model_name: str | None = None) -> Tried:

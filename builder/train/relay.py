@@ -9,6 +9,7 @@ the same code: the values travel by the names their Started declared.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,14 @@ class StepBatch:
     lr: float
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a question asked of the running trainer (Relay.ask) found, between two steps."""
+
+    key: Any
+    value: Any  # the function's result, or the exception it raised
+
+
 class Relay:
     def __init__(self, trainer: Any, interval: float = RELAY_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -43,10 +52,25 @@ class Relay:
         self.interval = interval
         self.clock = clock
         self._showcase_now = threading.Event()
+        self._asked: queue.SimpleQueue[tuple[Any, Callable[[Any], Any]]] = queue.SimpleQueue()
 
     def request_showcase(self) -> None:
         """A showcase of the model as it is now, at the next step (safe from any thread)."""
         self._showcase_now.set()
+
+    def ask(self, key: Any, question: Callable[[Any], Any]) -> None:
+        """`question(trainer)` run at the next step, on the training thread, between two steps (the model's
+        weights are not changing then); its Answer comes with `key`. Safe from any thread."""
+        self._asked.put((key, question))
+
+    def _answers(self) -> Iterator[Answer]:
+        while not self._asked.empty():
+            key, question = self._asked.get()
+            try:
+                value = question(self.trainer)
+            except Exception as exc:  # noqa: BLE001 - the asker hears of it; the run goes on
+                value = exc
+            yield Answer(key, value)
 
     def __iter__(self) -> Iterator[Any]:
         pending: list[Step] = []
@@ -62,6 +86,7 @@ class Relay:
                 if self._showcase_now.is_set():
                     self._showcase_now.clear()
                     yield self.trainer.showcase(event.epoch, on_demand=True)
+                yield from self._answers()
                 continue
             if pending:
                 now = self.clock()

@@ -20,7 +20,7 @@ from builder.train import kept
 from builder.train.checkpoint import CheckpointError
 from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Health, Started
 from builder.train.history import run_record
-from builder.train.relay import StepBatch
+from builder.train.relay import Answer, StepBatch
 from builder.train.trained import TrainedModel
 from builder.ui.training.worker import TrainingWorker
 
@@ -33,6 +33,7 @@ class TrainingController(QObject):
     showcase = Signal(object)  # Predictions or GeneratedImages
     finished = Signal(object)  # Finished
     health = Signal(object)  # Health: a layer-health sample and its warnings
+    answered = Signal(object)  # relay.Answer: what a question asked of the running trainer found
     failed = Signal(object)  # Failed, or the list of problems found before training
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
@@ -49,7 +50,8 @@ class TrainingController(QObject):
         self.multiprocessing_context = "spawn"  # never fork a process that runs Qt threads
         self._health: list[Any] = []  # the run's health samples, kept with its record
         self._handlers = {Started: self._on_started, StepBatch: self._on_steps, EpochEnd: self._on_epoch,
-                          Finished: self._on_finished, Failed: self._on_failed, Health: self._on_health}
+                          Finished: self._on_finished, Failed: self._on_failed, Health: self._on_health,
+                          Answer: self.answered.emit}
 
     def forget_run(self) -> None:
         """Another project is open: its weights and run are not this one's."""
@@ -102,6 +104,11 @@ class TrainingController(QObject):
                 return f"the weights of the run of {run.get('started', '?')} could not be used: {exc}"
         self.trained = trained
         return f"using the weights of the run of {str(run.get('started', '?')).replace('T', ' ')}"
+
+    def ask(self, key: Any, question: Any) -> bool:
+        """Run `question(trainer)` on the training thread between two steps; the Answer comes on `answered`.
+        False when no run is going on (or it has not begun)."""
+        return self.worker is not None and self.worker.ask(key, question)
 
     @property
     def running(self) -> bool:

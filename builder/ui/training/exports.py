@@ -159,6 +159,7 @@ class TrainingExports(QObject):
         """The weights in the file as the model's current ones (exported, evaluated, tried); a file that does
         not fit is a dialog saying why."""
         from builder.train.checkpoint import CheckpointError
+        from builder.train.predict import kept_classes
         from builder.train.trained import TrainedModel
         from builder.train.weights import load_for_model
 
@@ -167,6 +168,6 @@ class TrainingExports(QObject):
         except CheckpointError as exc:
             self.dialogs.error("Cannot load weights", str(exc))
             return False
-        self.controller.trained = TrainedModel(model, code, state)
+        self.controller.trained = TrainedModel(model, code, state, classes=kept_classes(Path(path)))
         self.update_actions()
         return True

@@ -21,6 +21,7 @@ from builder.core.problems import Problem
 from builder.train.events import EpochEnd, Failed, Finished, Health, Started
 from builder.train.progress import RunProgress
 from builder.train.showcase import GeneratedImages, Predictions
+from builder.ui.inside_ui import InsideUI
 from builder.ui.training.controller import TrainingController
 from builder.ui.training.data_check import DataCheck
 from builder.ui.training.exports import TrainingExports
@@ -31,6 +32,7 @@ from builder.ui.training.plots import LivePlots
 from builder.ui.training.preview import PreviewLoader
 from builder.ui.training.results import PredictionGrid, ResultsView
 from builder.ui.training.runs import RunsPanel
+from builder.ui.try_ui import TryUI
 
 READ_ONLY_BANNER = "Training in progress: the graph is read-only. You can pan, zoom, and read the code and plots."
 
@@ -47,6 +49,8 @@ class TrainingUI(QObject):
         self._build_toolbar()
         self._build_pages()
         self.exports = TrainingExports(window, self.controller)
+        self.inside = InsideUI(window, self.controller)
+        self.trying = TryUI(window, self.controller)
         self._build_menu()
         self._connect()
         self._preview: PreviewLoader | None = None

@@ -43,6 +43,13 @@ class TrainingWorker(QObject):
         if self.relay is not None:
             self.relay.request_showcase()
 
+    def ask(self, key: Any, question: Any) -> bool:
+        """`question(trainer)` between two steps of the run (relay.Relay.ask); False before the run has begun."""
+        if self.relay is None:
+            return False
+        self.relay.ask(key, question)
+        return True
+
     @Slot()
     def work(self) -> None:
         try:
