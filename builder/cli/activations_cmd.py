@@ -18,9 +18,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         NAME, help="write each layer's output for one image: a grid of its channels per node",
         description="Run one image through the project's model (with --weights, trained; else freshly initialized) "
                     "and write DIR/<node>.png for every node whose output is a feature map (its channels side by "
-                    "side, each scaled to its own range, dark to bright), and DIR/summary.txt with one line per "
-                    "node (shape, min, max, mean, std, share of zeros). The image is converted to the Input's "
-                    "channels and size as training reads it. Nodes computed inside forward (Add, Concat) have no "
+                    "side, each scaled to its own range, dark to bright), DIR/<node>.txt for every node (shape, "
+                    "min, max, mean, std, share of zeros; then min, max and mean per channel), and DIR/summary.txt "
+                    "with their first lines. The image is converted to the Input's channels and size as training "
+                    "reads it. Nodes computed inside forward (Add, Concat) have no "
                     "layer to watch and are left out.")
     parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
     parser.add_argument("--input", metavar="IMAGE", required=True, help="an image file")
@@ -54,19 +55,22 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ArgumentError(f"builder activations: --out {out}: cannot be made ({exc.strerror or exc})") from None
     lines, pictures = [], 0
-    for node_id, output in outputs.items():
-        lines.append(output.summary())
-        if output.is_image:
-            picture = Image.fromarray(channel_grid(output, scale=max(1, 64 // max(output.values.shape[1:]))))
-            buffer = io.BytesIO()
-            picture.save(buffer, format="PNG")
-            try:
-                atomic_write_bytes(out / f"{_UNSAFE.sub('_', node_id)}.png", buffer.getvalue())
-            except WriteError as exc:
-                raise ArgumentError(f"builder activations: {exc}") from None
-            pictures += 1
     weights = f"weights {args.weights}" if args.weights else "untrained weights"
-    atomic_write_text(out / "summary.txt", f"{tried.model_name} on {args.input}, {weights}\n" + "\n".join(lines) + "\n")
+    try:
+        for node_id, output in outputs.items():
+            lines.append(output.summary())
+            name = _UNSAFE.sub("_", node_id)
+            atomic_write_text(out / f"{name}.txt", output.details())
+            if output.is_image:
+                picture = Image.fromarray(channel_grid(output, scale=max(1, 64 // max(output.values.shape[1:]))))
+                buffer = io.BytesIO()
+                picture.save(buffer, format="PNG")
+                atomic_write_bytes(out / f"{name}.png", buffer.getvalue())
+                pictures += 1
+        atomic_write_text(out / "summary.txt",
+                          f"{tried.model_name} on {args.input}, {weights}\n" + "\n".join(lines) + "\n")
+    except WriteError as exc:
+        raise ArgumentError(f"builder activations: {exc}") from None
     print("\n".join(lines))
-    print(f"wrote {pictures} feature map{'s' * (pictures != 1)} and summary.txt into {out}")
+    print(f"wrote {pictures} feature map{'s' * (pictures != 1)}, a summary per node and summary.txt into {out}")
     return 0

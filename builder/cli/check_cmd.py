@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         print(summary_table(report, max(args.depth, 1), args.batch_size))
         if args.batch_size:
-            print("\n".join(_memory(report, check.settings, args.batch_size)))
+            print("\n".join(_memory(report, check, args.batch_size)))
         for problem in report.problems:
             print(f"warning: {prefix}{problem}")
         print()
@@ -98,10 +98,8 @@ def _bytes(count: int) -> str:
     return format_bytes(count) if count else "-"
 
 
-def _memory(report: ModelReport, settings, batch: int) -> list[str]:
-    from builder.train.memory import estimate
+def _memory(report: ModelReport, check, batch: int) -> list[str]:
+    from builder.train.memory import settings_estimate
 
-    if settings is None:  # the settings have problems of their own (listed below): Adam, as the default
-        return estimate(report, batch).lines()
-    training = settings.training
-    return estimate(report, batch, training.optimizer, training.options, training.mixed_precision).lines()
+    device = check.device.type if check.device is not None else "cpu"
+    return settings_estimate(report, check.settings, batch, device).lines()

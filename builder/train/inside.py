@@ -40,6 +40,13 @@ class NodeOutput:
         return (f"{self.node}: {'×'.join(map(str, v.shape))}, min {v.min():.4g}, max {v.max():.4g}, mean {v.mean():.4g}, "
                 f"std {v.std():.4g}, zeros {zeros:.0%}")
 
+    def details(self) -> str:
+        """The summary, then one line per channel (per value, for a vector): what the grid's tiles hold."""
+        label = "channel" if self.is_image else "value"
+        rows = [f"{label} {i}: min {lo:.4g}, max {hi:.4g}, mean {mean:.4g}"
+                for i, (lo, hi, mean) in enumerate(self.channel_stats())]
+        return "\n".join([self.summary(), *rows]) + "\n"
+
 
 def hooked_layers(model: nn.Module, code: GeneratedCode, model_name: str) -> dict[str, nn.Module]:
     """Node id -> the layer the generated code made for it (the nodes that have one)."""

@@ -115,6 +115,18 @@ def estimate(report: ModelReport, batch: int, optimizer: str = "Adam", options: 
                           _largest(report, batch, value_bytes), inputs)
 
 
+def settings_estimate(report: ModelReport, settings: Any, batch: int | None = None,
+                      device_type: str = "cpu") -> MemoryEstimate:
+    """The estimate for a project's settings (builder.train.config.Settings; None: the defaults): its batch size
+    unless `batch` is given, its optimizer with its options, half-size outputs where mixed precision applies
+    (on CUDA only, as training does)."""
+    if settings is None:
+        return estimate(report, batch or 64)
+    training = settings.training
+    return estimate(report, batch or settings.data.batch_size, training.optimizer, training.options,
+                    training.mixed_precision and device_type == "cuda")
+
+
 # -- the largest batch that fits ------------------------------------------------------------------
 
 MARGIN = 0.9  # of the memory there is: other things the process and the device need
@@ -126,18 +138,19 @@ def largest_batch(fits: Callable[[int], bool], start: int, limit: int, max_trial
     BatchSizeFinder does; the safety margin is `fits`'s to apply. None when even `start` does not fit."""
     trials = 0
     good, bad = 0, None
-    batch = max(1, start)
-    while batch <= limit and trials < max_trials:
+    batch = max(1, min(start, limit))
+    while trials < max_trials:
         trials += 1
-        if fits(batch):
-            good = batch
-            batch *= 2
-        else:
+        if not fits(batch):
             bad = batch
             break
+        good = batch
+        if batch >= limit:
+            return limit  # all there is fits: no search between the last doubling and the limit
+        batch = min(batch * 2, limit)
     if good == 0:
         return None
-    high = bad if bad is not None else min(limit + 1, good * 2)
+    high = bad if bad is not None else good + 1
     while high - good > 1 and trials < max_trials:
         middle = (good + high) // 2
         trials += 1
@@ -145,7 +158,7 @@ def largest_batch(fits: Callable[[int], bool], start: int, limit: int, max_trial
             good = middle
         else:
             high = middle
-    return min(good, limit)
+    return good
 
 
 # -- measured -------------------------------------------------------------------------------------
@@ -190,21 +203,29 @@ def available_bytes(device: Any) -> int | None:
 
 def measured_step(make_model: Callable[[], Any], input_shape: tuple[int, ...], target: Callable[[int], Any],
                   loss: Callable[[Any, Any], Any], optimizer: Callable[[Any], Any], batch: int,
-                  device: Any) -> int | None:
+                  device: Any, mixed_precision: bool = False) -> int | None:
     """Bytes one training step takes at its peak, over what the process held before the model was made: torch's
     allocator on CUDA, the resident memory's high-water mark on a Linux CPU (None where there is no way to tell).
-    Raises torch's OutOfMemoryError (or MemoryError) when it does not fit at all."""
+    Raises torch's OutOfMemoryError (or MemoryError) when it does not fit at all. `mixed_precision`: the forward
+    under autocast, as training runs it on a GPU."""
     import gc
+    from contextlib import nullcontext
 
     import torch
+
+    from builder.train.devices import autocast_dtype
+
+    autocast = torch.autocast("cuda", dtype=autocast_dtype(device)) if mixed_precision else nullcontext()
 
     # A first step at this batch size loads what torch runs with (the optimizer's code, the convolution
     # library's kernels for these shapes, ~8 MB on this CPU): once per process, not the model's memory.
     warm = make_model().to(device).train()
     warm_opt = optimizer(warm.parameters())
-    loss(warm(torch.randn(batch, *input_shape, device=device)), target(batch).to(device)).backward()
+    with autocast:
+        warm_loss = loss(warm(torch.randn(batch, *input_shape, device=device)), target(batch).to(device))
+    warm_loss.backward()
     warm_opt.step()
-    del warm, warm_opt
+    del warm, warm_opt, warm_loss
     gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -221,7 +242,9 @@ def measured_step(make_model: Callable[[], Any], input_shape: tuple[int, ...], t
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
-        loss(model(x), y).backward()
+        with autocast:
+            value = loss(model(x), y)
+        value.backward()
         opt.step()
 
     step()  # the optimizer's state is made in the first step

@@ -41,6 +41,10 @@ class Dialogs:
             box.setDetailedText(details)
         box.exec()
 
+    def info(self, title: str, text: str) -> None:
+        """Something finished that the user asked for, and what it found."""
+        QMessageBox.information(self.parent, title, text)
+
     def rich_text(self, title: str, html: str, size: tuple[int, int] = (760, 640)) -> None:
         """Text to read (the block reference, the shortcuts, About): scrollable, links open in the browser. It
         stays open beside the window, so the block reference can be read while wiring."""

@@ -8,6 +8,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject
 
 from builder.ui.inside_panel import IMAGE_FILES, InsidePanel, describe_sample, own_image_name, sample_tensor
@@ -42,6 +43,8 @@ class InsideUI(QObject):
     # -- what to show ---------------------------------------------------------------------------
 
     def node(self) -> str | None:
+        if not shiboken6.isValid(self.window.scene) or not shiboken6.isValid(self.panel):
+            return None  # the window is being torn down and the scene empties itself
         selected = self.window.scene.selected_node_ids()
         return selected[0] if len(selected) == 1 else None
 

@@ -29,6 +29,7 @@ from builder.core.shapes import format_shape
 from builder.edit.editor import EditError, Editor
 from builder.edit.module_edits import LINKABLE
 from builder.edit.session import Session
+from builder.train.memory import format_bytes, node_bytes
 from builder.ui import theme
 from builder.ui.icons import block_icon
 from builder.ui.module_page import module_page
@@ -209,11 +210,24 @@ class Inspector(QScrollArea):
         if info is not None:
             lines.append(f"output <b style='color:{theme.OK.name()}'>{format_shape(info.shape)}</b> · "
                          f"{info.params:,} parameters · {info.macs:,} MACs")
+            kept = self._kept_bytes()
+            if kept is not None:
+                lines.append(f"<span style='color:{theme.DIM.name()}'>{kept}</span>")
         for problem in problems:
             color = theme.WARNING if problem.warning else theme.ERROR
             lines.append(f"<span style='color:{color.name()}'>{'⚠' if problem.warning else '✖'} "
                          f"{problem.message}</span>")
         self.result.setText("<br>".join(lines))
+
+    def _kept_bytes(self) -> str | None:
+        """What training keeps of this node's output for backward, at the batch size set (see train/memory.py)."""
+        report, batch = self.session.report, self.session.document.project.data.get("batch_size", 64)
+        if report is None or not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+            return None
+        kept = node_bytes(report, self.node_id, batch)
+        if kept == 0:
+            return f"keeps no memory for backward (batch {batch:,})"
+        return f"{format_bytes(kept)} kept for backward at batch {batch:,}"
 
     # -- edits ----------------------------------------------------------------------------------
 

@@ -339,6 +339,10 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         return bar
 
+    def add_status_widget(self, widget: QWidget) -> None:
+        """A part's own figure at the status bar's right, beside the model's totals."""
+        self.statusBar().addPermanentWidget(widget)
+
     def status(self, text: str, milliseconds: int = 6000) -> None:
         self.statusBar().showMessage(text, milliseconds)
 

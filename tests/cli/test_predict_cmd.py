@@ -51,6 +51,9 @@ def test_activations_writes_a_picture_per_feature_map_and_a_summary(trained_exam
     pictures = sorted(p.stem for p in out.glob("*.png"))
     assert pictures == ["conv1", "conv2", "pool1", "pool2", "relu1", "relu2"]
     assert Image.open(out / "conv1.png").size[0] > 28  # eight 28×28 channels, tiled
+    assert sorted(p.stem for p in out.glob("*.txt")) == sorted([*pictures, "flatten", "fc", "summary"])
+    conv1 = (out / "conv1.txt").read_text().splitlines()
+    assert len(conv1) == 1 + 8 and conv1[1].startswith("channel 0: min ")
     summary = (out / "summary.txt").read_text().splitlines()
     assert summary[1].startswith("conv1: 8×28×28, min ") and any(line.startswith("fc: 4, ") for line in summary)
 

@@ -50,6 +50,12 @@ def test_the_largest_batch_doubles_then_bisects_to_the_last_that_fits(limit, lar
     assert tried[:4] == [16, 32, 64, 128] and len(tried) <= 25  # doubling first, then halving the gap
 
 
+def test_when_everything_fits_the_limit_is_tried_right_after_the_last_doubling():
+    tried = []
+    assert largest_batch(lambda batch: tried.append(batch) or True, 2, 100) == 100
+    assert tried == [2, 4, 8, 16, 32, 64, 100]
+
+
 def test_nothing_fits_gives_none():
     assert largest_batch(lambda batch: False, 8, 100) is None
 

@@ -28,6 +28,9 @@ class ScriptedDialogs:
     def error(self, title, text, details=""):
         self.errors.append((title, text))
 
+    def info(self, title, text):
+        self.asked.append(("info", text))
+
     def save_changes(self, name):
         self.asked.append(("save_changes", name))
         return self._answer("save_changes")

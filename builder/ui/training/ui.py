@@ -27,6 +27,7 @@ from builder.ui.training.data_check import DataCheck
 from builder.ui.training.exports import TrainingExports
 from builder.ui.training.generated_view import GeneratedImagesView
 from builder.ui.training.health_view import HealthView
+from builder.ui.training.memory_ui import MemoryUI
 from builder.ui.training.panel import TrainingPanel
 from builder.ui.training.plots import LivePlots
 from builder.ui.training.preview import PreviewLoader
@@ -51,6 +52,7 @@ class TrainingUI(QObject):
         self.exports = TrainingExports(window, self.controller)
         self.inside = InsideUI(window, self.controller)
         self.trying = TryUI(window, self.controller)
+        self.memory = MemoryUI(window, self.controller)
         self._build_menu()
         self._connect()
         self._preview: PreviewLoader | None = None
@@ -113,6 +115,8 @@ class TrainingUI(QObject):
         menu.addSeparator()
         menu.addAction("Show Training &Settings", lambda: self.window.show_page(self.panel))
         menu.addAction("Show &Plots", lambda: self.window.show_page(self.plots))
+        menu.addSeparator()
+        menu.addAction(self.memory.find_action)
 
     def _connect(self) -> None:
         c = self.controller
