@@ -291,6 +291,7 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     assert "epoch 1 · 1/3" in samples.label.text()
     samples.generate.click()  # after the run: from the kept generator
     assert len(samples.grids) == 4 and samples.grids[-1].on_demand
+    try_generating(qtbot, window)
     assert len(ui.plots.points("smooth", "d_loss")[0]) == len(ui.plots.points("smooth", "g_loss")[0]) > 0
     assert len(ui.plots.points("epoch", "d_real")[0]) == 3
     assert window.page_visible(ui.generated) and not window.page_visible(ui.results)
@@ -301,6 +302,30 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     ui.exports.folder_action.trigger()
     assert sorted(p.name for p in (tmp_path / "gan-export").iterdir()) == [
         "D.pt", "D.safetensors", "G.pt", "G.safetensors", "README.md", "model.py", "sample.py"]
+
+
+def try_generating(qtbot, window):
+    """Try It with a trained GAN: one image per seed, the same again for the same seed, and a slider moves it."""
+    trying = window.training.trying
+    panel = trying.panel
+    window.show_page(panel)
+    assert panel.generator.isVisibleTo(panel) and not panel.bars_box.isVisibleTo(panel)
+    assert len(panel.slider_list) == 8  # a 16-value latent vector: 8 pairs
+
+    def generated(action):
+        action()
+        qtbot.waitUntil(lambda: trying.jobs.job is None, timeout=10_000)
+        assert window.dialogs.errors == []
+        return panel.output.pixmap().toImage()
+
+    first = generated(panel.generate.click)
+    assert not first.isNull() and generated(panel.generate.click) == first
+    moved = generated(lambda: panel.slider_list[0].setValue(30))
+    assert moved != first
+    panel.slider_list[0].setValue(0)
+    qtbot.waitUntil(lambda: trying.jobs.job is None, timeout=10_000)
+    panel.seed.setValue(7)
+    assert generated(panel.generate.click) != first
 
 
 def test_generate_now_during_a_gan_run(qtbot, make_window):
