@@ -36,7 +36,11 @@ def main() -> None:
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200% screen")
     parser.add_argument("--train-epochs", type=int, default=0,
                         help="start training and take the picture after this many epochs, mid-run")
-    parser.add_argument("--tab", default=None, help="a Monitor tab to show: Plots, Results, Samples or Runs")
+    parser.add_argument("--until-done", action="store_true", help="with --train-epochs: wait for the run to end")
+    parser.add_argument("--tab", default=None,
+                        help="a bottom page to show: Plots, Results, Samples, Health, Inside, Try It or Runs")
+    parser.add_argument("--try-image", metavar="IMAGE", help="an image for Try It (after training)")
+    parser.add_argument("--cam", action="store_true", help="Try It: show Grad-CAM")
     parser.add_argument("--side", default=None, help="a side page to show: Training or Inspector")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
@@ -75,12 +79,22 @@ def main() -> None:
         ui.controller.epoch_ended.connect(epochs.append)
         ui.train_action.trigger()
         deadline = time.monotonic() + 300
-        while len(epochs) < args.train_epochs and time.monotonic() < deadline:
+        while (len(epochs) < args.train_epochs or (args.until_done and ui.controller.running)) \
+                and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
         if args.tab:
-            pages = {"Plots": ui.plots, "Results": ui.results, "Samples": ui.generated, "Runs": ui.runs}
+            pages = {"Plots": ui.plots, "Results": ui.results, "Samples": ui.generated, "Health": ui.health,
+                     "Inside": ui.inside.panel, "Try It": ui.trying.panel, "Runs": ui.runs}
             window.show_page(pages[args.tab])
+        if args.try_image:
+            ui.trying.panel.cam.setChecked(args.cam)
+            ui.trying.try_file(args.try_image)
+        deadline = time.monotonic() + 60
+        while (ui.inside.jobs.job is not None or ui.trying.jobs.job is not None) and time.monotonic() < deadline:
+            app.processEvents()  # what the Inside and Try It pages compute in the background
+            time.sleep(0.01)
+        settle(app, 0.5)
     if args.side:
         window.show_page({"Training": window.training.panel, "Inspector": window.inspector}[args.side])
         for _ in range(20):  # let the plots' timer redraw

@@ -107,11 +107,12 @@ def normalized(channel: np.ndarray) -> np.ndarray:
     return (channel - low) / (high - low) if high > low else np.zeros_like(channel)
 
 
-def channel_grid(output: NodeOutput, scale: int = 1, padding: int = 2) -> np.ndarray:
-    """An image-shaped output as one RGB picture: each channel a tile, scaled by its own range and coloured."""
+def channel_grid(output: NodeOutput, scale: int = 1, padding: int = 2, columns: int | None = None) -> np.ndarray:
+    """An image-shaped output as one RGB picture: each channel a tile, scaled by its own range and coloured;
+    `columns` tiles a row (default: as many as rows, a square)."""
     channels = output.values[:MAX_CHANNELS]
     count, h, w = channels.shape
-    columns = int(np.ceil(np.sqrt(count)))
+    columns = min(count, columns) if columns else int(np.ceil(np.sqrt(count)))
     rows = int(np.ceil(count / columns))
     th, tw = h * scale, w * scale
     grid = np.full((rows * (th + padding) + padding, columns * (tw + padding) + padding, 3), 24, dtype=np.uint8)

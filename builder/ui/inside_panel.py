@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVB
 from builder.train.inside import MAX_CHANNELS, NodeOutput, channel_grid, colour_map, normalized
 from builder.ui import theme
 
-TILE = 72  # px a channel's tile is drawn at, whatever its size
+TILE = 72  # px a channel's tile is drawn at, whatever its size, at least
+MAX_TILE = 160  # and at most, when there is room for all of them
 PADDING = 2
 BIG = 220  # px of the enlarged channel
 IMAGE_FILES = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
@@ -43,21 +44,30 @@ class ChannelGrid(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.output: NodeOutput | None = None
         self.scale = 1
+        self.columns = 1
 
-    def show_output(self, output: NodeOutput) -> None:
+    def show_output(self, output: NodeOutput, width: int, height: int) -> None:
+        """The channels as large as `width`×`height` px hold them all (from TILE up to MAX_TILE px each), in rows
+        as wide as the width allows; past that, TILE px and a scroll bar."""
         self.output = output
-        self.scale = max(1, TILE // max(output.values.shape[1:]))
-        self.setPixmap(pixmap(channel_grid(output, self.scale, PADDING)))
+        count, h, w = output.values[:MAX_CHANNELS].shape
+        self.scale = max(1, TILE // max(h, w))
+        for scale in range(max(1, MAX_TILE // max(h, w)), self.scale, -1):
+            columns = max(1, (width - PADDING) // (w * scale + PADDING))
+            if -(-count // columns) * (h * scale + PADDING) + PADDING <= height:
+                self.scale = scale
+                break
+        self.columns = max(1, min(count, (width - PADDING) // (w * self.scale + PADDING)))
+        self.setPixmap(pixmap(channel_grid(output, self.scale, PADDING, self.columns)))
 
     def channel_at(self, at: QPoint) -> int | None:
         if self.output is None:
             return None
         count, h, w = self.output.values[:MAX_CHANNELS].shape
-        columns = int(np.ceil(np.sqrt(count)))
         th, tw = h * self.scale + PADDING, w * self.scale + PADDING
         column, row = (at.x() - PADDING) // tw, (at.y() - PADDING) // th
-        index = row * columns + column
-        return index if 0 <= column < columns and 0 <= index < count else None
+        index = row * self.columns + column
+        return index if 0 <= column < self.columns and 0 <= index < count else None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         index = self.channel_at(event.position().toPoint())
@@ -117,6 +127,11 @@ class InsidePanel(QWidget):
         super().showEvent(event)
         self.shown.emit()
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.grid.output is not None:  # the rows re-flowed to the new width
+            self.show_grid(self.grid.output)
+
     def set_samples(self, index: int, count: int, text: str) -> None:
         self.sample_label.setText(text)
         self.previous.setEnabled(count > 1)
@@ -140,12 +155,12 @@ class InsidePanel(QWidget):
         if output.is_image:
             self.bars.hide()
             self.scroll.show()
-            self.grid.show_output(output)
+            self.show_grid(output)
+            self.show_channel(0)
             shown = min(len(output.values), MAX_CHANNELS)
             more = f" (the first {shown} of {len(output.values)})" if shown < len(output.values) else ""
-            self.stats.setText(f"{shown} channels{more}, each scaled to its own range, dark to bright; "
-                               "click one to see it large")
-            self.big.clear()
+            self.stats.setText(f"{self.stats.text()}<br><br>{shown} channels{more}, each scaled to its own range, "
+                               "dark to bright; click one to see it here")
         else:
             self.scroll.hide()
             self.bars.show()
@@ -158,13 +173,18 @@ class InsidePanel(QWidget):
             self.stats.setText(f"{len(values)} values: min {values.min():.4g}, max {values.max():.4g}, "
                                f"mean {values.mean():.4g}")
 
+    def show_grid(self, output: NodeOutput) -> None:
+        viewport = self.scroll.viewport()
+        self.grid.show_output(output, viewport.width(), viewport.height())
+
     def show_channel(self, index: int) -> None:
         output = self.grid.output
         if output is None:
             return
         channel = output.values[index]
         big = colour_map(normalized(channel))
-        scale = max(1, BIG // max(channel.shape))
+        room = max(48, min(BIG, self.scroll.viewport().height() - 70))  # the figures below it stay in view
+        scale = max(1, room // max(channel.shape))
         self.big.setPixmap(pixmap(big.repeat(scale, axis=0).repeat(scale, axis=1)))
         low, high, mean = output.channel_stats()[index]
         self.stats.setText(f"channel {index}: min {low:.4g}, max {high:.4g}, mean {mean:.4g}")

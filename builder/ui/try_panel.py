@@ -98,9 +98,22 @@ class TryPanel(QWidget):
         middle.addLayout(cam)
         middle.addStretch()
         body = QHBoxLayout()
-        body.addWidget(self.input)
+        self.output_caption = QLabel()
+        self.output_caption.setProperty("role", "hint")
+        self.output_caption.setFixedWidth(PICTURE + 8)
+        self.output_caption.setWordWrap(True)
+        self.output_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        beside = QVBoxLayout()  # beside the input: the heat map over it, or the output image to compare
+        beside.addWidget(self.output)
+        beside.addWidget(self.output_caption)
+        beside.addStretch()
+        inputs = QVBoxLayout()
+        inputs.addWidget(self.input)
+        inputs.addStretch()
+        body.addLayout(inputs)
+        body.addLayout(beside)
+        body.addSpacing(12)
         body.addLayout(middle, 1)
-        body.addWidget(self.output)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(body, 1)
@@ -161,13 +174,15 @@ class TryPanel(QWidget):
     def show_input(self, values: np.ndarray) -> None:
         self.input.setPixmap(pixmap(picture(values)))
 
-    def show_output_image(self, values: np.ndarray | None) -> None:
+    def show_output_image(self, values: np.ndarray | None, caption: str = "") -> None:
+        self.output_caption.setText(caption if values is not None else "")
         if values is None:
             self.output.clear()
         else:
             self.output.setPixmap(pixmap(picture(values)))
 
-    def show_heat(self, rgb: np.ndarray | None) -> None:
+    def show_heat(self, rgb: np.ndarray | None, caption: str = "") -> None:
+        self.output_caption.setText(caption if rgb is not None else "")
         if rgb is None:
             self.output.clear()
             return

@@ -123,9 +123,10 @@ class TryUI(QObject):
         project = copy.deepcopy(self.window.document.project)
         trained = self.controller.trained
         tried = self._tried[1] if self._tried is not None and self._tried[0] is trained else None
-        cam = self.panel.cam.isChecked() and self.panel.cam_layer.currentText()
+        # Checked before the first answer listed the conv layers: "" asks for the last one.
+        cam = self.panel.cam_layer.currentText() if self.panel.cam.isChecked() else None
         target = self.panel.cam_class.currentIndex() - 1  # -1: the predicted class
-        self.jobs.run(lambda: _try(project, trained, tried, sample, cam or None, target),
+        self.jobs.run(lambda: _try(project, trained, tried, sample, cam, target),
                       lambda result: self._show(result, trained))
 
     def _show(self, result: Any, trained: Any) -> None:
@@ -139,11 +140,12 @@ class TryUI(QObject):
             self.panel.show_classes(outcome["ranked"])
             names = tried.classes or [f"class {i}" for i in range(len(outcome["probabilities"]))]
             self.panel.set_cam_choices(outcome["conv"], names)
-            self.panel.show_heat(outcome.get("heat"))
+            layer, chosen = outcome.get("cam", (None, 0))
+            self.panel.show_heat(outcome.get("heat"), f"Grad-CAM: where {layer} finds {names[chosen]}")
             best = outcome["ranked"][0]
             self.window.status(f"{best.name} ({best.probability:.1%}){untrained}", 8000)
         else:
-            self.panel.show_output_image(outcome.get("image"))
+            self.panel.show_output_image(outcome.get("image"), "the model's output")
             self.window.status(f"the model's output{untrained}", 8000)
 
     def generate(self) -> None:
@@ -152,18 +154,18 @@ class TryUI(QObject):
             self.window.status("Train the GAN first", 5000)
             return
         seed, offsets = self.panel.seed.value(), self.panel.offsets()
-        self.jobs.run(lambda: trained.generate_one(seed, offsets), self._generated)
+        self.jobs.run(lambda: trained.generate_one(seed, offsets), lambda result: self._generated(result, seed))
 
-    def _generated(self, result: Any) -> None:
+    def _generated(self, result: Any, seed: int) -> None:
         if isinstance(result, Exception):
             self.window.dialogs.error("Cannot generate", str(result))
         else:
-            self.panel.show_output_image(result)
+            self.panel.show_output_image(result, f"seed {seed}")
 
 
 def _try(project: Any, trained: Any, tried: Any, sample: Any, cam_layer: str | None, target: int) -> tuple[Any, dict]:
-    """The model's answer for one sample: the top classes (and Grad-CAM on `cam_layer`) for a classifier, the
-    output image for a network that makes images."""
+    """The model's answer for one sample: the top classes (and Grad-CAM on `cam_layer`, the last conv layer when
+    it names none) for a classifier, the output image for a network that makes images."""
     from builder.blocks.check import check_model
     from builder.train.inside import conv_nodes, grad_cam, hooked_layers, overlay
     from builder.train.predict import top, tried_from
@@ -179,9 +181,12 @@ def _try(project: Any, trained: Any, tried: Any, sample: Any, cam_layer: str | N
     probabilities = tried.probabilities(sample)
     report = check_model(project.model(tried.model_name), project)
     layers = hooked_layers(tried.module, tried.code, tried.model_name)
+    conv = conv_nodes(report, layers)
     outcome = {"kind": "classes", "ranked": top(probabilities, SHOWN, tried.classes),
-               "probabilities": probabilities.numpy(), "conv": conv_nodes(report, layers)}
-    if cam_layer and cam_layer in layers:
-        heat, _chosen, _p = grad_cam(tried.module, layers[cam_layer], sample, None if target < 0 else target)
+               "probabilities": probabilities.numpy(), "conv": conv}
+    if cam_layer is not None and conv:
+        layer = cam_layer if cam_layer in conv else conv[-1]
+        heat, chosen, _p = grad_cam(tried.module, layers[layer], sample, None if target < 0 else target)
+        outcome["cam"] = (layer, chosen)
         outcome["heat"] = overlay(sample.numpy(), heat)
     return tried, outcome

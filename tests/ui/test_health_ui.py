@@ -52,7 +52,11 @@ def test_a_healthy_run_warns_of_nothing_and_a_past_run_shows_again(qtbot, make_w
     health = window.training.health
     assert health.table.rowCount() == 5 and health.warnings.text() == ""
     assert not any("dead ReLUs" in str(p) for p in window.problems.problems())
+    trend = health.table.item(0, 6)  # conv1's gradient norm over the run's 5 samples
+    assert not trend.icon().isNull() and trend.toolTip().startswith("conv1: gradient norm over the last 5 samples")
+    assert health.table.item(1, 6).toolTip().startswith("relu1: share of zeros")
     health.clear()
     window.training.runs.list.setCurrentRow(0)
     window.training.runs.health.click()
     assert health.table.rowCount() == 5 and "from the run of" in health.title.text()
+    assert health.table.item(0, 6).toolTip().startswith("conv1: gradient norm over the last 5 samples")

@@ -59,3 +59,14 @@ def test_an_image_tried_gets_its_class_and_grad_cam_draws_over_it(qtbot, trained
     assert trying.panel.cam_layer.currentText() == "conv2"  # the last conv layer by default
     assert not trying.panel.output.pixmap().isNull()
     assert window.dialogs.errors == []
+
+
+def test_grad_cam_checked_before_the_first_image_shows_with_it(qtbot, trained_window, tmp_path):
+    trying = trained_window.training.trying
+    trained_window.show_page(trying.panel)
+    trying.panel.cam.setChecked(True)  # before any image: no conv layers listed yet
+    settled(qtbot, trying.jobs)
+    [(path, _name)] = shape_images(tmp_path, count=1)
+    trying.try_file(str(path))
+    settled(qtbot, trying.jobs)
+    assert trying.panel.cam_layer.currentText() == "conv2" and not trying.panel.output.pixmap().isNull()

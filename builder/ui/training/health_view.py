@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from builder.ui import theme
 
-COLUMNS = ("node", "output mean", "output std", "zeros", "gradient norm", "update |Δw|/|w|")
+COLUMNS = ("node", "output mean", "output std", "zeros", "gradient norm", "update |Δw|/|w|", "trend")
+KEPT = 60  # samples a live run's trends reach back
+SPARK = (110, 20)  # px of a trend line
 
 
 class HealthView(QWidget):
@@ -27,6 +30,10 @@ class HealthView(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(len(COLUMNS) - 1, SPARK[0] + 16)
+        self.table.setIconSize(QPixmap(*SPARK).size())
+        self.history: list[Any] = []  # the samples the trends are drawn from
         self.table.cellClicked.connect(lambda row, _col: self.node_clicked.emit(self.table.item(row, 0).text()))
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
@@ -38,8 +45,15 @@ class HealthView(QWidget):
     def clear(self) -> None:
         self.table.setRowCount(0)
         self.warnings.setText("")
+        self.history = []
 
-    def show_sample(self, sample: Any, problems: list[Any], where: str = "") -> None:
+    def show_sample(self, sample: Any, problems: list[Any], where: str = "", history: list[Any] | None = None) -> None:
+        """The latest sample in the table; the trend of each node's key figure over `history` (a past run's
+        samples), or over the samples shown so far (a live run)."""
+        if history is not None:
+            self.history = list(history)
+        elif not self.history or self.history[-1] is not sample:
+            self.history = [*self.history[-(KEPT - 1):], sample]
         self.title.setText(f"Layer health at step {sample.step} (epoch {sample.epoch}){where}")
         self.table.setRowCount(len(sample.nodes))
         for row, (node, health) in enumerate(sample.nodes.items()):
@@ -54,8 +68,41 @@ class HealthView(QWidget):
                 if flagged:
                     item.setForeground(theme.WARNING)
                 self.table.setItem(row, column, item)
+            self._show_trend(row, node, health)
         self.warnings.setText("<br>".join(f"<span style='color:{theme.WARNING.name()}'>⚠ {p}</span>"
                                           for p in problems))
+
+
+    def _show_trend(self, row: int, node: str, health: Any) -> None:
+        """A ReLU's share of zeros, a weighted layer's gradient norm, else its outputs' std: over the samples kept."""
+        key, label = (("zeros", "share of zeros") if health.zeros is not None else
+                      ("grad_norm", "gradient norm") if health.grad_norm is not None else ("std", "output std"))
+        values = [getattr(s.nodes[node], key) for s in self.history if node in s.nodes]
+        values = [v for v in values if v is not None]
+        item = QTableWidgetItem()
+        if len(values) >= 2:
+            item.setIcon(sparkline(values))
+            item.setToolTip(f"{node}: {label} over the last {len(values)} samples, "
+                            f"{_figure(values[0])} → {_figure(values[-1])}")
+        self.table.setItem(row, len(COLUMNS) - 1, item)
+
+
+def sparkline(values: list[float]) -> QPixmap:
+    """The values as a line, lowest at the bottom, highest at the top (a flat line in the middle)."""
+    width, height = SPARK
+    picture = QPixmap(width, height)
+    picture.fill(Qt.GlobalColor.transparent)
+    low, high = min(values), max(values)
+    span = high - low
+    step = (width - 2) / (len(values) - 1)
+    points = [QPointF(1 + i * step, height / 2 if span == 0 else 2 + (height - 4) * (high - v) / span)
+              for i, v in enumerate(values)]
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(theme.ACCENT, 1.5))
+    painter.drawPolyline(QPolygonF(points))
+    painter.end()
+    return picture
 
 
 def _figure(value: float | None) -> str:

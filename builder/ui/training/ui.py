@@ -297,7 +297,8 @@ class TrainingUI(QObject):
             return
         warnings = HealthWarnings(samples)
         problems = [replace(p, model=run.get("model")) for p in warnings.problems()]
-        self.health.show_sample(samples[-1], problems, f", from the run of {str(run.get('started')).replace('T', ' ')}")
+        self.health.show_sample(samples[-1], problems, f", from the run of {str(run.get('started')).replace('T', ' ')}",
+                                samples)
         self.window.show_health(problems)
         self.window.show_page(self.health)
 
