@@ -93,9 +93,9 @@ class TryPanel(QWidget):
         cam.addWidget(self.cam_class)
         cam.addStretch()
         self.generator = self._generator_controls()
-        middle = QVBoxLayout()
-        middle.addWidget(self.bars_box)
+        middle = QVBoxLayout()  # the Grad-CAM row first: it stays put as the bars come and go
         middle.addLayout(cam)
+        middle.addWidget(self.bars_box)
         middle.addStretch()
         body = QHBoxLayout()
         self.output_caption = QLabel()
@@ -118,6 +118,8 @@ class TryPanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(body, 1)
         layout.addWidget(self.generator)
+        self.mode = "classifier"
+        self.show_classes([])  # nothing tried yet: no bars
         self.show_mode("classifier")
 
     def showEvent(self, event: Any) -> None:
@@ -163,9 +165,11 @@ class TryPanel(QWidget):
 
     def show_mode(self, mode: str) -> None:
         """"classifier", "image" (its output beside the input) or "generator"."""
-        self.bars_box.setVisible(mode == "classifier")
-        for widget in (self.cam, self.cam_layer, self.cam_class):
-            widget.setVisible(mode == "classifier")
+        self.mode = mode
+        self.bars_box.setVisible(mode == "classifier" and self.bars[0][1].isVisibleTo(self.bars_box))
+        self.cam.setVisible(mode == "classifier")
+        for combo in (self.cam_layer, self.cam_class):  # listed once an answer names the conv layers
+            combo.setVisible(mode == "classifier" and combo.count() > 0)
         self.generator.setVisible(mode == "generator")
         for widget in (self.open, self.paste):
             widget.setVisible(mode != "generator")
@@ -195,6 +199,7 @@ class TryPanel(QWidget):
             bar.setValue(round(entry.probability * 1000) if entry else 0)
             bar.setFormat(f"{entry.probability:.1%}" if entry else "")
             bar.setVisible(entry is not None)
+        self.bars_box.setVisible(self.mode == "classifier" and bool(ranked))
 
     def set_cam_choices(self, layers: list[str], classes: list[str]) -> None:
         for combo, items, first in ((self.cam_layer, layers, None), (self.cam_class, classes, "predicted class")):
@@ -207,6 +212,7 @@ class TryPanel(QWidget):
             elif first is None and items:
                 combo.setCurrentIndex(len(items) - 1)  # the last conv layer
             combo.blockSignals(False)
+            combo.setVisible(self.mode == "classifier" and bool(layers))
         self.cam.setEnabled(bool(layers))
 
     # -- drops ----------------------------------------------------------------------------------

@@ -70,3 +70,30 @@ def test_grad_cam_checked_before_the_first_image_shows_with_it(qtbot, trained_wi
     trying.try_file(str(path))
     settled(qtbot, trying.jobs)
     assert trying.panel.cam_layer.currentText() == "conv2" and not trying.panel.output.pixmap().isNull()
+
+
+def test_during_a_run_the_training_thread_answers_with_the_weights_it_is_learning(qtbot, make_window):
+    from builder.core.templates import EXAMPLE, load_template
+
+    project = load_template(EXAMPLE)
+    project.data["source"]["samples"] = 2000
+    project.training.update({"epochs": 40, "device": "cpu"})
+    window = make_window(project)
+    ui, inside = window.training, window.training.inside
+    steps = []
+    ui.controller.steps.connect(steps.append)
+    window.select_node("relu2")
+    window.show_page(inside.panel)
+    settled(qtbot, inside.jobs)  # the validation samples, read before the run
+    ui.train_action.trigger()
+    qtbot.waitUntil(lambda: len(steps) >= 1, timeout=60_000)
+    window.show_page(inside.panel)  # Train showed the plots
+    inside.panel.next.click()  # asked of the training thread: no job of the window's own
+    assert inside.jobs.job is None
+    qtbot.waitUntil(lambda: "as they are learning" in inside.panel.title.text(), timeout=30_000)
+    assert inside.panel.title.text().startswith("relu2 (16×14×14) for validation sample 2 of 16")
+    assert inside.panel.grid.output is not None and inside.panel.grid.output.values.shape == (16, 14, 14)
+    with qtbot.waitSignal(ui.controller.finished, timeout=30_000):
+        ui.stop_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    assert window.dialogs.errors == []

@@ -93,8 +93,11 @@ class MemoryUI(QObject):
             self.window.dialogs.info("Find the Largest Batch Size", result.summary() +
                                      f"\n\nThe batch size is {current:,} already.")
             return
+        advice = ("With every sample in one batch an epoch is a single step: fewer, smoother steps, which "
+                  "often learn less per epoch than smaller batches do." if result.batch == result.limit else
+                  "A larger batch usually wants a larger learning rate.")
         if self.window.dialogs.yes_no(f"{result.summary()}\n\nSet the batch size to {result.batch:,} "
-                                      f"(now {current:,})? A larger batch usually wants a larger learning rate."):
+                                      f"(now {current:,})? {advice}"):
             try:
                 self.window.editor.set_setting(("data", "batch_size"), result.batch, BATCH_SIZE)
             except EditError as exc:  # read-only: a run started meanwhile
