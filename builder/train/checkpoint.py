@@ -51,7 +51,8 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike, classe
     path = Path(path)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
     if path.suffix == ".safetensors":
-        metadata = {CLASSES_KEY: json.dumps(list(classes), ensure_ascii=False)} if classes else None
+        # ASCII escapes: a name read from an undecodable folder name holds a lone surrogate, which UTF-8 refuses.
+        metadata = {CLASSES_KEY: json.dumps(list(classes))} if classes else None
         atomic_write_bytes(path, safetensors_bytes(tensors, metadata=metadata))
     else:
         atomic_torch_save(tensors, path)

@@ -8,6 +8,7 @@ from graphs import chain
 
 from builder.compile import build_classes, generate_code
 from builder.core.project import Project
+from builder.train.checkpoint import classes_in
 from builder.train.trained import TrainedModel
 
 HOSTILE = ['cat', 'ends the docstring """\nimport os', "back\\slash\\", "café", "\udcff"]  # as folder names can be
@@ -37,6 +38,7 @@ def test_class_names_from_the_data_are_written_safely_everywhere(tmp_path):
     listing = readme.split("```text\n")[1].split("\n```")[0].splitlines()
     assert [json.loads(line.split(": ", 1)[1]) for line in listing] == HOSTILE
     assert "prediction.argmax(dim=1)" in readme
+    assert classes_in(tmp_path / "Net.safetensors") == HOSTILE  # the weights file alone names them too
 
 
 def test_one_output_for_two_classes_is_described_as_a_threshold(tmp_path):
