@@ -221,6 +221,7 @@ class Inspector(QScrollArea):
 
     def _kept_bytes(self) -> str | None:
         """What training keeps of this node's output for backward, at the batch size set (see train/memory.py)."""
+        # 64: data.batch_size's declared default (builder/train/config.py, which this layer need not load for it)
         report, batch = self.session.report, self.session.document.project.data.get("batch_size", 64)
         if report is None or not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
             return None

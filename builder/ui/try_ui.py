@@ -141,7 +141,8 @@ class TryUI(QObject):
             names = tried.classes or [f"class {i}" for i in range(len(outcome["probabilities"]))]
             self.panel.set_cam_choices(outcome["conv"], names)
             layer, chosen = outcome.get("cam", (None, 0))
-            self.panel.show_heat(outcome.get("heat"), f"Grad-CAM: where {layer} finds {names[chosen]}")
+            name = names[chosen] if 0 <= chosen < len(names) else f"class {chosen}"
+            self.panel.show_heat(outcome.get("heat"), f"Grad-CAM: where {layer} finds {name}")
             best = outcome["ranked"][0]
             self.window.status(f"{best.name} ({best.probability:.1%}){untrained}", 8000)
         else:
