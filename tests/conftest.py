@@ -4,6 +4,8 @@ from pathlib import Path
 
 # Qt must never look for a display, in CI or here.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tests read English unless they choose otherwise, whatever this machine's locale (subprocesses too).
+os.environ["LANGUAGE"] = "en"
 sys.path.insert(0, str(Path(__file__).parent))
 
 from hypothesis import settings  # noqa: E402
@@ -16,6 +18,15 @@ if os.environ.get("CI"):
 
 
 import pytest  # noqa: E402
+
+from builder.core.i18n import set_language  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A test that switches to Chinese (the CLI's --lang, the window's language) leaves English behind it."""
+    yield
+    set_language("en")
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,9 @@ from builder.cli import (
     templates_cmd,
     train_cmd,
 )
-from builder.cli.common import ArgumentError, fail
+from builder.cli.common import ArgumentError, fail, take_language_option
 from builder.core.atomic import WriteError
+from builder.core.i18n import LANGUAGES, set_language, tr
 from builder.core.project import ProjectError
 
 COMMANDS = (check_cmd, export_cmd, train_cmd, eval_cmd, predict_cmd, activations_cmd, import_cmd, blocks_cmd,
@@ -43,6 +44,9 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="Run `builder COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"NN Builder {__version__}")
+    parser.add_argument("--lang", metavar="CODE", choices=sorted(LANGUAGES),
+                        help=tr("the language of messages: en or zh_CN (default: from LANGUAGE, LC_ALL, LC_MESSAGES "
+                                "or LANG)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
         module.add_parser(commands)
@@ -50,9 +54,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
     argv = sys.argv[1:] if argv is None else argv
     try:
+        argv, language = take_language_option(argv)
+        set_language(language)
+        parser = make_parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

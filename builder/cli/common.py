@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from builder.core.i18n import ENGLISH, normalized
 from builder.core.project import Project, load_project
 
 
@@ -35,3 +36,23 @@ def table(header: list[str], rows: list[list[str]], right: set[int] = frozenset(
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def take_language_option(argv: list[str]) -> tuple[list[str], str | None]:
+    """`--lang CODE` or `--lang=CODE`, wherever it is on the line, taken out (the language must be set before
+    the parser's help is written); (the rest, CODE or None)."""
+    rest, code = [], None
+    items = iter(argv)
+    for item in items:
+        if item == "--lang":
+            code = next(items, None)
+            if code is None:
+                raise ArgumentError("builder: --lang needs a language: en or zh_CN")
+        elif item.startswith("--lang="):
+            code = item.split("=", 1)[1]
+        else:
+            rest.append(item)
+    if code is not None and normalized(code) == ENGLISH and not code.lower().startswith(("en", "c")):
+        raise ArgumentError(f"builder: --lang {code}: not a language NN Builder has; use en or zh_CN")
+    return rest, code
+

@@ -68,31 +68,42 @@ def _library_exists(name: str) -> bool:
     return name in output
 
 
-def run_app(path: str | None = None) -> int:
+def run_app(path: str | None = None, language: str | None = None) -> int:
     problem = platform_problem()
     if problem:
         print(f"builder: cannot open the window: {problem}", file=sys.stderr)
         return 3
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from builder.core.document import Document
     from builder.core.project import ProjectError, load_project
     from builder.core.templates import EXAMPLE, load_template
     from builder.ui import theme
+    from builder.ui.language import apply_language, chosen_language
     from builder.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NN Builder")
     app.setOrganizationName("NN Builder")
     theme.apply(app)
-    try:
-        project = load_project(path) if path else load_template(EXAMPLE)  # the example: new and untitled
-    except ProjectError as exc:
-        print(f"builder: {exc}", file=sys.stderr)
-        return 2
-    window = MainWindow(Document(project))
-    window.show()
-    window.offer_recovery()
-    QTimer.singleShot(1500, window.training.warm_up)
-    return app.exec()
+    settings = QSettings("NN Builder", "NN Builder")
+    while True:
+        font_warning = apply_language(app, chosen_language(settings, language))
+        try:
+            project = load_project(path) if path else load_template(EXAMPLE)  # the example: new and untitled
+        except ProjectError as exc:
+            print(f"builder: {exc}", file=sys.stderr)
+            return 2
+        window = MainWindow(Document(project), settings=settings)
+        window.show()
+        if font_warning:
+            window.status(font_warning, 20_000)
+        window.offer_recovery()
+        QTimer.singleShot(1500, window.training.warm_up)
+        status = app.exec()
+        if not window.restart_requested:
+            return status
+        # View → Language: the same project again, in the language now chosen (the window asked to save first).
+        path, language = (str(window.document.path) if window.document.path else path), None
+        window.deleteLater()

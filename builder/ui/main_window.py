@@ -35,6 +35,7 @@ from builder.ui.code_panel import CodePanel
 from builder.ui.dialogs import APP_NAME, DISCARD, SAVE, Dialogs
 from builder.ui.help import install_help_menu
 from builder.ui.inspector import Inspector
+from builder.ui.language import install_language_menu
 from builder.ui.modules_ui import install_modules_ui
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._unsaved_notes: list[Callable[[], str]] = []  # what else a discarded save would lose, in words
         self._settings_page: QWidget | None = None  # where a setting's problem leads (the Training panel)
         self._ready: bool | None = None  # the project's readiness, from the training part (None: not known)
+        self.restart_requested = False  # closed to start again (View → Language): the app opens the project anew
         self.session = Session(self.document)
         self.editor = Editor(self.session)
         self.scene = GraphScene(self.session)
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         from builder.ui.import_ui import install_import_ui  # the import's own code needs torch too
 
         self.importer = install_import_ui(self)
+        install_language_menu(self)
         self.help = install_help_menu(self)  # after the training part's menu: Help comes last
         QTimer.singleShot(0, self.arrange_docks)  # once shown: sizing docks before that leaves stray tab bars
         self.resize(1440, 900)
@@ -589,6 +592,12 @@ class MainWindow(QMainWindow):
         Autosaver.forget(found)
         self.autosave()
         self._update_title()
+
+    def restart(self) -> None:
+        """Close as closing does (asking to save), then let the app open this project again in a new window."""
+        self.restart_requested = True
+        if not self.close():
+            self.restart_requested = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._close_guard is not None and not self._close_guard():
