@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 
 from builder.core.atomic import atomic_write_bytes
+from builder.core.i18n import tr
 
 CHECK_BATCH = 3  # differs from the batch the export traced with, so the dynamic batch is exercised
 
@@ -63,7 +64,8 @@ def export_torchscript(model: nn.Module, input_shapes: list[tuple[int, ...]], pa
         try:
             scripted = torch.jit.trace(model, _inputs(input_shapes, 2))
         except Exception as trace_error:  # noqa: BLE001
-            raise ExportError(f"TorchScript cannot take this model: {exc}; tracing failed too: {trace_error}") from None
+            raise ExportError(tr("TorchScript cannot take this model: {error}; tracing failed too: {trace_error}",
+                                 error=exc, trace_error=trace_error)) from None
     buffer = io.BytesIO()
     torch.jit.save(scripted, buffer)
     atomic_write_bytes(path, buffer.getbuffer())
@@ -83,8 +85,8 @@ def export_onnx(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str
     try:
         import onnxscript  # noqa: F401 - torch's ONNX exporter needs it
     except ImportError:
-        raise ExportError("ONNX export needs the onnx extra: pip install 'nn-builder[onnx]' "
-                          "(onnx, onnxscript, onnxruntime)") from None
+        raise ExportError(tr("ONNX export needs the onnx extra: pip install 'nn-builder[onnx]' "
+                             "(onnx, onnxscript, onnxruntime)")) from None
     batch = torch.export.Dim("batch", min=1)
     try:
         with contextlib.redirect_stdout(io.StringIO()), _quiet_torch():  # the exporter narrates its steps
@@ -93,12 +95,13 @@ def export_onnx(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str
                                         dynamic_shapes=tuple({0: batch} for _ in input_shapes), dynamo=True)
             data = program.model_proto.SerializeToString()
     except Exception as exc:  # noqa: BLE001 - the exporter raises many kinds
-        raise ExportError(f"ONNX export failed: {str(exc).strip().splitlines()[0][:300]}") from None
+        first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise ExportError(tr("ONNX export failed: {error}", error=first_line)) from None
     atomic_write_bytes(path, data)
     try:
         import onnxruntime
     except ImportError:
-        return Checked(path, None, "not checked: onnxruntime is not installed")
+        return Checked(path, None, tr("not checked: onnxruntime is not installed"))
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     inputs = _inputs(input_shapes, CHECK_BATCH)
     feeds = {i.name: x.numpy() for i, x in zip(session.get_inputs(), inputs)}

@@ -16,16 +16,18 @@ import secrets
 import stat
 from pathlib import Path
 
+from builder.core.i18n import N_, tr
+
 _REASONS = {
-    errno.EACCES: "permission denied (the folder is read-only or belongs to someone else)",
-    errno.EPERM: "permission denied (the folder is read-only or belongs to someone else)",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.ENOENT: "the folder does not exist",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "it is a folder",
-    errno.ENAMETOOLONG: "the name is too long",
+    errno.EACCES: N_("permission denied (the folder is read-only or belongs to someone else)"),
+    errno.EPERM: N_("permission denied (the folder is read-only or belongs to someone else)"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.ENOENT: N_("the folder does not exist"),
+    errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
 }
 
 
@@ -33,13 +35,15 @@ class WriteError(OSError):
     """A file that could not be written: `str()` names the path and the cause, for the user."""
 
     def __init__(self, path: str | os.PathLike, cause: OSError) -> None:
-        reason = _REASONS.get(cause.errno) or cause.strerror or str(cause)
+        known = _REASONS.get(cause.errno)
+        reason = tr(known) if known else cause.strerror or str(cause)
         super().__init__(cause.errno, reason, str(path))
         self.path = Path(path)
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"cannot write {self.path}: {self.reason}; the previous file, if any, is unchanged"
+        return tr("cannot write {path}: {reason}; the previous file, if any, is unchanged", path=self.path,
+                  reason=self.reason)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes | bytearray | memoryview) -> None:

@@ -12,13 +12,23 @@ from typing import Any
 
 from builder.core.events import Signal
 from builder.core.graph import Edge, ModelGraph, ModuleParam, Node
+from builder.core.i18n import tr, trn
 
 
 class Command:
-    text = "edit"
+    # What Edit → Undo names the step by, in the language shown (each command sets its own).
+    _text: str | None = None
     # Consecutive commands with the same key make one undo step (the wheel or the arrows on one field, say);
     # None never merges.
     merge_key: Hashable | None = None
+
+    @property
+    def text(self) -> str:
+        return self._text if self._text is not None else tr("edit")
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
 
     def redo(self, doc: Any) -> None:
         raise NotImplementedError
@@ -55,7 +65,7 @@ class Macro(Command):
 class AddNode(Command):
     def __init__(self, model: str, node: Node, index: int | None = None) -> None:
         self.model, self.node, self.index = model, node, index
-        self.text = f"add {node.type} '{node.id}'"
+        self.text = tr("add {type} '{node}'", type=node.type, node=node.id)
 
     def redo(self, doc: Any) -> None:
         doc.insert_node(self.model, self.node.copy(), self.index)
@@ -70,7 +80,7 @@ class RemoveNodes(Command):
     def __init__(self, model: str, node_ids: Iterable[str]) -> None:
         self.model = model
         self.ids = list(node_ids)
-        self.text = f"delete {len(self.ids)} node{'s' if len(self.ids) != 1 else ''}"
+        self.text = trn("delete {count} node", "delete {count} nodes", len(self.ids), count=len(self.ids))
         self._nodes: list[tuple[int, Node]] = []
         self._edges: list[tuple[int, Edge]] = []
 
@@ -94,8 +104,9 @@ class RemoveNodes(Command):
 class SetNode(Command):
     """Replace a node's params or position (same id); the old node is kept whole for undo."""
 
-    def __init__(self, model: str, node: Node, text: str = "edit node", merge_key: Hashable | None = None) -> None:
-        self.model, self.node, self.text, self.merge_key = model, node, text, merge_key
+    def __init__(self, model: str, node: Node, text: str | None = None, merge_key: Hashable | None = None) -> None:
+        self.model, self.node, self.merge_key = model, node, merge_key
+        self.text = text if text is not None else tr("edit node")
         self._old: Node | None = None
 
     def redo(self, doc: Any) -> None:
@@ -121,7 +132,7 @@ def set_param(doc: Any, model: str, node_id: str, name: str, value: Any) -> SetN
         node.params.pop(name, None)
     else:
         node.params[name] = copy.deepcopy(value)
-    return SetNode(model, node, f"set {node_id}.{name}", merge_key=("param", model, node_id, name))
+    return SetNode(model, node, tr("set {node}.{name}", node=node_id, name=name), merge_key=("param", model, node_id, name))
 
 
 def move_nodes(doc: Any, model: str, positions: dict[str, tuple[float, float]]) -> Macro:
@@ -129,8 +140,8 @@ def move_nodes(doc: Any, model: str, positions: dict[str, tuple[float, float]]) 
     for node_id, (x, y) in positions.items():
         node = doc.model(model).node(node_id).copy()
         node.ui = {**(node.ui or {}), "pos": [round(x, 1), round(y, 1)]}
-        commands.append(SetNode(model, node, "move"))
-    return Macro(f"move {len(commands)} node{'s' if len(commands) != 1 else ''}", commands)
+        commands.append(SetNode(model, node, tr("move")))
+    return Macro(trn("move {count} node", "move {count} nodes", len(commands), count=len(commands)), commands)
 
 
 class Connect(Command):
@@ -138,7 +149,7 @@ class Connect(Command):
 
     def __init__(self, model: str, edge: Edge) -> None:
         self.model, self.edge = model, edge
-        self.text = f"connect {edge.src} → {edge.dst}"
+        self.text = tr("connect {source} → {target}", source=edge.src, target=edge.dst)
         self._replaced: tuple[int, Edge] | None = None
 
     def redo(self, doc: Any) -> None:
@@ -159,7 +170,7 @@ class Connect(Command):
 class Disconnect(Command):
     def __init__(self, model: str, edges: Iterable[Edge]) -> None:
         self.model, self.edges = model, list(edges)
-        self.text = "disconnect"
+        self.text = tr("disconnect")
         self._removed: list[tuple[int, Edge]] = []
 
     def redo(self, doc: Any) -> None:
@@ -178,7 +189,7 @@ class RenameNode(Command):
 
     def __init__(self, model: str, old: str, new: str) -> None:
         self.model, self.old, self.new = model, old, new
-        self.text = f"rename {old} to {new}"
+        self.text = tr("rename {old} to {new}", old=old, new=new)
 
     def _swap(self, doc: Any, old: str, new: str) -> None:
         graph = doc.model(self.model)
@@ -202,7 +213,7 @@ class RenameNode(Command):
 class AddModel(Command):
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
-        self.text = f"add model {graph.name}"
+        self.text = tr("add model {name}", name=graph.name)
 
     def redo(self, doc: Any) -> None:
         doc.insert_model(self.graph.copy())
@@ -214,7 +225,7 @@ class AddModel(Command):
 class RemoveModel(Command):
     def __init__(self, name: str) -> None:
         self.name = name
-        self.text = f"delete model {name}"
+        self.text = tr("delete model {name}", name=name)
         self._removed: tuple[ModelGraph, int] | None = None
 
     def redo(self, doc: Any) -> None:
@@ -227,7 +238,7 @@ class RemoveModel(Command):
 class RenameModel(Command):
     def __init__(self, old: str, new: str) -> None:
         self.old, self.new = old, new
-        self.text = f"rename model {old} to {new}"
+        self.text = tr("rename model {old} to {new}", old=old, new=new)
 
     def redo(self, doc: Any) -> None:
         self._rename(doc, self.old, self.new)
@@ -247,8 +258,9 @@ class RenameModel(Command):
 class SetModuleParams(Command):
     """Replace the parameters a model declares for its uses (`planes`, `stride`)."""
 
-    def __init__(self, model: str, params: list[ModuleParam], text: str = "set module parameters") -> None:
-        self.model, self.params, self.text = model, list(params), text
+    def __init__(self, model: str, params: list[ModuleParam], text: str | None = None) -> None:
+        self.model, self.params = model, list(params)
+        self.text = text if text is not None else tr("set module parameters")
         self._old: list[ModuleParam] = []
 
     def redo(self, doc: Any) -> None:
@@ -266,7 +278,7 @@ class SetSection(Command):
         if section not in ("data", "training"):
             raise ValueError(section)
         self.section, self.value = section, copy.deepcopy(value)
-        self.text = text or f"change {section} settings"
+        self.text = text or (tr("change data settings") if section == "data" else tr("change training settings"))
         self.merge_key = merge_key
         self._old: dict[str, Any] | None = None
         self._done = False

@@ -14,6 +14,7 @@ from typing import Any
 
 from builder.core.events import Signal
 from builder.core.graph import Edge, ModelGraph, Node
+from builder.core.i18n import tr
 from builder.core.project import Project, load_project, project_to_json, save_project
 
 # What a Change is about.
@@ -74,7 +75,7 @@ class Document:
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path
         if target is None:
-            raise ValueError("the project has no file yet: give a path")
+            raise ValueError(tr("the project has no file yet: give a path"))
         save_project(self.project, target)
         self.undo_stack.set_clean()
 

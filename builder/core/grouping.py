@@ -19,6 +19,7 @@ import networkx as nx
 from builder.core.commands import AddModel, AddNode, Command, Connect, Macro, RemoveNodes, SetNode
 from builder.core.fragments import fresh_id, renamed_for
 from builder.core.graph import Edge, ModelGraph, ModuleParam, Node, ref_name
+from builder.core.i18n import tr
 
 Shape = list[int]
 Port = tuple[str, int]  # (node, output port): one value in the graph
@@ -98,7 +99,7 @@ def group(model: ModelGraph, node_ids: list[str], name: str, shapes: Mapping[Por
               if e.src in chosen and e.dst not in chosen]
     commands: list[Command] = [AddModel(definition), RemoveNodes(model.name, node_ids), AddNode(model.name, use, index)]
     commands += [Connect(model.name, w) for w in wires]
-    return Grouped(Macro(f"group {len(node_ids)} blocks into {name}", commands), use_id)
+    return Grouped(Macro(tr("group {count} blocks into {name}", count=len(node_ids), name=name), commands), use_id)
 
 
 def ungroup(model: ModelGraph, definition: ModelGraph, use_id: str) -> tuple[Macro, list[str]]:
@@ -135,7 +136,7 @@ def ungroup(model: ModelGraph, definition: ModelGraph, use_id: str) -> tuple[Mac
     commands: list[Command] = [RemoveNodes(model.name, [use_id])]
     commands += [AddNode(model.name, n, index + k) for k, n in enumerate(placed)]
     commands += [Connect(model.name, w) for w in wires]
-    return Macro(f"ungroup {use_id}", commands), [n.id for n in placed]
+    return Macro(tr("ungroup {use}", use=use_id), commands), [n.id for n in placed]
 
 
 def unlink_command(model: ModelGraph, name: str, value: Any) -> list[SetNode]:
@@ -145,7 +146,7 @@ def unlink_command(model: ModelGraph, name: str, value: Any) -> list[SetNode]:
         if any(ref_name(v) == name for v in node.params.values()):
             changed = node.copy()
             changed.params = {k: (copy.deepcopy(value) if ref_name(v) == name else v) for k, v in node.params.items()}
-            commands.append(SetNode(model.name, changed, f"unlink {node.id} from {name}"))
+            commands.append(SetNode(model.name, changed, tr("unlink {node} from {name}", node=node.id, name=name)))
     return commands
 
 

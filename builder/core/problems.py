@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from builder.core.i18n import tr
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -14,7 +16,7 @@ class Fix:
 
     @property
     def label(self) -> str:
-        return f"Insert {self.insert} before {self.before}"
+        return tr("Insert {block} before {node}", block=self.insert, node=self.before)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from builder.core.atomic import atomic_write_text
 from builder.core.graph import Edge, ModelGraph, ModuleParam, Node, edge_to_dict
+from builder.core.i18n import tr
 from builder.core.problems import printable
 
 FORMAT = "nn-builder-project"
@@ -61,8 +62,8 @@ class Project:
         for model in self.models:
             if model.name == name:
                 return model
-        known = ", ".join(m.name for m in self.models) or "none"
-        raise KeyError(f"no model named '{name}' (models: {known})")
+        known = ", ".join(m.name for m in self.models) or tr("none")
+        raise KeyError(tr("no model named '{name}' (models: {models})", name=name, models=known))
 
 
 class ProjectError(Exception):
@@ -79,13 +80,13 @@ def load_project(path: str | os.PathLike) -> Project:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProjectError(str(path), ["no such file"]) from None
+        raise ProjectError(str(path), [tr("no such file")]) from None
     except IsADirectoryError:
-        raise ProjectError(str(path), ["is a folder, not a project file"]) from None
+        raise ProjectError(str(path), [tr("is a folder, not a project file")]) from None
     except UnicodeDecodeError:
-        raise ProjectError(str(path), ["is not a text file (expected JSON)"]) from None
+        raise ProjectError(str(path), [tr("is not a text file (expected JSON)")]) from None
     except OSError as exc:
-        raise ProjectError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+        raise ProjectError(str(path), [tr("cannot be read: {reason}", reason=exc.strerror)]) from None
     project = parse_project(text, source=str(path))
     project.path = path.resolve()
     return project
@@ -99,10 +100,12 @@ def _decode(text: str, source: str) -> Any:
     try:
         return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
-        raise ProjectError(source, [f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"]) from None
+        raise ProjectError(source, [tr("line {line}, column {column}: not valid JSON: {error}", line=exc.lineno,
+                                       column=exc.colno, error=exc.msg)]) from None
     except RecursionError:
         line, column = _line_and_column(text, _too_deep_at(text))
-        raise ProjectError(source, [f"line {line}, column {column}: {_TOO_DEEP}"]) from None
+        raise ProjectError(source, [tr("line {line}, column {column}: lists and objects are nested more than {count} "
+                                       "deep", line=line, column=column, count=MAX_NESTING)]) from None
 
 
 class _LongNumber:
@@ -117,7 +120,10 @@ def _whole_number(text: str) -> int | _LongNumber:
     return _LongNumber(digits) if digits > MAX_DIGITS else int(text)
 
 
-_TOO_DEEP = f"lists and objects are nested more than {MAX_NESTING} deep"
+def _too_deep() -> str:
+    return tr("lists and objects are nested more than {count} deep", count=MAX_NESTING)
+
+
 # A JSON string (skipped whole, brackets in it do not count) or one bracket.
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
@@ -205,22 +211,25 @@ def _unusable_values(document: dict[str, Any]) -> list[str]:
     while stack:
         value, path = stack.pop()
         if isinstance(value, (dict, list)) and len(path) >= MAX_NESTING:  # the document itself is level 1
-            problems.append(f"{_place(path)}: {_TOO_DEEP}")
+            problems.append(f"{_place(path)}: {_too_deep()}")
         elif isinstance(value, dict):
             stack.extend((value[key], (*path, key)) for key in reversed(value))
         elif isinstance(value, list):
             stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, float) and not math.isfinite(value):
-            problems.append(f"{_place(path)}: {_non_finite(value)} is not a number JSON allows; write a number or null")
+            problems.append(f"{_place(path)}: {_non_finite(value)}")
         elif isinstance(value, _LongNumber):
-            problems.append(f"{_place(path)}: a whole number of {value.digits} digits is too long to mean anything")
+            problems.append(f"{_place(path)}: " + tr("a whole number of {count} digits is too long to mean anything",
+                                                      count=value.digits))
     return problems
 
 
 def _non_finite(value: float) -> str:
+    """Why NaN or an infinity cannot stay in a project."""
     if math.isnan(value):
-        return "NaN"
-    return f"{json.dumps(value)} (or a number beyond ±1.8e308)"
+        return tr("NaN is not a number JSON allows; write a number or null")
+    return tr("{value} (or a number beyond ±1.8e308) is not a number JSON allows; write a number or null",
+              value=json.dumps(value))
 
 
 def _place(path: tuple[str | int, ...], shown: int = 12) -> str:
@@ -245,24 +254,26 @@ class _Reader:
 
     def project(self, raw: Any) -> Project:
         if not isinstance(raw, dict):
-            self.fail("", f"expected a JSON object at the top, found {_kind(raw)}")
+            self.fail("", tr("expected a JSON object at the top, found {kind}", kind=_kind(raw)))
             return Project()
         fmt = raw.get("format")
         if fmt != FORMAT:
-            self.fail("format", f"expected \"{FORMAT}\", found {_json_value(fmt)}: this is not an NN Builder project")
+            self.fail("format", tr('expected "{format}", found {value}: this is not an NN Builder project', format=FORMAT,
+                                   value=_json_value(fmt)))
             return Project()
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            self.fail("version", f"expected a whole number, found {_json_value(version)}")
+            self.fail("version", tr("expected a whole number, found {value}", value=_json_value(version)))
             return Project()
         if version > VERSION:
-            self.fail("version", f"the file is version {version}, newer than this NN Builder reads ({VERSION}); update NN Builder")
+            self.fail("version", tr("the file is version {version}, newer than this NN Builder reads ({supported}); "
+                                    "update NN Builder", version=version, supported=VERSION))
             return Project()
         self.unknown_keys("", raw, _PROJECT_KEYS)
         models_raw = raw.get("models")
         models = []
         if not isinstance(models_raw, list):
-            self.fail("models", f"expected a list of models, found {_kind(models_raw)}")
+            self.fail("models", tr("expected a list of models, found {kind}", kind=_kind(models_raw)))
         else:
             names: set[str] = set()
             for i, item in enumerate(models_raw):
@@ -270,26 +281,26 @@ class _Reader:
                 if model is None:
                     continue
                 if model.name in names:
-                    self.fail(f"models[{i}].name", f"two models are named '{model.name}'")
+                    self.fail(f"models[{i}].name", tr("two models are named '{name}'", name=model.name))
                 names.add(model.name)
                 models.append(model)
         data = self.section("data", raw.get("data", {}))
         training = self.section("training", raw.get("training", {}))
         runs = raw.get("runs", [])
         if not isinstance(runs, list):
-            self.fail("runs", f"expected a list, found {_kind(runs)}")
+            self.fail("runs", tr("expected a list, found {kind}", kind=_kind(runs)))
             runs = []
         return Project(models, data, training, runs)
 
     def section(self, where: str, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fail(where, f"expected an object, found {_kind(value)}")
+            self.fail(where, tr("expected an object, found {kind}", kind=_kind(value)))
             return {}
         return value
 
     def model(self, where: str, raw: Any) -> ModelGraph | None:
         if not isinstance(raw, dict):
-            self.fail(where, f"expected an object, found {_kind(raw)}")
+            self.fail(where, tr("expected an object, found {kind}", kind=_kind(raw)))
             return None
         self.unknown_keys(where, raw, _MODEL_KEYS)
         name = self.text(f"{where}.name", raw.get("name"))
@@ -300,7 +311,7 @@ class _Reader:
             if node is None:
                 continue
             if node.id in ids:
-                self.fail(f"{where}.nodes[{i}].id", f"two nodes share the id '{node.id}'")
+                self.fail(f"{where}.nodes[{i}].id", tr("two nodes share the id '{id}'", id=node.id))
                 continue
             ids.add(node.id)
             nodes.append(node)
@@ -311,7 +322,7 @@ class _Reader:
                 edges.append(edge)
         ui = raw.get("ui")
         if ui is not None and not isinstance(ui, dict):
-            self.fail(f"{where}.ui", f"expected an object, found {_kind(ui)}")
+            self.fail(f"{where}.ui", tr("expected an object, found {kind}", kind=_kind(ui)))
             ui = None
         params = self.module_params(where, raw.get("params", []))
         return ModelGraph(name or "Model", nodes, edges, ui, params)
@@ -321,49 +332,50 @@ class _Reader:
         for i, item in enumerate(self.list(f"{where}.params", raw)):
             place = f"{where}.params[{i}]"
             if not isinstance(item, dict):
-                self.fail(place, f"expected an object, found {_kind(item)}")
+                self.fail(place, tr("expected an object, found {kind}", kind=_kind(item)))
                 continue
             self.unknown_keys(place, item, _MODULE_PARAM_KEYS)
             name = self.text(f"{place}.name", item.get("name"))
             if name is not None and not name.isidentifier():
-                self.fail(f"{place}.name", f"'{name}' is not a Python name: it becomes an __init__ argument")
+                self.fail(f"{place}.name", tr("'{name}' is not a Python name: it becomes an __init__ argument", name=name))
                 name = None
             kind = item.get("kind")
             if kind not in MODULE_PARAM_KINDS:
-                self.fail(f"{place}.kind", f"expected one of {', '.join(MODULE_PARAM_KINDS)}, found {_json_value(kind)}")
+                self.fail(f"{place}.kind", tr("expected one of {kinds}, found {value}", kinds=", ".join(MODULE_PARAM_KINDS),
+                                              value=_json_value(kind)))
                 kind = None
             if "default" not in item:
-                self.fail(place, "a module parameter needs a default (the value of a use that does not set it)")
+                self.fail(place, tr("a module parameter needs a default (the value of a use that does not set it)"))
             bounds = [item.get(key) for key in ("min", "max")]
             for key, value in zip(("min", "max"), bounds):
                 if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-                    self.fail(f"{place}.{key}", f"expected a number, found {_json_value(value)}")
+                    self.fail(f"{place}.{key}", tr("expected a number, found {value}", value=_json_value(value)))
             help_text = item.get("help", "")
             if not isinstance(help_text, str) or len(help_text) > 500:
-                self.fail(f"{place}.help", "expected a short text")
+                self.fail(f"{place}.help", tr("expected a short text"))
                 help_text = ""
             if name is None or kind is None or "default" not in item:
                 continue
             if any(p.name == name for p in params):
-                self.fail(f"{place}.name", f"two parameters are named '{name}'")
+                self.fail(f"{place}.name", tr("two parameters are named '{name}'", name=name))
                 continue
             params.append(ModuleParam(name, kind, item["default"], help_text, *bounds))
         return params
 
     def node(self, where: str, raw: Any) -> Node | None:
         if not isinstance(raw, dict):
-            self.fail(where, f"expected an object, found {_kind(raw)}")
+            self.fail(where, tr("expected an object, found {kind}", kind=_kind(raw)))
             return None
         self.unknown_keys(where, raw, _NODE_KEYS)
         node_id = self.text(f"{where}.id", raw.get("id"))
         block = self.text(f"{where}.type", raw.get("type"))
         params = raw.get("params", {})
         if not isinstance(params, dict):
-            self.fail(f"{where}.params", f"expected an object of parameter values, found {_kind(params)}")
+            self.fail(f"{where}.params", tr("expected an object of parameter values, found {kind}", kind=_kind(params)))
             params = {}
         ui = raw.get("ui")
         if ui is not None and not isinstance(ui, dict):
-            self.fail(f"{where}.ui", f"expected an object, found {_kind(ui)}")
+            self.fail(f"{where}.ui", tr("expected an object, found {kind}", kind=_kind(ui)))
             ui = None
         if node_id is None or block is None:
             return None
@@ -371,7 +383,7 @@ class _Reader:
 
     def edge(self, where: str, raw: Any, ids: set[str] | None) -> Edge | None:
         if not isinstance(raw, dict):
-            self.fail(where, f"expected an object, found {_kind(raw)}")
+            self.fail(where, tr("expected an object, found {kind}", kind=_kind(raw)))
             return None
         self.unknown_keys(where, raw, _EDGE_KEYS)
         src = self.text(f"{where}.src", raw.get("src"))
@@ -379,29 +391,30 @@ class _Reader:
         port, src_port = raw.get("port", 0), raw.get("src_port", 0)
         for key, value in (("port", port), ("src_port", src_port)):
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10_000:
-                self.fail(f"{where}.{key}", f"expected a port number (0, 1, ...), found {_json_value(value)}")
+                self.fail(f"{where}.{key}", tr("expected a port number (0, 1, ...), found {value}",
+                                               value=_json_value(value)))
                 return None
         if src is None or dst is None:
             return None
         if ids is not None:
             for key, value in (("src", src), ("dst", dst)):
                 if value not in ids:
-                    self.fail(f"{where}.{key}", f"no node has the id '{value}'")
+                    self.fail(f"{where}.{key}", tr("no node has the id '{id}'", id=value))
                     return None
         return Edge(src, dst, port, src_port)
 
     def text(self, where: str, value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"expected a non-empty string, found {_kind(value)}")
+            self.fail(where, tr("expected a non-empty string, found {kind}", kind=_kind(value)))
             return None
         if len(value) > MAX_ID_LENGTH or not value.isprintable():
-            self.fail(where, f"must be at most {MAX_ID_LENGTH} printable characters")
+            self.fail(where, tr("must be at most {count} printable characters", count=MAX_ID_LENGTH))
             return None
         return value
 
     def list(self, where: str, value: Any) -> list[Any]:
         if not isinstance(value, list):
-            self.fail(where, f"expected a list, found {_kind(value)}")
+            self.fail(where, tr("expected a list, found {kind}", kind=_kind(value)))
             return []
         return value
 
@@ -409,7 +422,7 @@ class _Reader:
         for key in raw:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
-                self.fail(f"{where}.{_key(key)}" if where else _key(key), f"unknown key (expected one of: {hint})")
+                self.fail(f"{where}.{_key(key)}" if where else _key(key), tr("unknown key (expected one of: {keys})", keys=hint))
 
 
 def _json_value(value: Any) -> str:
@@ -421,16 +434,17 @@ def _json_value(value: Any) -> str:
 
 
 def _kind(value: Any) -> str:
+    """What a JSON value is, as a message names it (`found the number 3`)."""
     if value is None:
-        return "nothing"
+        return tr("nothing")
     if isinstance(value, bool):
         return f"{json.dumps(value)}"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        return tr("the number {value}", value=repr(value))
     if isinstance(value, str):
-        return f"the text {json.dumps(value)[:60]}"
+        return tr("the text {text}", text=json.dumps(value)[:60])
     if isinstance(value, list):
-        return "a list"
+        return tr("a list")
     if isinstance(value, dict):
-        return "an object"
+        return tr("an object")
     return type(value).__name__

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from builder.core.graph import ModelGraph
+from builder.core.i18n import tr
 from builder.core.problems import Problem
 
 
@@ -31,7 +32,7 @@ def analyze_structure(model: ModelGraph) -> Structure:
     known = set()
     for node in model.nodes:
         if node.id in known:
-            problems.append(Problem(node.id, f"two nodes share the id '{node.id}'"))
+            problems.append(Problem(node.id, tr("two nodes share the id '{id}'", id=node.id)))
         known.add(node.id)
 
     inputs: dict[str, dict[int, str]] = defaultdict(dict)
@@ -42,16 +43,18 @@ def analyze_structure(model: ModelGraph) -> Structure:
         if missing:
             pinned = edge.dst if edge.dst in known else edge.src if edge.src in known else None
             problems.append(
-                Problem(pinned, f"a wire {edge.src} → {edge.dst} refers to a missing node '{missing[0]}'")
+                Problem(pinned, tr("a wire {source} → {target} refers to a missing node '{missing}'", source=edge.src,
+                                   target=edge.dst, missing=missing[0]))
             )
             continue
         if edge.port < 0:
-            problems.append(Problem(edge.dst, f"input port {edge.port} does not exist"))
+            problems.append(Problem(edge.dst, tr("input port {port} does not exist", port=edge.port)))
             continue
         taken = inputs[edge.dst].get(edge.port)
         if taken is not None:
             problems.append(
-                Problem(edge.dst, f"input port {edge.port} has two wires, from '{taken}' and '{edge.src}'")
+                Problem(edge.dst, tr("input port {port} has two wires, from '{first}' and '{second}'", port=edge.port,
+                                     first=taken, second=edge.src))
             )
             continue
         inputs[edge.dst][edge.port] = edge.src
@@ -65,7 +68,7 @@ def analyze_structure(model: ModelGraph) -> Structure:
         cycle = _one_cycle(graph, component)
         path = " → ".join([*cycle, cycle[0]])
         problems.append(
-            Problem(cycle[0], f"is on a cycle: {path}; a network must flow one way", tuple(cycle[1:]))
+            Problem(cycle[0], tr("is on a cycle: {path}; a network must flow one way", path=path), tuple(cycle[1:]))
         )
 
     index = nx.get_node_attributes(graph, "index")

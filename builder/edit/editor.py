@@ -29,6 +29,7 @@ from builder.core.commands import (
 )
 from builder.core.fragments import copy_fragment, fresh_id, parse_fragment, renamed_for
 from builder.core.graph import Edge, ModelGraph, Node, ref_name
+from builder.core.i18n import N_, tr, trn
 from builder.core.layout import layered_positions
 from builder.core.problems import Fix
 from builder.core.project import MAX_ID_LENGTH
@@ -37,7 +38,7 @@ from builder.edit.module_edits import ModuleEdits
 from builder.edit.projects import blank_model
 from builder.edit.session import Session
 
-READ_ONLY = "the project is read-only while training"
+READ_ONLY = N_("the project is read-only while training")
 
 
 class EditError(Exception):
@@ -61,7 +62,7 @@ class Editor:
     def _execute(self, command: Command) -> None:
         """The one way an edit reaches the document."""
         if self.session.read_only:
-            raise EditError(READ_ONLY)
+            raise EditError(tr(READ_ONLY))
         self.document.execute(command)
 
     # -- blocks and wires -----------------------------------------------------------------------
@@ -72,7 +73,7 @@ class Editor:
         if spec is None and any(m.name == type_name for m in self.document.project.models):
             return self.modules.add_use(type_name, pos)
         if spec is None:
-            raise EditError(f"unknown block type '{type_name}'")
+            raise EditError(tr("unknown block type '{type}'", type=type_name))
         node_id = fresh_id(spec.prefix, set(self.graph.node_ids()))
         node = Node(node_id, spec.type, copy.deepcopy(spec.starter), {"pos": [round(pos[0], 1), round(pos[1], 1)]})
         self._execute(AddNode(self.model_name, node))
@@ -92,22 +93,23 @@ class Editor:
         snapping a wire to a port, so both follow the same rules)."""
         graph = self.graph
         if src == dst:
-            return "a block cannot feed itself"
+            return tr("a block cannot feed itself")
         source, target = graph.node(src), graph.node(dst)
         source_spec, target_spec = BLOCKS.get(source.type), BLOCKS.get(target.type)
         source_ports, target_ports = self.modules.ports(source), self.modules.ports(target)
         if source_spec is not None and source_spec.is_output:
-            return f"'{src}' is an Output: it has nothing to pass on"
+            return tr("'{node}' is an Output: it has nothing to pass on", node=src)
         if target_spec is not None and target_spec.is_input:
-            return f"'{dst}' is an Input: it takes no wires"
+            return tr("'{node}' is an Input: it takes no wires", node=dst)
         if target_spec is not None and target_spec.max_inputs is not None and port >= target_spec.max_inputs:
-            return f"{target_spec.type} '{dst}' has no input port {port}"
+            return tr("{type} '{node}' has no input port {port}", type=target_spec.type, node=dst, port=port)
         if target_ports is not None and port >= target_ports[0]:
-            return f"{target.type} '{dst}' has no input port {port}"
+            return tr("{type} '{node}' has no input port {port}", type=target.type, node=dst, port=port)
         if src_port and (source_ports is None or src_port >= source_ports[1]):
-            return f"'{src}' has no output port {src_port}"
+            return tr("'{node}' has no output port {port}", node=src, port=src_port)
         if Edge(src, dst, port, src_port) not in graph.edges and creates_cycle(graph, src, dst):
-            return f"refused: a wire {src} → {dst} would make a cycle, since '{dst}' already feeds '{src}'"
+            return tr("refused: a wire {source} → {target} would make a cycle, since '{target}' already feeds '{source}'",
+                      source=src, target=dst)
         return None
 
     def disconnect(self, edges: list[Edge]) -> None:
@@ -134,11 +136,11 @@ class Editor:
         the new positions of the nodes moved aside to make room (`insert_room.room_for_insert`)."""
         spec = BLOCKS.get(self.graph.node(node_id).type)
         if spec is None or spec.is_input or spec.is_output:
-            raise EditError("only a block with an input and an output can go on a wire")
+            raise EditError(tr("only a block with an input and an output can go on a wire"))
         if any(node_id in (e.src, e.dst) for e in self.graph.edges):
-            raise EditError(f"'{node_id}' is already wired")
+            raise EditError(tr("'{node}' is already wired", node=node_id))
         model = self.model_name
-        self._execute(Macro(f"insert {node_id}", [
+        self._execute(Macro(tr("insert {node}", node=node_id), [
             move_nodes(self.document, model, {**(shifted or {}), node_id: pos}),
             Disconnect(model, [edge]),
             Connect(model, Edge(edge.src, node_id, 0)),
@@ -152,13 +154,14 @@ class Editor:
         spec = BLOCKS.get(fix.insert)
         wire = next((e for e in graph.edges if e.dst == fix.before and e.port == 0), None)
         if spec is None or wire is None:
-            raise EditError(f"cannot {fix.label[0].lower()}{fix.label[1:]}: '{fix.before}' has no wire into it")
+            raise EditError(tr("cannot insert {block} before {node}: '{node}' has no wire into it", block=fix.insert,
+                               node=fix.before))
         node_id = fresh_id(spec.prefix, set(graph.node_ids()))
         ends = [(graph.node(n).ui or {}).get("pos") for n in (wire.src, wire.dst)]
         pos = [round((a + b) / 2, 1) for a, b in zip(*ends)] if all(ends) else [0.0, 0.0]
         node = Node(node_id, spec.type, copy.deepcopy(spec.starter), {"pos": pos})
         model = self.model_name
-        self._execute(Macro(fix.label[0].lower() + fix.label[1:], [
+        self._execute(Macro(tr("insert {block} before {node}", block=fix.insert, node=fix.before), [
             AddNode(model, node), Disconnect(model, [wire]),
             Connect(model, Edge(wire.src, node_id, 0)), Connect(model, Edge(node_id, wire.dst, wire.port))]))
         return node_id
@@ -182,7 +185,7 @@ class Editor:
             changed.params.pop(name, None)
         else:
             changed.params[name] = copy.deepcopy(value)
-        self._execute(SetNode(self.model_name, changed, f"set {node_id}.{name}",
+        self._execute(SetNode(self.model_name, changed, tr("set {node}.{name}", node=node_id, name=name),
                               merge_key=("param", self.model_name, node_id, name)))
 
     def rename(self, node_id: str, new_id: str) -> None:
@@ -191,7 +194,7 @@ class Editor:
             return
         self.check_name(new_id)
         if new_id in self.graph.node_ids():
-            raise EditError(f"'{new_id}' is taken by another block")
+            raise EditError(tr("'{name}' is taken by another block", name=new_id))
         self._execute(RenameNode(self.model_name, node_id, new_id))
 
     def copy(self, node_ids: list[str]) -> str:
@@ -200,13 +203,13 @@ class Editor:
     def paste(self, text: str, offset: tuple[float, float] = (40.0, 40.0)) -> list[str]:
         parsed = parse_fragment(text)
         if parsed is None:
-            raise EditError("the clipboard holds no NN Builder blocks")
+            raise EditError(tr("the clipboard holds no NN Builder blocks"))
         nodes, edges = renamed_for(self.graph, *parsed, offset)
         if not nodes:
             return []
         model = self.model_name
         commands = [AddNode(model, n) for n in nodes] + [Connect(model, e) for e in edges]
-        self._execute(Macro(f"paste {len(nodes)} block{'s' if len(nodes) > 1 else ''}", commands))
+        self._execute(Macro(trn("paste {count} block", "paste {count} blocks", len(nodes), count=len(nodes)), commands))
         return [n.id for n in nodes]
 
     def duplicate(self, node_ids: list[str]) -> list[str]:
@@ -218,7 +221,7 @@ class Editor:
         changed = {k: v for k, v in positions.items() if current.get(k) != v}
         if changed:
             command = move_nodes(self.document, self.model_name, changed)
-            command.text = "auto layout"
+            command.text = tr("auto layout")
             self._execute(command)
 
     # -- models ---------------------------------------------------------------------------------
@@ -236,18 +239,21 @@ class Editor:
             return
         self.check_name(new)
         if new in {m.name for m in self.document.project.models}:
-            raise EditError(f"a model named '{new}' exists already")
+            raise EditError(tr("a model named '{name}' exists already", name=new))
         if BLOCKS.get(new) is not None:
-            raise EditError(f"'{new}' is a block type: a model used as a block needs a name of its own")
+            raise EditError(tr("'{name}' is a block type: a model used as a block needs a name of its own", name=new))
         self._execute(RenameModel(old, new))
 
     def remove_model(self, name: str) -> None:
         if len(self.document.project.models) < 2:
-            raise EditError("a project keeps at least one model")
+            raise EditError(tr("a project keeps at least one model"))
         users = [f"{m.name}.{n.id}" for m in self.document.project.models for n in m.nodes if n.type == name]
         if users:
-            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
-            raise EditError(f"{name} is used by {shown}: delete or ungroup its uses first")
+            shown = ", ".join(users[:3])
+            if len(users) > 3:
+                raise EditError(tr("{name} is used by {uses} and {count} more: delete or ungroup its uses first",
+                                   name=name, uses=shown, count=len(users) - 3))
+            raise EditError(tr("{name} is used by {uses}: delete or ungroup its uses first", name=name, uses=shown))
         self._execute(RemoveModel(name))
 
     # -- modules --------------------------------------------------------------------------------
@@ -269,7 +275,7 @@ class Editor:
     @staticmethod
     def check_name(name: str) -> None:
         if not name or not name.isprintable() or len(name) > MAX_ID_LENGTH:
-            raise EditError(f"a name must be 1 to {MAX_ID_LENGTH} printable characters")
+            raise EditError(tr("a name must be 1 to {count} printable characters", count=MAX_ID_LENGTH))
 
     # -- data and training settings -------------------------------------------------------------
 
@@ -293,10 +299,11 @@ class Editor:
         else:
             holder[keys[-1]] = copy.deepcopy(value)
         if current != getattr(self.document.project, section):
-            self._execute(SetSection(section, current, f"set {'.'.join(path)}", merge_key=("setting", path)))
+            self._execute(SetSection(section, current, tr("set {setting}", setting=".".join(path)),
+                                     merge_key=("setting", path)))
 
     def remove_run(self, run_id: str) -> None:
         kept = [r for r in self.document.project.runs if not (isinstance(r, dict) and r.get("id") == run_id)]
         if len(kept) != len(self.document.project.runs):
-            self._execute(SetRuns(kept, "remove a run"))
+            self._execute(SetRuns(kept, tr("remove a run")))
 

@@ -16,6 +16,7 @@ from builder.core.commands import AddNode, Command, Macro, SetModuleParams, SetN
 from builder.core.fragments import fresh_id
 from builder.core.graph import REF, ModelGraph, ModuleParam, Node, ref_name
 from builder.core.grouping import attribute_prefix, entering, group, outside_path, ungroup, use_chain
+from builder.core.i18n import tr
 from builder.core.project import MODULE_PARAM_KINDS
 
 if TYPE_CHECKING:
@@ -44,14 +45,15 @@ class ModuleEdits:
     def use_refusal(self, name: str, container: str) -> str | None:
         chain = use_chain(list(self._models.values()), container, name)
         if chain is not None:
-            return f"{name} cannot go inside {container}: {name} would use itself ({' › '.join(chain)})"
+            return tr("{name} cannot go inside {container}: {name} would use itself ({chain})", name=name,
+                      container=container, chain=" › ".join(chain))
         return None
 
     def add_use(self, name: str, pos: tuple[float, float]) -> str:
         """A use of the model `name` in the model shown, with the module's defaults."""
         editor = self.editor
         if name not in self._models:
-            raise self._error(f"no model named '{name}' in this project")
+            raise self._error(tr("no model named '{name}' in this project", name=name))
         refusal = self.use_refusal(name, editor.model_name)
         if refusal is not None:
             raise self._error(refusal)
@@ -65,28 +67,29 @@ class ModuleEdits:
         editor, graph = self.editor, self.editor.graph
         name = name.strip()
         if not node_ids:
-            raise self._error("select the blocks to group into a module")
+            raise self._error(tr("select the blocks to group into a module"))
         editor.check_name(name)
         if name in self._models or BLOCKS.get(name) is not None:
-            raise self._error(f"'{name}' is taken: a module needs a name no model or block type has")
+            raise self._error(tr("'{name}' is taken: a module needs a name no model or block type has", name=name))
         ends = [i for i in node_ids if BLOCKS.get(graph.node(i).type) is not None
                 and (BLOCKS.get(graph.node(i).type).is_input or BLOCKS.get(graph.node(i).type).is_output)]
         if ends:
-            raise self._error(f"'{ends[0]}' is an {graph.node(ends[0]).type}: a module's Inputs and Outputs are made "
-                              "from the wires entering and leaving the selection; select the blocks between them")
+            raise self._error(tr("'{node}' is an {type}: a module's Inputs and Outputs are made from the wires "
+                                 "entering and leaving the selection; select the blocks between them", node=ends[0],
+                                 type=graph.node(ends[0]).type))
         between = outside_path(graph, set(node_ids))
         if between is not None:
-            raise self._error(f"'{between}' is outside the selection but between blocks in it: grouping would make "
-                              "a cycle; add it to the selection or leave out what follows it")
+            raise self._error(tr("'{node}' is outside the selection but between blocks in it: grouping would make "
+                                 "a cycle; add it to the selection or leave out what follows it", node=between))
         shapes = {}
         for src, port in entering(graph, set(node_ids)):
             info = report.infos.get(src) if report is not None else None
             if info is None or port >= len(info.outputs):
-                raise self._error(f"the shape '{src}' passes into the selection is unknown: fix the problems before "
-                                  "it, so the module's Input knows its shape")
+                raise self._error(tr("the shape '{node}' passes into the selection is unknown: fix the problems "
+                                     "before it, so the module's Input knows its shape", node=src))
             shapes[(src, port)] = info.outputs[port]
         if not entering(graph, set(node_ids)):
-            raise self._error("nothing is wired into the selection: a module needs an input")
+            raise self._error(tr("nothing is wired into the selection: a module needs an input"))
         grouped = group(graph, node_ids, name, shapes)
         editor._execute(grouped.command)
         return grouped.use_id
@@ -96,7 +99,8 @@ class ModuleEdits:
         node = editor.graph.node(use_id)
         definition = self._models.get(node.type)
         if definition is None:
-            raise self._error(f"'{use_id}' is a {node.type} block, not a use of a module: nothing to ungroup")
+            raise self._error(tr("'{node}' is a {type} block, not a use of a module: nothing to ungroup", node=use_id,
+                                 type=node.type))
         command, ids = ungroup(editor.graph, definition, use_id)
         editor._execute(command)
         return ids
@@ -108,7 +112,7 @@ class ModuleEdits:
             return None
         declared = next((p for p in definition.params if p.name == name), None)
         if declared is None:
-            raise self._error(f"{definition.name} has no parameter '{name}'")
+            raise self._error(tr("{module} has no parameter '{name}'", module=definition.name, name=name))
         return param_of(declared)
 
     def ports(self, node: Node) -> tuple[int, int] | None:
@@ -126,18 +130,20 @@ class ModuleEdits:
         editor, graph = self.editor, self.editor.graph
         name = name.strip()
         if not name.isidentifier() or name in ("self", "x") or name.startswith("_"):
-            raise self._error(f"'{name}' cannot name a parameter: use letters, digits and _ (planes, stride)")
+            raise self._error(tr("'{name}' cannot name a parameter: use letters, digits and _ (planes, stride)",
+                                 name=name))
         if any(p.name == name for p in graph.params):
-            raise self._error(f"{graph.name} already has a parameter '{name}': link to it instead")
+            raise self._error(tr("{module} already has a parameter '{name}': link to it instead", module=graph.name,
+                                 name=name))
         node = graph.node(node_id)
         param = self._linkable(node, key)
         value = self._current(node, key, param)
         declared = ModuleParam(name, LINKABLE[param.kind], value, param.help, param.min, param.max)
         changed = node.copy()
         changed.params[key] = {REF: name}
-        editor._execute(Macro(f"make {node_id}.{key} the module parameter {name}", [
+        editor._execute(Macro(tr("make {node}.{key} the module parameter {name}", node=node_id, key=key, name=name), [
             SetModuleParams(graph.name, [*graph.params, declared]),
-            SetNode(graph.name, changed, f"link {node_id}.{key} to {name}")]))
+            SetNode(graph.name, changed, tr("link {node}.{key} to {name}", node=node_id, key=key, name=name))]))
 
     def link(self, node_id: str, key: str, name: str | None) -> None:
         """Block `node_id`'s `key` takes the module parameter `name`'s value; None: its own value again (the
@@ -155,13 +161,15 @@ class ModuleEdits:
         else:
             declared = next((p for p in graph.params if p.name == name), None)
             if declared is None:
-                raise self._error(f"{graph.name} has no parameter '{name}'")
+                raise self._error(tr("{module} has no parameter '{name}'", module=graph.name, name=name))
             _value, error = param.validate(declared.default)
             if LINKABLE[param.kind] != declared.kind or error:
-                raise self._error(f"{key} is {param.kind_text()}; {name} is {declared.kind}: they cannot be linked")
+                raise self._error(tr("{key} is {kind}; {name} is {declared}: they cannot be linked", key=key,
+                                     kind=param.kind_text(), name=name, declared=declared.kind))
             changed.params[key] = {REF: name}
-        editor._execute(SetNode(graph.name, changed, f"link {node_id}.{key} to {name}" if name
-                                else f"unlink {node_id}.{key}"))
+        editor._execute(SetNode(graph.name, changed,
+                                tr("link {node}.{key} to {name}", node=node_id, key=key, name=name) if name
+                                else tr("unlink {node}.{key}", node=node_id, key=key)))
 
     def set_default(self, name: str, value: Any) -> None:
         editor, graph = self.editor, self.editor.graph
@@ -172,7 +180,8 @@ class ModuleEdits:
         params = [ModuleParam(p.name, p.kind, normal if p.name == name else p.default, p.help, p.min, p.max)
                   for p in graph.params]
         if params != graph.params:
-            editor._execute(SetModuleParams(graph.name, params, f"set {graph.name}'s {name} default"))
+            editor._execute(SetModuleParams(graph.name, params,
+                                            tr("set {module}'s {name} default", module=graph.name, name=name)))
 
     def rename(self, old: str, new: str) -> None:
         """The parameter, the blocks referring to it and every use's value, renamed together."""
@@ -182,15 +191,17 @@ class ModuleEdits:
         if new == old:
             return
         if not new.isidentifier() or new.startswith("_"):
-            raise self._error(f"'{new}' cannot name a parameter: use letters, digits and _ (planes, stride)")
+            raise self._error(tr("'{name}' cannot name a parameter: use letters, digits and _ (planes, stride)",
+                                 name=new))
         if any(p.name == new for p in graph.params):
-            raise self._error(f"{graph.name} already has a parameter '{new}'")
+            raise self._error(tr("{module} already has a parameter '{name}'", module=graph.name, name=new))
         params = [ModuleParam(new, p.kind, p.default, p.help, p.min, p.max) if p is declared else p
                   for p in graph.params]
-        commands: list[Command] = [SetModuleParams(graph.name, params, f"rename {graph.name}'s {old} to {new}")]
+        text = tr("rename {module}'s {old} to {new}", module=graph.name, old=old, new=new)
+        commands: list[Command] = [SetModuleParams(graph.name, params, text)]
         commands += _retarget(graph, old, {REF: new})
         commands += _rekey_uses(self._models.values(), graph.name, old, new)
-        editor._execute(Macro(f"rename {graph.name}'s {old} to {new}", commands))
+        editor._execute(Macro(text, commands))
 
     def remove(self, name: str) -> None:
         """The parameter gone: its blocks keep its default as their own value, uses drop their values."""
@@ -199,12 +210,12 @@ class ModuleEdits:
         commands: list[Command] = [SetModuleParams(graph.name, [p for p in graph.params if p is not declared])]
         commands += _retarget(graph, name, declared.default)
         commands += _rekey_uses(self._models.values(), graph.name, name, None)
-        editor._execute(Macro(f"remove {graph.name}'s parameter {name}", commands))
+        editor._execute(Macro(tr("remove {module}'s parameter {name}", module=graph.name, name=name), commands))
 
     def _declared(self, graph: ModelGraph, name: str) -> ModuleParam:
         declared = next((p for p in graph.params if p.name == name), None)
         if declared is None:
-            raise self._error(f"{graph.name} has no parameter '{name}'")
+            raise self._error(tr("{module} has no parameter '{name}'", module=graph.name, name=name))
         return declared
 
     def _linkable(self, node: Node, key: str) -> Param:
@@ -212,17 +223,19 @@ class ModuleEdits:
         if spec is None:
             use = self.use_param(node, key)
             if use is None:
-                raise self._error(f"'{node.id}' is an unknown block")
+                raise self._error(tr("'{node}' is an unknown block", node=node.id))
             return use
         param = spec.param(key)
         if param.kind not in LINKABLE or param.inferred:
-            raise self._error(f"{node.id}.{key} cannot take a module parameter: only numbers and on/off values can")
+            raise self._error(tr("{node}.{key} cannot take a module parameter: only numbers and on/off values can",
+                                 node=node.id, key=key))
         return param
 
     def _current(self, node: Node, key: str, param: Param) -> Any:
         value = node.params.get(key, param.default)
         if ref_name(value) is not None or value is None:
-            raise self._error(f"{node.id}.{key} has no value of its own to start the parameter from: set one first")
+            raise self._error(tr("{node}.{key} has no value of its own to start the parameter from: set one first",
+                                 node=node.id, key=key))
         normal, error = param.validate(value)
         return list(normal) if isinstance(normal, tuple) else (value if error else normal)
 
@@ -234,7 +247,7 @@ def _retarget(graph: ModelGraph, name: str, value: Any) -> list[SetNode]:
         if any(ref_name(v) == name for v in node.params.values()):
             changed = node.copy()
             changed.params = {k: (copy.deepcopy(value) if ref_name(v) == name else v) for k, v in node.params.items()}
-            commands.append(SetNode(graph.name, changed, f"relink {node.id}"))
+            commands.append(SetNode(graph.name, changed, tr("relink {node}", node=node.id)))
     return commands
 
 
@@ -248,5 +261,5 @@ def _rekey_uses(models: Any, module: str, old: str, new: str | None) -> list[Set
                 value = changed.params.pop(old)
                 if new is not None:
                     changed.params[new] = value
-                commands.append(SetNode(graph.name, changed, f"rekey {node.id}"))
+                commands.append(SetNode(graph.name, changed, tr("rekey {node}", node=node.id)))
     return commands

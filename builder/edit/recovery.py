@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.core.atomic import atomic_write_text
+from builder.core.i18n import tr
 from builder.core.project import Project, ProjectError, parse_project
 
 
@@ -28,8 +29,9 @@ class Recovered:
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-        name = Path(self.original).name if self.original else "an untitled project"
-        return f"{name}, autosaved {when}"
+        if not self.original:
+            return tr("an untitled project, autosaved {when}", when=when)
+        return tr("{file}, autosaved {when}", file=Path(self.original).name, when=when)
 
 
 class Autosaver:
@@ -120,7 +122,7 @@ def read_recovered(found: Recovered) -> Project:
     try:
         text = found.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(str(found.file), [f"cannot be read: {exc}"]) from None
+        raise ProjectError(str(found.file), [tr("cannot be read: {reason}", reason=exc)]) from None
     project = parse_project(text, str(found.file))
     project.path = Path(found.original) if found.original else None
     return project
