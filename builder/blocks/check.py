@@ -25,6 +25,7 @@ from builder.blocks.params import unknown_param_message
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, product
 from builder.core.graph import ModelGraph, Node
+from builder.core.i18n import tr
 from builder.core.problems import Fix, Problem
 from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
@@ -177,9 +178,10 @@ class _Checker:
                 resolved[node.id] = params
 
         types = {spec.type for spec in specs.values()}
-        for type_name in ("Input", "Output"):
-            if type_name not in types:
-                report.problems.append(Problem(None, f"the model has no {type_name} block"))
+        if "Input" not in types:
+            report.problems.append(Problem(None, tr("the model has no Input block")))
+        if "Output" not in types:
+            report.problems.append(Problem(None, tr("the model has no Output block")))
 
         for node_id in structure.order:
             if node_id not in resolved:
@@ -200,8 +202,9 @@ class _Checker:
                 report.problems.append(Problem(node_id, str(exc)))
                 continue
             if product(inferred.shape) > MAX_VALUES:
-                report.problems.append(Problem(node_id, f"its output, {format_shape(inferred.shape)}, has more values "
-                                                        f"than a tensor can hold ({MAX_VALUES:,})"))
+                report.problems.append(Problem(node_id, tr(
+                    "its output, {shape}, has more values than a tensor can hold ({limit:,})",
+                    shape=format_shape(inferred.shape), limit=MAX_VALUES)))
                 continue
             report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
             if inferred.advice is not None:
@@ -218,14 +221,20 @@ class _Checker:
             info = report.infos.get(source)
             if info is not None and port >= len(info.outputs):
                 count = len(info.outputs)
-                report.problems.append(Problem(node_id, f"is wired from output {port} of '{source}', which has "
-                                                        f"{'one output' if count == 1 else f'{count} outputs'}"))
+                if count == 1:
+                    message = tr("is wired from output {port} of '{source}', which has one output",
+                                 port=port, source=source)
+                else:
+                    message = tr("is wired from output {port} of '{source}', which has {count} outputs",
+                                 port=port, source=source, count=count)
+                report.problems.append(Problem(node_id, message))
 
     def _infer_use(self, report: ModelReport, node_id: str, ins: list[Shape], args: dict[str, Any]) -> None:
         name = report.uses[node_id]
         if name in self.stack:
             chain = SEPARATOR.join([*self.stack[self.stack.index(name):], name])
-            report.problems.append(Problem(node_id, f"{name} uses itself: {chain}; a module cannot contain itself"))
+            report.problems.append(Problem(node_id, tr("{name} uses itself: {chain}; a module cannot contain itself",
+                                                       name=name, chain=chain)))
             return
         key = (name, tuple(ins), args_key(args))
         inner = self.memo.get(key)
@@ -265,7 +274,8 @@ def resolve_params(spec: BlockSpec, node: Node) -> tuple[dict[str, Any] | None, 
     for param in spec.params:
         if param.name not in node.params:
             if param.required:
-                problems.append(f"{param.name} is required: {param.help[0].lower()}{param.help[1:]}")
+                text = tr(param.help)
+                problems.append(tr("{name} is required: {help}", name=param.name, help=text[:1].lower() + text[1:]))
                 continue
             values[param.name] = param.default
             continue
@@ -289,22 +299,29 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: M
 
     if spec.max_inputs == 0:
         if ports:
-            fail(f"{spec.type} takes no inputs, but '{ports[min(ports)]}' is wired into it")
+            fail(tr("{type} takes no inputs, but '{source}' is wired into it", type=spec.type,
+                    source=ports[min(ports)]))
     elif spec.max_inputs is not None:
         for port in sorted(ports):
             if port >= spec.max_inputs:
-                fail(f"port {port} is wired from '{ports[port]}', but {spec.type} takes "
-                     f"{'one input' if spec.max_inputs == 1 else f'{spec.max_inputs} inputs'}")
+                if spec.max_inputs == 1:
+                    fail(tr("port {port} is wired from '{source}', but {type} takes one input", port=port,
+                            source=ports[port], type=spec.type))
+                else:
+                    fail(tr("port {port} is wired from '{source}', but {type} takes {count} inputs", port=port,
+                            source=ports[port], type=spec.type, count=spec.max_inputs))
         for port in range(spec.max_inputs):
             if port not in ports:
-                fail("its input is not connected" if spec.max_inputs == 1 else f"input port {port} is not connected")
+                fail(tr("its input is not connected") if spec.max_inputs == 1
+                     else tr("input port {port} is not connected", port=port))
     else:
         wired = len(ports)
         if wired < spec.min_inputs:
-            fail(f"needs at least {spec.min_inputs} inputs, has {wired}")
+            fail(tr("needs at least {count} inputs, has {wired}", count=spec.min_inputs, wired=wired))
         elif ports and max(ports) >= wired:
             gap = min(p for p in range(max(ports)) if p not in ports)
-            fail(f"input port {gap} is empty but port {max(ports)} is wired; wire the ports in order")
+            fail(tr("input port {gap} is empty but port {last} is wired; wire the ports in order", gap=gap,
+                    last=max(ports)))
     return len(report.problems) == before
 
 
@@ -317,7 +334,7 @@ def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpe
     for node_id in report.order:
         if node_id not in live:
             report.problems.append(Problem(
-                node_id, "its output reaches no Output block, so it is left out of the generated code",
+                node_id, tr("its output reaches no Output block, so it is left out of the generated code"),
                 warning=True))
 
 
@@ -338,5 +355,6 @@ def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:
 
 def _unknown_type(type_name: str, models: dict[str, ModelGraph]) -> str:
     close = difflib.get_close_matches(type_name, [*BLOCKS.names(), *models], n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown block type '{type_name}'{hint}"
+    if close:
+        return tr("unknown block type '{type}' (did you mean '{close}'?)", type=type_name, close=close[0])
+    return tr("unknown block type '{type}'", type=type_name)

@@ -8,6 +8,7 @@ from builder.blocks import common_params as common
 from builder.blocks.code import ALWAYS, nn_call
 from builder.blocks.params import CHOICE, INT, INT_PAIR, Param, pair
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, image, size_text, take_inferred, window_out
+from builder.core.i18n import N_, tr
 from builder.core.shapes import Shape
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -17,19 +18,20 @@ def _check_padding_mode(p: dict[str, Any], h: int, w: int) -> None:
     mode = p.get("padding_mode", "zeros")
     ph, pw = pair(p["padding"])
     if mode in ("reflect", "circular") and (ph > h or pw > w or (mode == "reflect" and (ph >= h or pw >= w))):
-        raise ShapeError(f"padding_mode '{mode}' needs padding smaller than the {h}×{w} input, got {size_text(ph, pw)}")
+        raise ShapeError(tr("padding_mode '{mode}' needs padding smaller than the {height}×{width} input, got "
+                            "{padding}", mode=mode, height=h, width=w, padding=size_text(ph, pw)))
 
 
 def _grouped(cin: int, cout: int, groups: int) -> None:
     if cin % groups:
-        raise ShapeError(f"groups={groups} must divide the {cin} input channels")
+        raise ShapeError(tr("groups={groups} must divide the {count} input channels", groups=groups, count=cin))
     if cout % groups:
-        raise ShapeError(f"groups={groups} must divide the {cout} output channels")
+        raise ShapeError(tr("groups={groups} must divide the {count} output channels", groups=groups, count=cout))
 
 
 def _infer_conv2d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     c, h, w = image(ins[0])
-    cin = take_inferred(p, "in_channels", c, "input channels")
+    cin = take_inferred(p, "in_channels", c, N_("expects {given} input channels but its input has {actual}"))
     cout, groups = p["out_channels"], p["groups"]
     _grouped(cin, cout, groups)
     _check_padding_mode(p, h, w)
@@ -52,14 +54,14 @@ CONV2D = BlockSpec(
     starter={"out_channels": 16, "kernel_size": 3, "padding": 1},
     id_prefix="conv",
     category="convolution",
-    description="Slides learned filters over an image: the basic layer of image networks.",
+    description=N_("Slides learned filters over an image: the basic layer of image networks."),
     params=(
         common.in_channels(), common.out_channels(), common.kernel_size(), common.stride(), common.padding(),
         common.dilation(),
-        Param("groups", INT, "Split channels into groups convolved separately; in and out channels must divide by it.",
+        Param("groups", INT, N_("Split channels into groups convolved separately; in and out channels must divide by it."),
               default=1, min=1, short="g"),
         common.bias(),
-        Param("padding_mode", CHOICE, "What the padding holds: zeros, a mirror of the edge, the edge repeated, or wrap-around.",
+        Param("padding_mode", CHOICE, N_("What the padding holds: zeros, a mirror of the edge, the edge repeated, or wrap-around."),
               default="zeros", choices=PADDING_MODES),
     ),
     infer=_infer_conv2d,
@@ -69,18 +71,20 @@ CONV2D = BlockSpec(
 
 def _infer_conv_transpose2d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     c, h, w = image(ins[0])
-    cin = take_inferred(p, "in_channels", c, "input channels")
+    cin = take_inferred(p, "in_channels", c, N_("expects {given} input channels but its input has {actual}"))
     cout, groups = p["out_channels"], p["groups"]
     _grouped(cin, cout, groups)
     (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["stride"])
     (ph, pw), (dh, dw) = pair(p["padding"]), pair(p["dilation"])
     oph, opw = pair(p["output_padding"])
     if oph >= max(sh, dh) or opw >= max(sw, dw):
-        raise ShapeError(f"output_padding {size_text(oph, opw)} must be smaller than the stride or the dilation")
+        raise ShapeError(tr("output_padding {padding} must be smaller than the stride or the dilation",
+                            padding=size_text(oph, opw)))
     oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
     if oh < 1 or ow < 1:
-        raise ShapeError(f"padding {size_text(ph, pw)} is too large: the output would be {oh}×{ow}")
+        raise ShapeError(tr("padding {padding} is too large: the output would be {height}×{width}",
+                            padding=size_text(ph, pw), height=oh, width=ow))
     weights = cin * (cout // groups) * kh * kw
     return Inferred((cout, oh, ow), weights + (cout if p["bias"] else 0), weights * h * w)
 
@@ -98,14 +102,14 @@ CONV_TRANSPOSE2D = BlockSpec(
     starter={"out_channels": 16, "kernel_size": 4, "stride": 2, "padding": 1},
     id_prefix="upconv",
     category="convolution",
-    description="Learned upsampling: stride 2 doubles the height and width (generators, decoders).",
+    description=N_("Learned upsampling: stride 2 doubles the height and width (generators, decoders)."),
     params=(
         common.in_channels(), common.out_channels(), common.kernel_size(),
         common.stride("Upsampling factor: 2 roughly doubles the height and width."),
         common.padding("Trims the output on each side; kernel 4, stride 2, padding 1 exactly doubles the size."),
-        Param("output_padding", INT_PAIR, "Extra rows and columns added on one side to reach an exact size; smaller than the stride.",
+        Param("output_padding", INT_PAIR, N_("Extra rows and columns added on one side to reach an exact size; smaller than the stride."),
               default=0, min=0),
-        Param("groups", INT, "Split channels into groups handled separately; in and out channels must divide by it.",
+        Param("groups", INT, N_("Split channels into groups handled separately; in and out channels must divide by it."),
               default=1, min=1, short="g"),
         common.bias(), common.dilation(),
     ),
@@ -128,10 +132,10 @@ DEPTHWISE_CONV2D = BlockSpec(
     starter={"kernel_size": 3, "padding": 1},
     id_prefix="dwconv",
     category="convolution",
-    description="Filters each channel on its own (Conv2d with groups = channels): cheap spatial filtering.",
+    description=N_("Filters each channel on its own (Conv2d with groups = channels): cheap spatial filtering."),
     params=(
         common.kernel_size(), common.stride(), common.padding(), common.dilation(),
-        Param("depth_multiplier", INT, "Filters per input channel: output channels = input channels × this.",
+        Param("depth_multiplier", INT, N_("Filters per input channel: output channels = input channels × this."),
               default=1, min=1, short="×"),
         common.bias(),
     ),
@@ -153,10 +157,10 @@ GROUP_CONV2D = BlockSpec(
     starter={"out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 2},
     id_prefix="gconv",
     category="convolution",
-    description="Conv2d split into independent channel groups: fewer weights and MACs (ResNeXt-style).",
+    description=N_("Conv2d split into independent channel groups: fewer weights and MACs (ResNeXt-style)."),
     params=(
         common.out_channels(), common.kernel_size(), common.stride(), common.padding(), common.dilation(),
-        Param("groups", INT, "Number of channel groups; input and output channels must both divide by it.", min=1,
+        Param("groups", INT, N_("Number of channel groups; input and output channels must both divide by it."), min=1,
               short="g"),
         common.bias(),
     ),

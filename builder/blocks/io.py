@@ -6,6 +6,7 @@ from typing import Any
 
 from builder.blocks.params import SHAPE, Param
 from builder.blocks.spec import BlockSpec, Inferred
+from builder.core.i18n import N_
 from builder.core.shapes import Shape
 
 
@@ -23,8 +24,8 @@ BLOCKS = (
         starter={"shape": [1, 28, 28]},
         id_prefix="x",
         category="input/output",
-        description="Where a batch of samples enters the network; its shape leaves out the batch size.",
-        params=(Param("shape", SHAPE, "One sample's shape without the batch: [channels, height, width] or [features]."),),
+        description=N_("Where a batch of samples enters the network; its shape leaves out the batch size."),
+        params=(Param("shape", SHAPE, N_("One sample's shape without the batch: [channels, height, width] or [features].")),),
         infer=_infer_input,
         min_inputs=0,
         max_inputs=0,
@@ -33,7 +34,7 @@ BLOCKS = (
         type="Output",
         id_prefix="out",
         category="input/output",
-        description="What the network returns: predictions for the loss, or images from a generator.",
+        description=N_("What the network returns: predictions for the loss, or images from a generator."),
         infer=_infer_output,
     ),
 )

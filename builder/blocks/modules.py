@@ -8,6 +8,7 @@ from typing import Any
 
 from builder.blocks.params import Param, unknown_param_message
 from builder.core.graph import ModelGraph, ModuleParam, Node, ref_name
+from builder.core.i18n import tr
 
 SEPARATOR = " › "  # between the levels of a path: `layer2.0 › conv1`
 
@@ -23,8 +24,9 @@ def module_outputs(model: ModelGraph) -> list[str]:
 
 
 def param_of(declared: ModuleParam) -> Param:
-    """A module parameter as a block parameter: validated, edited and documented the same way."""
-    return Param(declared.name, declared.kind, declared.help or f"The module's {declared.name}.",
+    """A module parameter as a block parameter: validated, edited and documented the same way. Its help is the
+    project's own text, or one made in the language in use (tr on either leaves it as it is)."""
+    return Param(declared.name, declared.kind, declared.help or tr("The module's {name}.", name=declared.name),
                  default=declared.default, min=declared.min, max=declared.max)
 
 
@@ -34,7 +36,8 @@ def declaration_problems(model: ModelGraph) -> list[str]:
     for declared in model.params:
         _value, error = param_of(declared).validate(declared.default)
         if error:
-            problems.append(f"the model declares {declared.name} with a default that is not valid: {error}")
+            problems.append(tr("the model declares {name} with a default that is not valid: {error}",
+                               name=declared.name, error=error))
     return problems
 
 
@@ -47,7 +50,8 @@ def use_args(model: ModelGraph, node: Node) -> tuple[dict[str, Any] | None, list
         param = param_of(declared)
         raw = node.params.get(declared.name, declared.default)
         if ref_name(raw) is not None:
-            problems.append(f"{declared.name} refers to a module parameter, but only blocks inside a module can")
+            problems.append(tr("{name} refers to a module parameter, but only blocks inside a module can",
+                               name=declared.name))
             continue
         value, error = param.validate(raw)
         if error:
@@ -76,9 +80,9 @@ def substitute(model: ModelGraph, node: Node, args: dict[str, Any]) -> tuple[Nod
         elif name in args:
             params[key] = args[name]
         else:
-            declared = ", ".join(p.name for p in model.params) or "none"
-            problems.append(f"{key} refers to the module parameter '{name}', which {model.name} does not declare "
-                            f"(it declares: {declared})")
+            declared = ", ".join(p.name for p in model.params) or tr("none")
+            problems.append(tr("{key} refers to the module parameter '{name}', which {model} does not declare "
+                               "(it declares: {declared})", key=key, name=name, model=model.name, declared=declared))
     return Node(node.id, node.type, params, node.ui), problems
 
 

@@ -8,27 +8,28 @@ from typing import Any
 from builder.blocks.code import nn_call
 from builder.blocks.params import BOOL, FLOAT, INT, INT_LIST, Param
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, describe, image, product, take_inferred
+from builder.core.i18n import N_, tr
 from builder.core.shapes import Shape, format_shape
 
 
 def _num_features() -> Param:
-    return Param("num_features", INT, "Channels (or features) normalized; leave empty to take it from the wire.",
+    return Param("num_features", INT, N_("Channels (or features) normalized; leave empty to take it from the wire."),
                  default=None, min=1, optional=True, inferred=True)
 
 
 def _eps() -> Param:
-    return Param("eps", FLOAT, "Small number added to the variance so it never divides by zero.",
+    return Param("eps", FLOAT, N_("Small number added to the variance so it never divides by zero."),
                  default=1e-5, min=0.0, min_exclusive=True)
 
 
 def _momentum() -> Param:
-    return Param("momentum", FLOAT, "How fast the running mean and variance follow each batch (used at evaluation).",
+    return Param("momentum", FLOAT, N_("How fast the running mean and variance follow each batch (used at evaluation)."),
                  default=0.1, min=0.0, max=1.0)
 
 
 def _params() -> tuple[Param, ...]:
     return (_num_features(), _eps(), _momentum(),
-            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=True))
+            Param("affine", BOOL, N_("Learn a scale and shift per channel after normalizing."), default=True))
 
 
 def _layer(name: str):
@@ -39,7 +40,7 @@ def _layer(name: str):
 
 
 def _result(p: dict[str, Any], shape: Shape, channels: int) -> Inferred:
-    take_inferred(p, "num_features", channels, "features (channels)")
+    take_inferred(p, "num_features", channels, N_("expects {given} features (channels) but its input has {actual}"))
     return Inferred(shape, 2 * channels if p["affine"] else 0, product(shape) if p["affine"] else 0)
 
 
@@ -51,8 +52,8 @@ def _infer_bn2d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
 def _infer_bn1d(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     shape = ins[0]
     if len(shape) not in (1, 2):
-        raise ShapeError(f"expects features or channels×length but its input is {describe(shape)}; "
-                         "use BatchNorm2d for images")
+        raise ShapeError(tr("expects features or channels×length but its input is {shape}; use BatchNorm2d for "
+                            "images", shape=describe(shape)))
     return _result(p, shape, shape[0])
 
 
@@ -65,11 +66,13 @@ def _infer_layer_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
         normalized = given if isinstance(given, tuple) else (given,)
         last = shape[-len(normalized):]
         if len(normalized) > len(shape) or tuple(normalized) != last:
-            listed = f"[{', '.join(map(str, normalized))}]"
-            count = "last dim" if len(normalized) == 1 else f"last {len(normalized)} dims"
-            raise ShapeError(f"normalized_shape {listed} must equal the input's {count}, but its input is "
-                             f"{format_shape(shape)}; leave it empty to normalize over the last dim "
-                             f"({shape[-1]})")
+            values = {"listed": f"[{', '.join(map(str, normalized))}]", "count": len(normalized),
+                      "shape": format_shape(shape), "last": shape[-1]}
+            if len(normalized) == 1:
+                raise ShapeError(tr("normalized_shape {listed} must equal the input's last dim, but its input is "
+                                    "{shape}; leave it empty to normalize over the last dim ({last})", **values))
+            raise ShapeError(tr("normalized_shape {listed} must equal the input's last {count} dims, but its input is "
+                                "{shape}; leave it empty to normalize over the last dim ({last})", **values))
     size = product(normalized)
     weights = (2 if p["bias"] else 1) * size if p["elementwise_affine"] else 0
     return Inferred(shape, weights, product(shape) if p["elementwise_affine"] else 0)
@@ -86,19 +89,19 @@ def _layer_norm_layer(p: dict[str, Any]) -> str:
 
 def _infer_group_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     shape = ins[0]
-    channels = take_inferred(p, "num_channels", shape[0], "channels")
+    channels = take_inferred(p, "num_channels", shape[0], N_("expects {given} channels but its input has {actual}"))
     groups = p["num_groups"]
     if channels % groups:
-        raise ShapeError(f"num_groups={groups} must divide the {channels} channels")
+        raise ShapeError(tr("num_groups={groups} must divide the {count} channels", groups=groups, count=channels))
     return Inferred(shape, 2 * channels if p["affine"] else 0, product(shape) if p["affine"] else 0)
 
 
 def _infer_instance_norm(p: dict[str, Any], ins: list[Shape]) -> Inferred:
     c, h, w = image(ins[0])
     if h * w == 1:
-        raise ShapeError("normalizes each channel over its height×width, but its input is 1×1: every value "
-                         "would become 0")
-    take_inferred(p, "num_features", c, "features (channels)")
+        raise ShapeError(tr("normalizes each channel over its height×width, but its input is 1×1: every value "
+                            "would become 0"))
+    take_inferred(p, "num_features", c, N_("expects {given} features (channels) but its input has {actual}"))
     return Inferred(ins[0], 2 * c if p["affine"] else 0, product(ins[0]) if p["affine"] else 0)
 
 
@@ -107,7 +110,7 @@ BLOCKS = (
         type="BatchNorm2d",
         id_prefix="bn",
         category="normalization",
-        description="Normalizes each channel of an image batch: faster, steadier training of conv nets.",
+        description=N_("Normalizes each channel of an image batch: faster, steadier training of conv nets."),
         params=_params(),
         infer=_infer_bn2d,
         layer=_layer("nn.BatchNorm2d"),
@@ -116,7 +119,7 @@ BLOCKS = (
         type="BatchNorm1d",
         id_prefix="bn",
         category="normalization",
-        description="Normalizes each feature over the batch, for vectors (after Linear) or sequences.",
+        description=N_("Normalizes each feature over the batch, for vectors (after Linear) or sequences."),
         params=_params(),
         infer=_infer_bn1d,
         layer=_layer("nn.BatchNorm1d"),
@@ -125,14 +128,14 @@ BLOCKS = (
         type="LayerNorm",
         id_prefix="ln",
         category="normalization",
-        description="Normalizes each sample over its last dims (not over the batch): the norm of transformers.",
+        description=N_("Normalizes each sample over its last dims (not over the batch): the norm of transformers."),
         params=(
-            Param("normalized_shape", INT_LIST, "The last dims normalized together, e.g. [64]; empty: the last dim.",
-                  default=None, min=1, optional=True, inferred=True, scalar=True, unset="the input's last dim"),
+            Param("normalized_shape", INT_LIST, N_("The last dims normalized together, e.g. [64]; empty: the last dim."),
+                  default=None, min=1, optional=True, inferred=True, scalar=True, unset=N_("the input's last dim")),
             _eps(),
-            Param("elementwise_affine", BOOL, "Learn a scale (and a shift) per normalized value.", default=True,
+            Param("elementwise_affine", BOOL, N_("Learn a scale (and a shift) per normalized value."), default=True,
                   short="affine"),
-            Param("bias", BOOL, "With elementwise_affine: learn the shift too, not only the scale.", default=True),
+            Param("bias", BOOL, N_("With elementwise_affine: learn the shift too, not only the scale."), default=True),
         ),
         infer=_infer_layer_norm,
         layer=_layer_norm_layer,
@@ -142,14 +145,14 @@ BLOCKS = (
         starter={"num_groups": 2},
         id_prefix="gn",
         category="normalization",
-        description="Normalizes each sample over groups of channels: works with any batch size, even 1.",
+        description=N_("Normalizes each sample over groups of channels: works with any batch size, even 1."),
         params=(
-            Param("num_groups", INT, "How many groups the channels are split into; the channels must divide by it.",
+            Param("num_groups", INT, N_("How many groups the channels are split into; the channels must divide by it."),
                   min=1, short="g"),
-            Param("num_channels", INT, "Channels coming in; leave empty to take it from the wire.",
+            Param("num_channels", INT, N_("Channels coming in; leave empty to take it from the wire."),
                   default=None, min=1, optional=True, inferred=True),
             _eps(),
-            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=True),
+            Param("affine", BOOL, N_("Learn a scale and shift per channel after normalizing."), default=True),
         ),
         infer=_infer_group_norm,
         layer=lambda p: nn_call("nn.GroupNorm", [p["num_groups"], p["num_channels"]],
@@ -159,11 +162,11 @@ BLOCKS = (
         type="InstanceNorm2d",
         id_prefix="inorm",
         category="normalization",
-        description="Normalizes each channel of each image on its own: common in style transfer and GANs.",
+        description=N_("Normalizes each channel of each image on its own: common in style transfer and GANs."),
         params=(
             _num_features(), _eps(), _momentum(),
-            Param("affine", BOOL, "Learn a scale and shift per channel after normalizing.", default=False),
-            Param("track_running_stats", BOOL, "Keep running means and variances for evaluation, as BatchNorm does.",
+            Param("affine", BOOL, N_("Learn a scale and shift per channel after normalizing."), default=False),
+            Param("track_running_stats", BOOL, N_("Keep running means and variances for evaluation, as BatchNorm does."),
                   default=False),
         ),
         infer=_infer_instance_norm,

@@ -8,11 +8,12 @@ from typing import Any
 from builder.blocks.code import Symbol, literal, nn_call
 from builder.blocks.params import CHOICE, FLOAT, Param
 from builder.blocks.spec import BlockSpec, Inferred, image
+from builder.core.i18n import N_
 from builder.core.shapes import Shape
 
 
 def _probability() -> Param:
-    return Param("p", FLOAT, "Probability that a value is zeroed while training (off at evaluation).",
+    return Param("p", FLOAT, N_("Probability that a value is zeroed while training (off at evaluation)."),
                  default=0.5, min=0.0, max=1.0, short="p ")
 
 
@@ -46,7 +47,7 @@ BLOCKS = (
         type="Dropout",
         id_prefix="drop",
         category="regularization",
-        description="Zeroes random values while training to fight overfitting.",
+        description=N_("Zeroes random values while training to fight overfitting."),
         params=(_probability(),),
         infer=_same,
         layer=lambda p: nn_call("nn.Dropout", [], [("p", p["p"], 0.5)]),
@@ -55,7 +56,7 @@ BLOCKS = (
         type="Dropout2d",
         id_prefix="drop",
         category="regularization",
-        description="Zeroes whole random channels of a feature map while training.",
+        description=N_("Zeroes whole random channels of a feature map while training."),
         params=(_probability(),),
         infer=_same_image,
         layer=lambda p: nn_call("nn.Dropout2d", [], [("p", p["p"], 0.5)]),
@@ -65,11 +66,11 @@ BLOCKS = (
         starter={"p": 0.2},
         id_prefix="drop_path",
         category="regularization",
-        description="While training, drops a residual branch for random samples (EfficientNet's stochastic depth).",
+        description=N_("While training, drops a residual branch for random samples (EfficientNet's stochastic depth)."),
         params=(
-            Param("p", FLOAT, "Probability that a sample's branch is dropped while training (off at evaluation).",
+            Param("p", FLOAT, N_("Probability that a sample's branch is dropped while training (off at evaluation)."),
                   min=0.0, max=1.0, short="p "),
-            Param("mode", CHOICE, "row drops each sample's branch on its own; batch drops it for the whole batch.",
+            Param("mode", CHOICE, N_("row drops each sample's branch on its own; batch drops it for the whole batch."),
                   default="row", choices=("row", "batch")),
         ),
         infer=_same,

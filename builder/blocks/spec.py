@@ -7,19 +7,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.blocks.params import Param, pair
+from builder.core.i18n import N_, tr
 from builder.core.shapes import Shape, format_shape
 
+# The palette's groups. Each name is also a key (colors, search, the registry's grouping): it stays English in
+# the code, and the places that show one call tr() on it.
 CATEGORIES = (
-    "input/output",
-    "convolution",
-    "normalization",
-    "activation",
-    "pooling",
-    "linear",
-    "shape",
-    "regularization",
-    "resize",
-    "merge",
+    N_("input/output"),
+    N_("convolution"),
+    N_("normalization"),
+    N_("activation"),
+    N_("pooling"),
+    N_("linear"),
+    N_("shape"),
+    N_("regularization"),
+    N_("resize"),
+    N_("merge"),
 )
 
 
@@ -32,7 +35,7 @@ class Advice:
     """Legal, but rarely what a learner means: a warning on the node, and a block whose insertion before it
     would fix it (None: no one-click fix)."""
 
-    message: str
+    message: str  # already translated (made with tr when the check runs)
     insert_before: str | None = None
 
 
@@ -62,8 +65,8 @@ def call_layer(attribute: str, args: list[str], _params: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class BlockSpec:
     type: str
-    category: str
-    description: str
+    category: str  # one of CATEGORIES, English: tr(category) where shown
+    description: str  # marked with N_, English: tr(description) where shown (docs/blocks.md stays English)
     infer: InferRule
     params: tuple[Param, ...] = ()
     min_inputs: int = 1
@@ -111,41 +114,53 @@ class BlockSpec:
 
 # Helpers shared by the shape rules -------------------------------------------------------------
 
-def image(shape: Shape, what: str = "a C×H×W image") -> tuple[int, int, int]:
+def image(shape: Shape) -> tuple[int, int, int]:
     if len(shape) != 3:
-        raise ShapeError(f"expects {what} input but its input is {describe(shape)}; add a layer that reshapes it")
+        raise ShapeError(tr("expects a C×H×W image input but its input is {shape}; add a layer that reshapes it",
+                            shape=describe(shape)))
     return shape  # type: ignore[return-value]
 
 
 def describe(shape: Shape) -> str:
     if len(shape) == 1:
-        return f"a vector of {shape[0]} features"
+        return tr("a vector of {count} features", count=shape[0])
     return format_shape(shape)
 
 
-def take_inferred(params: dict[str, Any], name: str, actual: int, what: str) -> int:
-    """Fill an omitted in_channels-like parameter from the input, or check a given one against it."""
+def take_inferred(params: dict[str, Any], name: str, actual: int, message: str) -> int:
+    """Fill an omitted in_channels-like parameter from the input, or check a given one against it. `message`
+    (marked with N_) says what is wrong, with the places {given} and {actual}."""
     given = params.get(name)
     if given is None:
         params[name] = actual
         return actual
     if given != actual:
-        raise ShapeError(f"expects {given} {what} but its input has {actual}")
+        raise ShapeError(tr(message, given=given, actual=actual))
     return given
 
 
-def window_out(p: dict[str, Any], h: int, w: int, what: str = "kernel") -> tuple[int, int]:
+def window_out(p: dict[str, Any], h: int, w: int) -> tuple[int, int]:
     """Output height and width of a sliding window, with a learner's message when it does not fit."""
     (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["stride"])
     (ph, pw), (dh, dw) = pair(p["padding"]), pair(p.get("dilation", 1))
     ceil = p.get("ceil_mode", False)
     oh, ow = conv_out(h, kh, sh, ph, dh, ceil), conv_out(w, kw, sw, pw, dw, ceil)
     if oh < 1 or ow < 1:
-        span = f"{what} {size_text(kh, kw)}"
-        if (dh, dw) != (1, 1):
-            span += f" (spanning {size_text(dh * (kh - 1) + 1, dw * (kw - 1) + 1)} with dilation)"
-        padded = f" even with padding {size_text(ph, pw)}" if (ph, pw) != (0, 0) else ""
-        raise ShapeError(f"{span} is larger than its {h}×{w} input{padded}")
+        values = {"kernel": size_text(kh, kw), "span": size_text(dh * (kh - 1) + 1, dw * (kw - 1) + 1),
+                  "padding": size_text(ph, pw), "height": h, "width": w}
+        dilated, padded = (dh, dw) != (1, 1), (ph, pw) != (0, 0)
+        if dilated and padded:
+            message = tr("kernel {kernel} (spanning {span} with dilation) is larger than its {height}×{width} input "
+                         "even with padding {padding}", **values)
+        elif dilated:
+            message = tr("kernel {kernel} (spanning {span} with dilation) is larger than its {height}×{width} input",
+                         **values)
+        elif padded:
+            message = tr("kernel {kernel} is larger than its {height}×{width} input even with padding {padding}",
+                         **values)
+        else:
+            message = tr("kernel {kernel} is larger than its {height}×{width} input", **values)
+        raise ShapeError(message)
     return oh, ow
 
 
