@@ -18,6 +18,7 @@ from typing import Any
 from builder.blocks.modules import param_of
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import Edge, ModelGraph, ModuleParam, Node
+from builder.core.i18n import tr
 from builder.core.project import MODULE_PARAM_KINDS
 from builder.importer.mapping import project_value
 from builder.importer.trace import Instance, RawNode
@@ -182,9 +183,14 @@ class Definitions:
         block_param = spec.param(key) if spec is not None else None
         low = block_param.min if block_param is not None else None
         high = block_param.max if block_param is not None else None
-        what = f"{key} of {node.id}" if node.use is None else f"{key} of the {node.use.definition} {node.id}"
-        return ModuleParam(name, kind, default, f"The {what} (imported from the constructor's {name}).",
-                           min=low, max=high)
+        # The help a person reads in the Inspector, kept in the project: written in the language in use.
+        if node.use is None:
+            help_text = tr("The {parameter} of {node} (imported from the constructor's {argument}).", parameter=key,
+                           node=node.id, argument=name)
+        else:
+            help_text = tr("The {parameter} of the {module} {node} (imported from the constructor's {argument}).",
+                           parameter=key, module=node.use.definition, node=node.id, argument=name)
+        return ModuleParam(name, kind, default, help_text, min=low, max=high)
 
     def _own_shape(self, instance: Instance, raw: RawNode) -> list[int]:
         """A definition's Input shape: its first use's, with the channels the constructor declares by default

@@ -20,13 +20,25 @@ import torch.nn.functional as F
 
 from builder.blocks.params import FLOAT_PAIR, INT_PAIR
 from builder.blocks.registry import BLOCKS
+from builder.core.i18n import N_, tr
 
 Shape = tuple[int, ...]
 Mapped = tuple[str, dict[str, Any]]
 
 
 class Unmapped(Exception):
-    """The call has no block, or the block cannot hold what the call does; the message says which and why."""
+    """The call has no block, or the block cannot hold what the call does; the message says which and why.
+
+    The message is a whole sentence marked with N_, whose {place} (file:line) and {call} (the call as the code
+    wrote it, or the module) the tracer knows: `sentence` fills them in, in the language in use."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+    def sentence(self, place: str, call: str) -> str:
+        return tr(self.message, place=place, call=call, **self.values)
 
 
 @dataclass
@@ -48,7 +60,8 @@ class Call:
 def _constant(value: Any, name: str) -> Any:
     if isinstance(value, fx.Node):
         if "value" not in value.meta:
-            raise Unmapped(f"its {name} is computed from the data while the network runs; write it as a number")
+            raise Unmapped(N_("{place}: {call} its {name} is computed from the data while the network runs; write "
+                              "it as a number"), name=name)
         return value.meta["value"]
     if isinstance(value, (tuple, list)):
         return type(value)(_constant(v, name) for v in value)
@@ -76,7 +89,8 @@ def _params(values: dict[str, Any], type_name: str) -> dict[str, Any]:
     """The values that differ from the block's declared defaults (what a person would have to set)."""
     spec = BLOCKS.get(type_name)
     if spec is None:
-        raise Unmapped(f"needs a {type_name} block, which this version of NN Builder does not have")
+        raise Unmapped(N_("{place}: {call} needs a {block} block, which this version of NN Builder does not have"),
+                       block=type_name)
     defaults = {p.name: p.default for p in spec.params if not p.required}
     pairs = {p.name for p in spec.params if p.kind in (INT_PAIR, FLOAT_PAIR)}
     out = {}
@@ -105,8 +119,8 @@ def _conv(m: nn.Conv2d, _c: Call) -> Mapped:
     elif padding == "same":  # torch pads dilation × (kernel - 1) in all; split evenly unless that is odd
         totals = [d * (k - 1) for d, k in zip(m.dilation, m.kernel_size)]
         if any(t % 2 for t in totals):
-            raise Unmapped("uses padding='same' with an even kernel, which pads one side more; give the padding "
-                           "as numbers")
+            raise Unmapped(N_("{place}: {call} uses padding='same' with an even kernel, which pads one side more; give "
+                              "the padding as numbers"))
         padding = [t // 2 for t in totals]
     return block("Conv2d", out_channels=m.out_channels, kernel_size=m.kernel_size, stride=m.stride,
                  padding=padding, dilation=m.dilation, groups=m.groups, bias=m.bias is not None,
@@ -115,7 +129,8 @@ def _conv(m: nn.Conv2d, _c: Call) -> Mapped:
 
 def _conv_transpose(m: nn.ConvTranspose2d, _c: Call) -> Mapped:
     if m.padding_mode != "zeros":
-        raise Unmapped(f"uses padding_mode '{m.padding_mode}'; ConvTranspose2d pads with zeros only")
+        raise Unmapped(N_("{place}: {call} uses padding_mode '{mode}'; ConvTranspose2d pads with zeros only"),
+                       mode=m.padding_mode)
     return block("ConvTranspose2d", out_channels=m.out_channels, kernel_size=m.kernel_size, stride=m.stride,
                  padding=m.padding, output_padding=m.output_padding, groups=m.groups, bias=m.bias is not None,
                  dilation=m.dilation)
@@ -124,8 +139,8 @@ def _conv_transpose(m: nn.ConvTranspose2d, _c: Call) -> Mapped:
 def _batch_norm(type_name: str) -> Callable[[nn.Module, Call], Mapped]:
     def mapper(m: nn.modules.batchnorm._BatchNorm, _c: Call) -> Mapped:
         if not m.track_running_stats or m.momentum is None:
-            raise Unmapped("keeps no running statistics or averages them cumulatively (momentum=None); "
-                           f"the {type_name} block keeps them with a momentum")
+            raise Unmapped(N_("{place}: {call} keeps no running statistics or averages them cumulatively "
+                              "(momentum=None); the {block} block keeps them with a momentum"), block=type_name)
         return block(type_name, eps=m.eps, momentum=m.momentum, affine=m.affine)
 
     return mapper
@@ -133,7 +148,8 @@ def _batch_norm(type_name: str) -> Callable[[nn.Module, Call], Mapped]:
 
 def _max_pool(m: nn.MaxPool2d, _c: Call) -> Mapped:
     if m.return_indices:
-        raise Unmapped("returns the indices too (return_indices=True); no block passes them on")
+        raise Unmapped(N_("{place}: {call} returns the indices too (return_indices=True); no block passes them "
+                          "on"))
     stride = None if project_value(m.stride) == project_value(m.kernel_size) else m.stride
     return block("MaxPool2d", kernel_size=m.kernel_size, stride=stride, padding=m.padding, dilation=m.dilation,
                  ceil_mode=m.ceil_mode)
@@ -141,7 +157,8 @@ def _max_pool(m: nn.MaxPool2d, _c: Call) -> Mapped:
 
 def _avg_pool(m: nn.AvgPool2d, _c: Call) -> Mapped:
     if m.divisor_override is not None:
-        raise Unmapped("divides by a fixed number (divisor_override); the AvgPool2d block divides by the window")
+        raise Unmapped(N_("{place}: {call} divides by a fixed number (divisor_override); the AvgPool2d block "
+                          "divides by the window"))
     stride = None if project_value(m.stride) == project_value(m.kernel_size) else m.stride
     return block("AvgPool2d", kernel_size=m.kernel_size, stride=stride, padding=m.padding, ceil_mode=m.ceil_mode,
                  count_include_pad=m.count_include_pad)
@@ -151,7 +168,7 @@ def _adaptive(type_name: str) -> Callable[[nn.Module, Call], Mapped]:
     def mapper(m: nn.Module, _c: Call) -> Mapped:
         size = m.output_size
         if size is None or (isinstance(size, (tuple, list)) and None in size):
-            raise Unmapped("keeps a dimension's size (None in output_size); give both sizes")
+            raise Unmapped(N_("{place}: {call} keeps a dimension's size (None in output_size); give both sizes"))
         return block(type_name, output_size=size)
 
     return mapper
@@ -183,7 +200,8 @@ def _simple(type_name: str, **attributes: str) -> Callable[[nn.Module, Call], Ma
 def _declared(type_name: str) -> list[str]:
     spec = BLOCKS.get(type_name)
     if spec is None:
-        raise Unmapped(f"needs a {type_name} block, which this version of NN Builder does not have")
+        raise Unmapped(N_("{place}: {call} needs a {block} block, which this version of NN Builder does not have"),
+                       block=type_name)
     return [p.name for p in spec.params if not p.inferred]
 
 
@@ -271,7 +289,7 @@ def _gelu(c: Call) -> Mapped:
 def _softmax(c: Call) -> Mapped:
     dim = c.arg(1, "dim")
     if dim is None:
-        raise Unmapped("softmax without a dim; give dim=1 for classes")
+        raise Unmapped(N_("{place}: {call} softmax without a dim; give dim=1 for classes"))
     return block("Softmax", dim=dim)
 
 
@@ -286,11 +304,13 @@ def _pool(type_name: str) -> Callable[[Call], Mapped]:
         stride = None if stride in (None, []) or project_value(stride) == project_value(kernel) else stride
         if type_name == "MaxPool2d":
             if c.arg(6, "return_indices", False):
-                raise Unmapped("returns the indices too (return_indices=True); no block passes them on")
+                raise Unmapped(N_("{place}: {call} returns the indices too (return_indices=True); no block passes them "
+                                  "on"))
             return block("MaxPool2d", kernel_size=kernel, stride=stride, padding=c.arg(3, "padding", 0),
                          dilation=c.arg(4, "dilation", 1), ceil_mode=c.arg(5, "ceil_mode", False))
         if c.arg(6, "divisor_override", None) is not None:
-            raise Unmapped("divides by a fixed number (divisor_override); the AvgPool2d block divides by the window")
+            raise Unmapped(N_("{place}: {call} divides by a fixed number (divisor_override); the AvgPool2d block "
+                              "divides by the window"))
         return block("AvgPool2d", kernel_size=kernel, stride=stride, padding=c.arg(3, "padding", 0),
                      ceil_mode=c.arg(4, "ceil_mode", False), count_include_pad=c.arg(5, "count_include_pad", True))
 
@@ -301,7 +321,7 @@ def _adaptive_function(type_name: str) -> Callable[[Call], Mapped]:
     def mapper(c: Call) -> Mapped:
         size = c.arg(1, "output_size")
         if size is None or (isinstance(size, (tuple, list)) and None in size):
-            raise Unmapped("keeps a dimension's size (None in output_size); give both sizes")
+            raise Unmapped(N_("{place}: {call} keeps a dimension's size (None in output_size); give both sizes"))
         return block(type_name, output_size=size)
 
     return mapper
@@ -311,11 +331,13 @@ def _interpolate(c: Call) -> Mapped:
     mode = c.arg(3, "mode", "nearest")
     corners = c.arg(4, "align_corners", None)
     if c.arg(5, "recompute_scale_factor", None) or c.kwargs.get("antialias"):
-        raise Unmapped("uses recompute_scale_factor or antialias, which the Interpolate block does not")
+        raise Unmapped(N_("{place}: {call} uses recompute_scale_factor or antialias, which the Interpolate block "
+                          "does not"))
     size = c.args[1] if len(c.args) > 1 else c.kwargs.get("size")
     factor = c.args[2] if len(c.args) > 2 else c.kwargs.get("scale_factor")
     if isinstance(factor, fx.Node):
-        raise Unmapped("its scale_factor is computed while the network runs; write it as a number")
+        raise Unmapped(N_("{place}: {call} its scale_factor is computed while the network runs; write it as a "
+                          "number"))
     if factor is None or isinstance(size, fx.Node) or size is not None:
         size, factor = list(c.out[2:]), None  # a size read off another tensor: the size it had when traced
     return block("Interpolate", size=size, scale_factor=factor, mode=mode, align_corners=corners)
@@ -331,9 +353,10 @@ def _binary(type_name: str, symbol: str) -> Callable[[Call], Mapped]:
     def mapper(c: Call) -> Mapped:
         tensors = [a for a in c.args[:2] if isinstance(a, fx.Node) and "shape" in a.meta]
         if len(tensors) != 2:
-            raise Unmapped(f"'{symbol}' with a number; blocks {symbol} two tensors (a {type_name} of two branches)")
+            raise Unmapped(N_("{place}: {call} '{symbol}' with a number; blocks {symbol} two tensors (a {block} of two "
+                              "branches)"), symbol=symbol, block=type_name)
         if type_name == "Add" and c.kwargs.get("alpha", 1) != 1:
-            raise Unmapped("adds with alpha; the Add block adds plainly")
+            raise Unmapped(N_("{place}: {call} adds with alpha; the Add block adds plainly"))
         return block(type_name)
 
     return mapper
@@ -347,8 +370,8 @@ def _reshape(c: Call) -> Mapped:
     """view / reshape / flatten / squeeze / unsqueeze: the batch must stay first; the result's shape is what
     tracing saw (a size read off the input, as `x.view(x.size(0), -1)` does, is fixed at its traced value)."""
     if c.out[:1] != c.ins[0][:1]:
-        raise Unmapped(f"reshapes across the batch ({tuple(c.ins[0])} → {tuple(c.out)}); blocks keep the "
-                       "batch dimension first and whole")
+        raise Unmapped(N_("{place}: {call} reshapes across the batch ({before} → {after}); blocks keep the batch "
+                          "dimension first and whole"), before=tuple(c.ins[0]), after=tuple(c.out))
     if len(c.out) == 2 and len(c.ins[0]) > 2:
         return block("Flatten")
     return block("Reshape", shape=list(c.out[1:]))
@@ -361,7 +384,7 @@ def _permute(c: Call) -> Mapped:
     rank = len(c.ins[0])
     dims = [d % rank for d in dims]
     if not dims or dims[0] != 0:
-        raise Unmapped("moves the batch dimension; blocks keep it first")
+        raise Unmapped(N_("{place}: {call} moves the batch dimension; blocks keep it first"))
     return block("Permute", dims=dims[1:])
 
 
@@ -369,7 +392,7 @@ def _transpose(c: Call) -> Mapped:
     rank = len(c.ins[0])
     a, b = c.arg(1, "dim0") % rank, c.arg(2, "dim1") % rank
     if 0 in (a, b):
-        raise Unmapped("moves the batch dimension; blocks keep it first")
+        raise Unmapped(N_("{place}: {call} moves the batch dimension; blocks keep it first"))
     dims = list(range(rank))
     dims[a], dims[b] = dims[b], dims[a]
     return block("Permute", dims=dims[1:])
@@ -378,7 +401,8 @@ def _transpose(c: Call) -> Mapped:
 def _mean(c: Call) -> Mapped:
     dim = c.arg(1, "dim", None)
     if dim is None:
-        raise Unmapped("averages everything, the batch included; give the dims to average (e.g. (2, 3))")
+        raise Unmapped(N_("{place}: {call} averages everything, the batch included; give the dims to average (e.g. "
+                          "(2, 3))"))
     dims = [dim] if isinstance(dim, int) else list(dim)
     return block("Mean", dim=dims if len(dims) > 1 else dims[0], keepdim=c.arg(2, "keepdim", False))
 
@@ -386,7 +410,8 @@ def _mean(c: Call) -> Mapped:
 def _pad(c: Call) -> Mapped:
     pad = c.arg(1, "pad")
     if c.arg(2, "mode", "constant") != "constant" or (c.arg(3, "value", None) or 0) != 0 or len(pad) != 4:
-        raise Unmapped("pads other than with zeros on the left, right, top and bottom; ZeroPad2d pads with zeros")
+        raise Unmapped(N_("{place}: {call} pads other than with zeros on the left, right, top and bottom; ZeroPad2d "
+                          "pads with zeros"))
     return block("ZeroPad2d", padding=pad[0] if len(set(pad)) == 1 else list(pad))
 
 
@@ -403,11 +428,13 @@ def _getitem(c: Call) -> Mapped:
     index = c.args[1] if isinstance(c.args[1], tuple) else (c.args[1],)
     runs = [(dim, part) for dim, part in enumerate(index) if part != slice(None)]
     if len(runs) != 1 or not isinstance(runs[0][1], slice) or runs[0][0] == 0 or Ellipsis in index:
-        raise Unmapped("indexes the tensor in a way no block does; a Slice takes a run of one dim: x[:, a:b]")
+        raise Unmapped(N_("{place}: {call} indexes the tensor in a way no block does; a Slice takes a run of one dim: "
+                          "x[:, a:b]"))
     dim, part = runs[0]
     start, stop, step = part.indices(c.ins[0][dim])
     if step != 1 or stop <= start:
-        raise Unmapped("takes every n-th value or nothing; a Slice takes a run of one dim: x[:, a:b]")
+        raise Unmapped(N_("{place}: {call} takes every n-th value or nothing; a Slice takes a run of one dim: "
+                          "x[:, a:b]"))
     return block("Slice", dim=dim, start=start, length=stop - start)
 
 
@@ -453,12 +480,13 @@ def call_block(call: Call) -> Mapped:
     node = call.node
     if node.op == "call_method":
         mapper = METHODS.get(node.target)
-        what = f"the tensor method .{node.target}()"
+        what = tr("the tensor method .{method}()", method=node.target)
     else:
         mapper = FUNCTIONS.get(node.target)
         what = _function_name(node.target)
     if mapper is None:
-        raise Unmapped(f"{what} has no block")
+        raise Unmapped(N_("{what} at {place} has no block ({call}); replace it with blocks NN Builder has (`builder "
+                          "blocks` lists them)"), what=what)
     return mapper(call)
 
 
@@ -470,7 +498,7 @@ def _function_name(target: Any) -> str:
     if module.startswith("torch.nn.functional"):
         return f"F.{name}"
     if module in ("_operator", "operator"):
-        return f"the operator {name}"
+        return tr("the operator {name}", name=name)
     prefix = {"torch._C._fft": "torch.fft", "torch._C._linalg": "torch.linalg", "torch._C._nn": "F",
               "torch._C._special": "torch.special"}.get(module, "torch" if module.startswith("torch") else module)
     name = name.removeprefix(prefix.rpartition(".")[2] + "_")  # torch.fft.fft2 is fft_fft2 underneath

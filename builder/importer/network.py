@@ -17,6 +17,7 @@ import torch.nn as nn
 from torch._subclasses.fake_tensor import FakeTensorMode
 
 from builder.compile import CompileError, build_classes, generate_code
+from builder.core.i18n import tr, trn
 from builder.core.layout import layered_positions
 from builder.core.project import Project
 from builder.importer.definitions import Definitions
@@ -77,9 +78,13 @@ def _forward(module: nn.Module, samples: list[torch.Tensor], path: Path, shapes:
         with torch.no_grad():
             return module(*samples)
     except Exception as exc:
-        given = " and ".join(" × ".join(map(str, shape)) for shape in shapes)
-        raise ImportRefusal(f"{where(exc, path)}: the network does not run on samples of {given} "
-                            f"({type(exc).__name__}: {exc}); check --input-shape (one per input of forward)") from None
+        given = [" × ".join(map(str, shape)) for shape in shapes]
+        listed = given[0]
+        for shape in given[1:]:  # one shape per input: "3 × 32 × 32 and 10"
+            listed = tr("{shapes} and {shape}", shapes=listed, shape=shape)
+        raise ImportRefusal(tr("{place}: the network does not run on samples of {shapes} ({error_type}: {error}); "
+                               "check --input-shape (one per input of forward)", place=where(exc, path), shapes=listed,
+                               error_type=type(exc).__name__, error=exc)) from None
 
 
 def _traced(loaded: Loaded, shapes: list[list[int]], path: Path) -> Instance:
@@ -111,17 +116,22 @@ def _verify(project: Project, loaded: Loaded, state: dict[str, torch.Tensor], ex
         code = generate_code(project, [top])
     except CompileError as exc:
         model, problem = exc.problems[0]
-        raise ImportRefusal(f"the imported graph does not check ({model}: {problem}); this is a fault of the "
-                            f"import, please report it with the file") from None
+        raise ImportRefusal(tr("the imported graph does not check ({model}: {problem}); this is a fault of the "
+                               "import, please report it with the file", model=model, problem=problem)) from None
     generated = build_classes(code)[top]()
     own = set(generated.state_dict())
     if own != set(state):
         missing, extra = sorted(set(state) - own), sorted(own - set(state))
-        unused = f"; {', '.join(missing[:5])} {'is' if len(missing) == 1 else 'are'} not used by forward" \
-            if missing and not extra else ""
-        raise ImportRefusal(f"{loaded.class_name}: the imported code would not keep the weights' names "
-                            f"(original only: {', '.join(missing[:5]) or 'none'}; imported only: "
-                            f"{', '.join(extra[:5]) or 'none'}){unused}")
+        values = {"name": loaded.class_name, "original": ", ".join(missing[:5]) or tr("none"),
+                  "imported": ", ".join(extra[:5]) or tr("none")}
+        if missing and not extra:
+            raise ImportRefusal(trn("{name}: the imported code would not keep the weights' names (original only: "
+                                    "{original}; imported only: {imported}); {original} is not used by forward",
+                                    "{name}: the imported code would not keep the weights' names (original only: "
+                                    "{original}; imported only: {imported}); {original} are not used by forward",
+                                    len(missing), **values))
+        raise ImportRefusal(tr("{name}: the imported code would not keep the weights' names (original only: "
+                               "{original}; imported only: {imported})", **values))
     generated.load_state_dict(state)
     generated.eval()
     with torch.no_grad():
@@ -134,13 +144,13 @@ def _difference(reference: Any, output: Any, name: str) -> float:
     worst = 0.0
     for a, b in pairs:
         if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != b.shape:
-            raise ImportRefusal(f"{name}: the imported module's output differs in shape from the original's; this is "
-                                "a fault of the import, please report it with the file")
+            raise ImportRefusal(tr("{name}: the imported module's output differs in shape from the original's; this "
+                                   "is a fault of the import, please report it with the file", name=name))
         scale = max(1.0, float(a.abs().max()))
         difference = float((a - b).abs().max())
         if not difference <= TOLERANCE * scale:
-            raise ImportRefusal(f"{name}: the imported module computes other outputs than the original (largest "
-                                f"difference {difference:.3g}); this is a fault of the import, please report it "
-                                "with the file")
+            raise ImportRefusal(tr("{name}: the imported module computes other outputs than the original (largest "
+                                   "difference {difference:.3g}); this is a fault of the import, please report it "
+                                   "with the file", name=name, difference=difference))
         worst = max(worst, difference)
     return worst

@@ -22,6 +22,8 @@ from typing import Any
 
 import torch.nn as nn
 
+from builder.core.i18n import tr, trn
+
 
 class ImportRefusal(Exception):
     """What cannot be imported, with the file and line where there is one, and what to do."""
@@ -56,13 +58,15 @@ def _parse(path: Path) -> ast.Module:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ImportRefusal(f"{path}: no such file") from None
+        raise ImportRefusal(tr("{path}: no such file", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportRefusal(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+        raise ImportRefusal(tr("{path}: cannot be read ({reason})", path=path,
+                               reason=getattr(exc, "strerror", None) or exc)) from None
     try:
         return ast.parse(text, filename=str(path))
-    except SyntaxError as exc:
-        raise ImportRefusal(f"{path}:{exc.lineno}: syntax error: {exc.msg}; fix the file and import it again") from None
+    except SyntaxError as exc:  # Python's own words for the mistake
+        raise ImportRefusal(tr("{path}:{line}: syntax error: {error}; fix the file and import it again", path=path,
+                               line=exc.lineno, error=exc.msg)) from None
 
 
 @dataclass
@@ -77,22 +81,28 @@ def load_module(path: Path, class_name: str | None, kwargs: dict[str, Any]) -> L
     classes = module_classes(path)
     if class_name is None:
         if len(classes) != 1:
-            found = ", ".join(classes) if classes else "none"
-            raise ImportRefusal(f"{path}: defines {len(classes)} nn.Module classes ({found}); name the one to "
-                                f"import as {path.name}:CLASS")
+            found = ", ".join(classes) if classes else tr("none")
+            raise ImportRefusal(trn("{path}: defines {count} nn.Module class ({classes}); name the one to import as "
+                                    "{name}:CLASS",
+                                    "{path}: defines {count} nn.Module classes ({classes}); name the one to import as "
+                                    "{name}:CLASS", len(classes), path=path, count=len(classes), classes=found,
+                                    name=path.name))
         class_name = classes[0]
     namespace = _run(path)
     cls = namespace.get(class_name)
     if cls is None:
-        known = ", ".join(classes) or "none"
-        raise ImportRefusal(f"{path}: defines no class {class_name} (its nn.Module classes: {known})")
+        known = ", ".join(classes) or tr("none")
+        raise ImportRefusal(tr("{path}: defines no class {name} (its nn.Module classes: {classes})", path=path,
+                               name=class_name, classes=known))
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ImportRefusal(f"{path}: {class_name} is not an nn.Module subclass: only nn.Modules can be imported")
+        raise ImportRefusal(tr("{path}: {name} is not an nn.Module subclass: only nn.Modules can be imported",
+                               path=path, name=class_name))
     try:
         return construct(lambda: cls(**kwargs), class_name)
     except Exception as exc:  # the user's constructor: whatever it raises is its message
-        raise ImportRefusal(f"{where(exc, path)}: {class_name}({_kwargs_text(kwargs)}) raised "
-                            f"{type(exc).__name__}: {exc}") from None
+        raise ImportRefusal(tr("{place}: {call} raised {error_type}: {error}", place=where(exc, path),
+                               call=f"{class_name}({_kwargs_text(kwargs)})", error_type=type(exc).__name__,
+                               error=exc)) from None
 
 
 def construct(make: Callable[[], nn.Module], class_name: str | None = None) -> Loaded:
@@ -115,7 +125,8 @@ def _run(path: Path) -> dict[str, Any]:
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
-        raise ImportRefusal(f"{where(exc, path)}: running the file raised {type(exc).__name__}: {exc}") from None
+        raise ImportRefusal(tr("{place}: running the file raised {error_type}: {error}", place=where(exc, path),
+                               error_type=type(exc).__name__, error=exc)) from None
     finally:
         sys.path.remove(str(path.parent))
     return vars(module)

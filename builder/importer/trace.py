@@ -24,6 +24,7 @@ import torch.nn as nn
 
 from builder.blocks.registry import BLOCKS
 from builder.core.fragments import fresh_id
+from builder.core.i18n import tr
 from builder.importer.mapping import IDENTITY, Call, Unmapped, call_block, is_block_module, module_block
 from builder.importer.source import ImportRefusal
 
@@ -156,8 +157,9 @@ class Tracing:
         except Exception as exc:
             if self.mode is not None:
                 raise FakeRunFailed() from exc
-            raise ImportRefusal(f"{self._place(exc)}: running {where or type(module).__name__} on the traced "
-                                f"shapes raised {type(exc).__name__}: {exc}") from None
+            raise ImportRefusal(tr("{place}: running {module} on the traced shapes raised {error_type}: {error}",
+                                   place=self._place(exc), module=where or type(module).__name__,
+                                   error_type=type(exc).__name__, error=exc)) from None
         _Graph(self, found, gm).build()
         return found
 
@@ -170,13 +172,13 @@ class Tracing:
                 _unpacked(graph)
         except fx.proxy.TraceError as exc:
             place, code = self._frame(exc)
-            raise ImportRefusal(f"{place}: `{code}` decides with a value of the data, which a graph of blocks "
-                                "cannot: the branch depends on the data. Take both ways or decide outside "
-                                "forward (a constructor argument)") from None
+            raise ImportRefusal(tr("{place}: `{code}` decides with a value of the data, which a graph of blocks "
+                                   "cannot: the branch depends on the data. Take both ways or decide outside forward "
+                                   "(a constructor argument)", place=place, code=code)) from None
         except Exception as exc:
             place, code = self._frame(exc)
-            raise ImportRefusal(f"{place}: `{code}` cannot be traced by torch.fx ({type(exc).__name__}: {exc})"
-                                ) from None
+            raise ImportRefusal(tr("{place}: `{code}` cannot be traced by torch.fx ({error_type}: {error})",
+                                   place=place, code=code, error_type=type(exc).__name__, error=exc)) from None
         return fx.GraphModule(module, graph)
 
     def _frame(self, exc: BaseException) -> tuple[str, str]:
@@ -197,7 +199,8 @@ class Tracing:
         into its arguments where some argument is a list of tensors (a dense layer takes all before it)."""
         calls = self.called.get(id(module), [])
         if call >= len(calls):
-            raise ImportRefusal(f"{place}: {where} was not called in the forward pass as it was traced")
+            raise ImportRefusal(tr("{place}: {module} was not called in the forward pass as it was traced",
+                                   place=place, module=where))
         tensors: list[torch.Tensor] = []
         packing: list[int | None] = []
         for arg in calls[call]:
@@ -208,8 +211,9 @@ class Tracing:
                 tensors.extend(arg)
                 packing.append(len(arg))
             else:
-                raise ImportRefusal(f"{place}: {where} is called with values that are not tensors; a module used "
-                                    "as a block takes tensors (or lists of them) only")
+                raise ImportRefusal(tr("{place}: {module} is called with values that are not tensors; a module "
+                                       "used as a block takes tensors (or lists of them) only", place=place,
+                                       module=where))
         return tensors, packing if any(p is not None for p in packing) else None
 
 
@@ -347,8 +351,9 @@ class _Graph:
             self._hold(node, names[node.name])
         elif node.op == "get_attr":
             if node.users:
-                raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` uses self.{node.target}, a tensor "
-                                    "of the module, directly; no block holds a free tensor (wrap it in a layer)")
+                raise ImportRefusal(tr("{place}: `{code}` uses self.{attribute}, a tensor of the module, directly; "
+                                       "no block holds a free tensor (wrap it in a layer)", place=self._place(node),
+                                       code=self._code(node), attribute=node.target))
         elif node.op == "output":
             self._outputs(node)
         elif node.op == "call_module":
@@ -393,14 +398,15 @@ class _Graph:
     def _module(self, node: fx.Node, node_id: str) -> None:
         module = self.instance.module.get_submodule(node.target)
         if self.module_calls.get(node.target, 0) > 1 and any(p.numel() for p in module.parameters()):
-            raise ImportRefusal(f"{self._place(node)}: self.{node.target} is called more than once: its weights are "
-                                "shared between the calls, which blocks cannot do; use one layer per call")
+            raise ImportRefusal(tr("{place}: self.{attribute} is called more than once: its weights are shared "
+                                   "between the calls, which blocks cannot do; use one layer per call",
+                                   place=self._place(node), attribute=node.target))
         if is_block_module(module):
             call = self._call_of(node, module)
             try:
                 type_name, params = module_block(module, call)
             except Unmapped as exc:
-                raise ImportRefusal(f"{self._place(node)}: self.{node.target} ({type(module).__name__}) {exc}"
+                raise ImportRefusal(exc.sentence(self._place(node), f"self.{node.target} ({type(module).__name__})")
                                     ) from None
             self._append(node, node_id, type_name, params)
             return
@@ -427,21 +433,17 @@ class _Graph:
                 if node.target in _SPLITS and self._sources(node):
                     self._split(node)
                     return
-                raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` makes several tensors; no block "
-                                    "does that (a chunk or a split is taken apart as Slices)")
+                raise ImportRefusal(tr("{place}: `{code}` makes several tensors; no block does that (a chunk or a "
+                                       "split is taken apart as Slices)", place=self._place(node),
+                                       code=self._code(node)))
             return  # a number or a size (`x.size(0)`): what uses it reads the shapes that tracing saw
         if not self._sources(node):
-            raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` makes a new tensor inside forward; "
-                                "blocks only transform their inputs")
+            raise ImportRefusal(tr("{place}: `{code}` makes a new tensor inside forward; blocks only transform their "
+                                   "inputs", place=self._place(node), code=self._code(node)))
         try:
             type_name, params = call_block(self._call_of(node))
         except Unmapped as exc:
-            message = str(exc)
-            if message.endswith("has no block"):
-                raise ImportRefusal(f"{message.removesuffix(' has no block')} at {self._place(node)} has no block "
-                                    f"(`{self._code(node)}`); replace it with blocks NN Builder has "
-                                    "(`builder blocks` lists them)") from None
-            raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` {message}") from None
+            raise ImportRefusal(exc.sentence(self._place(node), f"`{self._code(node)}`")) from None
         if type_name == IDENTITY:
             self.alias[node] = self._sources(node)[0]
             return
@@ -453,7 +455,8 @@ class _Graph:
         dim = node.kwargs.get("dim", node.args[2] if len(node.args) > 2 else 0)
         dim = dim if dim >= 0 else len(shapes[0]) + dim
         if dim == 0:
-            raise ImportRefusal(f"{self._place(node)}: `{self._code(node)}` splits the batch; blocks keep it whole")
+            raise ImportRefusal(tr("{place}: `{code}` splits the batch; blocks keep it whole", place=self._place(node),
+                                   code=self._code(node)))
         runs, start = [], 0
         for shape in shapes:
             runs.append((start, shape[dim]))
@@ -476,6 +479,7 @@ class _Graph:
         values = list(value) if isinstance(value, (tuple, list)) else [value]
         for item in values:
             if not (isinstance(item, fx.Node) and item in self.alias):
-                raise ImportRefusal(f"{self.tracing.path}: forward of {self.instance.path or self.instance.class_name} "
-                                    "returns something other than tensors (a dict, a number); blocks return tensors")
+                raise ImportRefusal(tr("{path}: forward of {module} returns something other than tensors (a dict, a "
+                                       "number); blocks return tensors", path=self.tracing.path,
+                                       module=self.instance.path or self.instance.class_name))
             self.instance.outputs.append(self.alias[item])

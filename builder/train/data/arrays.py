@@ -12,15 +12,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder.core.i18n import tr
 from builder.core.shapes import format_shape
 from builder.train.data.base import DataError, LoadedData, Shape, SourceRequest, show_path
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_PICKLED = (
-    "holds pickled Python objects, which are refused: loading them could run any code. "
-    "Save plain numeric arrays (np.savez(path, x=x, y=y))"
-)
 
 
 def load_npz(request: SourceRequest) -> LoadedData:
@@ -29,7 +26,8 @@ def load_npz(request: SourceRequest) -> LoadedData:
     names = {key: request.spec.get(key, key) for key in ("x", "y")}
     for key, name in names.items():
         if not isinstance(name, str) or not name:
-            raise DataError(f"npz '{key}' must be the name of an array in the file, got {name!r}")
+            raise DataError(tr("npz '{key}' must be the name of an array in the file, got {value}", key=key,
+                               value=repr(name)))
     _check_file(path, root, "npz")
     wanted = ["x"] if request.task == "reconstruction" else ["x", "y"]
     found: dict[str, np.ndarray] = {}
@@ -37,17 +35,16 @@ def load_npz(request: SourceRequest) -> LoadedData:
         with np.load(path, allow_pickle=False) as archive:
             for key in wanted:
                 if names[key] not in archive.files:
-                    raise DataError(
-                        f"{shown} has no array '{names[key]}'; it has: {', '.join(archive.files) or 'none'}"
-                    )
+                    raise DataError(tr("{path} has no array '{array}'; it has: {arrays}", path=shown,
+                                       array=names[key], arrays=", ".join(archive.files) or tr("none")))
                 try:
                     found[key] = archive[names[key]]
                 except ValueError as error:
-                    raise _refused(f"{shown}: array '{names[key]}'", error) from None
+                    raise _refused(tr("{path}: array '{array}'", path=shown, array=names[key]), error) from None
     except DataError:
         raise
     except Exception as error:  # a damaged archive fails inside zipfile or numpy's header parser
-        raise DataError(f"{shown}: cannot be read as an .npz file: {error}") from None
+        raise DataError(tr("{path}: cannot be read as an .npz file: {error}", path=shown, error=error)) from None
     return _finish(request, found["x"], found.get("y"), f"{shown}: ", (names["x"], names["y"]), f"npz {shown}", [path])
 
 
@@ -58,8 +55,9 @@ def load_npy(request: SourceRequest) -> LoadedData:
     y = None
     if request.task != "reconstruction":
         if request.spec.get("y") in (None, ""):
-            what = "labels" if request.task == "classification" else "targets"
-            raise DataError(f"npy needs 'y' for {request.task}: the .npy file of {what}")
+            if request.task == "classification":
+                raise DataError(tr("npy needs 'y' for {task}: the .npy file of labels", task=request.task))
+            raise DataError(tr("npy needs 'y' for {task}: the .npy file of targets", task=request.task))
         y = _read_npy(request.path("y"), root)
     x_shown = show_path(x_path, root)
     if y is None:
@@ -76,7 +74,7 @@ def _read_npy(path: Path, root: Path) -> np.ndarray:
     except ValueError as error:
         raise _refused(shown, error) from None
     except Exception as error:
-        raise DataError(f"{shown}: cannot be read as an .npy file: {error}") from None
+        raise DataError(tr("{path}: cannot be read as an .npy file: {error}", path=shown, error=error)) from None
 
 
 def _finish(
@@ -95,35 +93,36 @@ def _finish(
     classes: list[str] | None = None
     ys: torch.Tensor | None = None
     if y is not None:
-        if y.ndim == 0 or len(y) != n:
-            count = "a single value" if y.ndim == 0 else f"{len(y):,}"
-            raise DataError(f"{x_who} has {n:,} samples but {names[1]} has {count}")
+        if y.ndim == 0:
+            raise DataError(tr("{x} has {count:,} samples but {y} has a single value", x=x_who, count=n,
+                               y=names[1]))
+        if len(y) != n:
+            raise DataError(tr("{x} has {count:,} samples but {y} has {other:,}", x=x_who, count=n, y=names[1],
+                               other=len(y)))
         if request.task == "classification":
             ys = _labels(y, y_who)
             classes = [str(i) for i in range(int(ys.max()) + 1)]
         else:
             ys = _targets(y, request.output_shape, y_who)
-    tail = {
-        "classification": f"{len(classes or [])} classes",
-        "regression": f"targets of {format_shape(tuple(request.output_shape))}",
-        "reconstruction": "no labels",
-    }[request.task]
-    return LoadedData(
-        dataset=None,
-        tensors=(xs, ys),
-        classes=classes,
-        description=f"{what}: {n:,} samples of {format_shape(tuple(request.input_shape))}, {tail}",
-        files=files,
-    )
+    values = {"source": what, "count": n, "shape": format_shape(tuple(request.input_shape))}
+    if request.task == "classification":
+        description = tr("{source}: {count:,} samples of {shape}, {classes} classes", classes=len(classes or []),
+                         **values)
+    elif request.task == "regression":
+        description = tr("{source}: {count:,} samples of {shape}, targets of {target}",
+                         target=format_shape(tuple(request.output_shape)), **values)
+    else:
+        description = tr("{source}: {count:,} samples of {shape}, no labels", **values)
+    return LoadedData(dataset=None, tensors=(xs, ys), classes=classes, description=description, files=files)
 
 
 def _features(x: np.ndarray, shape: Shape, who: str) -> torch.Tensor:
     """x as float32 (N, *shape): also from (N, H, W) for a 1-channel Input, or channels-last."""
     _numeric(x, who)
     if x.ndim == 0:
-        raise DataError(f"{who} is a single value, not an array of samples")
+        raise DataError(tr("{name} is a single value, not an array of samples", name=who))
     if x.size == 0:
-        raise DataError(f"{who} is empty ({'×'.join(map(str, x.shape))})")
+        raise DataError(tr("{name} is empty ({shape})", name=who, shape="×".join(map(str, x.shape))))
     sample = tuple(x.shape[1:])
     if sample == tuple(shape):
         pass
@@ -134,9 +133,8 @@ def _features(x: np.ndarray, shape: Shape, who: str) -> torch.Tensor:
     elif tuple(shape) == (1,) and sample == ():
         x = x[:, None]
     else:
-        raise DataError(
-            f"{who} holds samples of {format_shape(sample)} but the model's Input takes {format_shape(tuple(shape))}"
-        )
+        raise DataError(tr("{name} holds samples of {shape} but the model's Input takes {input}", name=who,
+                           shape=format_shape(sample), input=format_shape(tuple(shape))))
     out = np.ascontiguousarray(x, dtype=np.float32)
     _finite(out, who)
     return torch.from_numpy(out)
@@ -148,21 +146,22 @@ def _labels(y: np.ndarray, who: str) -> torch.Tensor:
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        hint = "; if it is one-hot, save y.argmax(1) instead" if y.ndim == 2 else ""
-        raise DataError(
-            f"{who} holds samples of {format_shape(tuple(y.shape[1:]))}, but classification needs one "
-            f"whole-number label per sample{hint}"
-        )
+        shape = format_shape(tuple(y.shape[1:]))
+        if y.ndim == 2:
+            raise DataError(tr("{name} holds samples of {shape}, but classification needs one whole-number label per "
+                               "sample; if it is one-hot, save y.argmax(1) instead", name=who, shape=shape))
+        raise DataError(tr("{name} holds samples of {shape}, but classification needs one whole-number label per "
+                           "sample", name=who, shape=shape))
     if y.dtype.kind == "f":
         bad = ~np.isfinite(y) | (y != np.round(y))
         if bad.any():
             i = int(np.argmax(bad))
-            raise DataError(
-                f"{who} has a fractional label ({float(y[i]):g} at sample {i}); classification needs whole-number class labels"
-            )
+            raise DataError(tr("{name} has a fractional label ({value:g} at sample {index}); classification needs "
+                               "whole-number class labels", name=who, value=float(y[i]), index=i))
     if (y < 0).any():
         i = int(np.argmax(y < 0))
-        raise DataError(f"{who} has a negative label ({float(y[i]):g} at sample {i}); class labels count up from 0")
+        raise DataError(tr("{name} has a negative label ({value:g} at sample {index}); class labels count up from 0",
+                           name=who, value=float(y[i]), index=i))
     return torch.from_numpy(y.astype(np.int64))
 
 
@@ -171,10 +170,8 @@ def _targets(y: np.ndarray, shape: Shape, who: str) -> torch.Tensor:
     _numeric(y, who)
     per_sample = math.prod(y.shape[1:])
     if per_sample != math.prod(shape):
-        raise DataError(
-            f"{who} holds samples of {format_shape(tuple(y.shape[1:]))} but the model's Output gives "
-            f"{format_shape(tuple(shape))}"
-        )
+        raise DataError(tr("{name} holds samples of {shape} but the model's Output gives {output}", name=who,
+                           shape=format_shape(tuple(y.shape[1:])), output=format_shape(tuple(shape))))
     out = np.ascontiguousarray(y.reshape(len(y), *shape), dtype=np.float32)
     _finite(out, who)
     return torch.from_numpy(out)
@@ -182,36 +179,46 @@ def _targets(y: np.ndarray, shape: Shape, who: str) -> torch.Tensor:
 
 def _numeric(a: np.ndarray, who: str) -> None:
     if a.dtype.kind not in "biuf":
-        raise DataError(f"{who} holds {a.dtype} values, not numbers")
+        raise DataError(tr("{name} holds {dtype} values, not numbers", name=who, dtype=str(a.dtype)))
 
 
 def _finite(a: np.ndarray, who: str) -> None:
     finite = np.isfinite(a).reshape(len(a), -1).all(axis=1)
     if not finite.all():
         i = int(np.argmin(finite))
-        raise DataError(f"{who} holds NaN or infinite values (first in sample {i}); training cannot use them")
+        raise DataError(tr("{name} holds NaN or infinite values (first in sample {index}); training cannot use them",
+                           name=who, index=i))
 
 
 def _refused(who: str, error: ValueError) -> DataError:
-    if "allow_pickle" in str(error):
-        return DataError(f"{who} {_PICKLED}")
-    return DataError(f"{who}: cannot be read: {error}")
+    if "allow_pickle" in str(error):  # numpy's own message
+        return DataError(_pickled(who))
+    return DataError(tr("{name}: cannot be read: {error}", name=who, error=error))
+
+
+def _pickled(who: str) -> str:
+    return tr("{name} holds pickled Python objects, which are refused: loading them could run any code. Save plain "
+              "numeric arrays (np.savez(path, x=x, y=y))", name=who)
 
 
 def _check_file(path: Path, root: Path, kind: str) -> None:
     shown = show_path(path, root)
     if not path.exists():
-        raise DataError(f"{shown}: no such file")
+        raise DataError(tr("{path}: no such file", path=shown))
     if path.is_dir():
-        raise DataError(f"{shown}: is a folder, not an .{kind} file")
+        raise DataError(tr("{path}: is a folder, not an .{kind} file", path=shown, kind=kind))
     with open(path, "rb") as f:
         head = f.read(6)
     if not head:
-        raise DataError(f"{shown}: the file is empty (0 bytes)")
+        raise DataError(tr("{path}: the file is empty (0 bytes)", path=shown))
     if head[:1] == b"\x80":
-        raise DataError(f"{shown} {_PICKLED}")
+        raise DataError(_pickled(shown))
     is_zip, is_npy = head[:4] in _ZIP_MAGIC, head == _NPY_MAGIC
     if kind == "npz" and not is_zip:
-        raise DataError(f"{shown} is not an .npz file" + ("; it is an .npy file: use kind 'npy'" if is_npy else ""))
+        if is_npy:
+            raise DataError(tr("{path} is not an .npz file; it is an .npy file: use kind 'npy'", path=shown))
+        raise DataError(tr("{path} is not an .npz file", path=shown))
     if kind == "npy" and not is_npy:
-        raise DataError(f"{shown} is not an .npy file" + ("; it is an .npz archive: use kind 'npz'" if is_zip else ""))
+        if is_zip:
+            raise DataError(tr("{path} is not an .npy file; it is an .npz archive: use kind 'npz'", path=shown))
+        raise DataError(tr("{path} is not an .npy file", path=shown))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder.core.i18n import tr
 from builder.train.data.base import DataError, LoadedData, SourceRequest, show_path
 
 
@@ -23,18 +24,19 @@ def load(request: SourceRequest) -> LoadedData:
 
     target = request.spec.get("target")
     if target is not None and (not isinstance(target, str) or not target):
-        raise DataError(f"csv 'target' must be a column name, got {target!r}")
+        raise DataError(tr("csv 'target' must be a column name, got {value}", value=repr(target)))
     columns = request.spec.get("columns")
     if columns is not None and (
         not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns)
     ):
-        raise DataError(f"csv 'columns' must be a list of column names, got {columns!r}")
+        raise DataError(tr("csv 'columns' must be a list of column names, got {value}", value=repr(columns)))
 
     def index(name: str) -> int:
         if name not in header:
-            raise DataError(f"{shown} has no column '{name}'; it has: {', '.join(header)}")
+            raise DataError(tr("{path} has no column '{column}'; it has: {columns}", path=shown, column=name,
+                               columns=", ".join(header)))
         if header.count(name) > 1:
-            raise DataError(f"{shown} names column '{name}' more than once in its header")
+            raise DataError(tr("{path} names column '{column}' more than once in its header", path=shown, column=name))
         return header.index(name)
 
     # Reconstruction needs no target: with none named, every column is a feature.
@@ -46,15 +48,20 @@ def load(request: SourceRequest) -> LoadedData:
     if columns is not None:
         features = [index(name) for name in columns]
         if target_at in features:
-            raise DataError(f"{shown}: column '{header[target_at]}' is both the target and a feature")
+            raise DataError(tr("{path}: column '{column}' is both the target and a feature", path=shown,
+                               column=header[target_at]))
     else:
         features = [i for i in range(len(header)) if i != target_at]
     if not features:
-        raise DataError(f"{shown} has no feature columns besides the target '{header[target_at or 0]}'")
+        raise DataError(tr("{path} has no feature columns besides the target '{column}'", path=shown,
+                           column=header[target_at or 0]))
     shape = tuple(request.input_shape)
     if shape != (len(features),):
-        takes = f"{shape[0]} features" if len(shape) == 1 else "×".join(map(str, shape)) + " (a CSV row is a vector)"
-        raise DataError(f"{shown} has {len(features)} feature columns but the model's Input takes {takes}")
+        if len(shape) == 1:
+            raise DataError(tr("{path} has {count} feature columns but the model's Input takes {features} features",
+                               path=shown, count=len(features), features=shape[0]))
+        raise DataError(tr("{path} has {count} feature columns but the model's Input takes {shape} (a CSV row is a "
+                           "vector)", path=shown, count=len(features), shape="×".join(map(str, shape))))
 
     x = np.stack([_numbers(rows, lines, i, header[i], shown) for i in features], axis=1).astype(np.float32)
     y: torch.Tensor | None = None
@@ -64,32 +71,29 @@ def load(request: SourceRequest) -> LoadedData:
         y = torch.from_numpy(labels)
     elif request.task == "regression" and target_at is not None:
         if tuple(request.output_shape) != (1,):
-            raise DataError(
-                f"{shown} has one target column ('{header[target_at]}') but the model's Output gives "
-                f"{'×'.join(map(str, request.output_shape))}; for regression on a CSV the Output gives 1 value"
-            )
+            raise DataError(tr("{path} has one target column ('{column}') but the model's Output gives {shape}; for "
+                               "regression on a CSV the Output gives 1 value", path=shown, column=header[target_at],
+                               shape="×".join(map(str, request.output_shape))))
         y = torch.from_numpy(_numbers(rows, lines, target_at, header[target_at], shown).astype(np.float32)[:, None])
-    tail = {
-        "classification": f"{len(classes or [])} classes",
-        "regression": "regression target",
-        "reconstruction": "no target",
-    }[request.task]
-    named = f" '{header[target_at]}'" if target_at is not None and request.task != "reconstruction" else ""
-    return LoadedData(
-        dataset=None,
-        tensors=(torch.from_numpy(x), y),
-        classes=classes,
-        description=f"csv {shown}: {len(rows):,} rows, {len(features)} features, {tail}{named}",
-        files=[path],
-    )
+    values = {"path": shown, "rows": len(rows), "features": len(features)}
+    if request.task == "classification" and target_at is not None:
+        description = tr("csv {path}: {rows:,} rows, {features} features, {classes} classes '{target}'",
+                         classes=len(classes or []), target=header[target_at], **values)
+    elif request.task == "regression" and target_at is not None:
+        description = tr("csv {path}: {rows:,} rows, {features} features, regression target '{target}'",
+                         target=header[target_at], **values)
+    else:  # reconstruction (classification and regression always have a target column)
+        description = tr("csv {path}: {rows:,} rows, {features} features, no target", **values)
+    return LoadedData(dataset=None, tensors=(torch.from_numpy(x), y), classes=classes, description=description,
+                      files=[path])
 
 
 def _read(path: Path, shown: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The header, the data rows (blank lines skipped) and each row's line number."""
     if not path.exists():
-        raise DataError(f"{shown}: no such file")
+        raise DataError(tr("{path}: no such file", path=shown))
     if path.is_dir():
-        raise DataError(f"{shown}: is a folder, not a CSV file")
+        raise DataError(tr("{path}: is a folder, not a CSV file", path=shown))
     rows: list[list[str]] = []
     lines: list[int] = []
     try:
@@ -98,24 +102,25 @@ def _read(path: Path, shown: str) -> tuple[list[str], list[list[str]], list[int]
             try:
                 header = [name.strip() for name in next(reader)]
             except StopIteration:
-                raise DataError(f"{shown} is empty; its first row must name the columns") from None
+                raise DataError(tr("{path} is empty; its first row must name the columns", path=shown)) from None
             if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
-                raise DataError(f"{shown}: the header is one column, {header[0]!r}: separate values with commas")
+                raise DataError(tr("{path}: the header is one column, {header}: separate values with commas",
+                                   path=shown, header=repr(header[0])))
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
-                    raise DataError(
-                        f"{shown} line {reader.line_num}: {len(row)} values, but the header names {len(header)} columns"
-                    )
+                    raise DataError(tr("{path} line {line}: {count} values, but the header names {columns} columns",
+                                       path=shown, line=reader.line_num, count=len(row), columns=len(header)))
                 rows.append(row)
                 lines.append(reader.line_num)
     except UnicodeDecodeError as error:
-        raise DataError(f"{shown} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise DataError(tr("{path} is not UTF-8 text ({reason} at byte {byte})", path=shown, reason=error.reason,
+                           byte=error.start)) from None
     except csv.Error as error:
-        raise DataError(f"{shown}: cannot be read as CSV: {error}") from None
+        raise DataError(tr("{path}: cannot be read as CSV: {error}", path=shown, error=error)) from None
     if not rows:
-        raise DataError(f"{shown} has a header but no data rows")
+        raise DataError(tr("{path} has a header but no data rows", path=shown))
     return header, rows, lines
 
 
@@ -129,13 +134,17 @@ def _numbers(rows: list[list[str]], lines: list[int], at: int, name: str, shown:
             try:
                 float(cell)
             except ValueError:
-                what = "is empty" if not cell.strip() else f"is not a number: {str(cell)!r}"
-                raise DataError(f"{shown} line {lines[i]}: column '{name}' {what}") from None
+                if not cell.strip():
+                    raise DataError(tr("{path} line {line}: column '{column}' is empty", path=shown, line=lines[i],
+                                       column=name)) from None
+                raise DataError(tr("{path} line {line}: column '{column}' is not a number: {value}", path=shown,
+                                   line=lines[i], column=name, value=repr(str(cell)))) from None
         values = np.array([float(cell) for cell in cells])  # numpy refused what Python reads ("1_000")
     finite = np.isfinite(values)
     if not finite.all():
         i = int(np.argmin(finite))
-        raise DataError(f"{shown} line {lines[i]}: column '{name}' is not a finite number: {str(cells[i])!r}")
+        raise DataError(tr("{path} line {line}: column '{column}' is not a finite number: {value}", path=shown,
+                           line=lines[i], column=name, value=repr(str(cells[i]))))
     return values
 
 
@@ -144,7 +153,8 @@ def _labels(rows: list[list[str]], lines: list[int], at: int, name: str, shown: 
     cells = np.char.strip(np.array([row[at] for row in rows]))
     empty = cells == ""
     if empty.any():
-        raise DataError(f"{shown} line {lines[int(np.argmax(empty))]}: the target column '{name}' is empty")
+        raise DataError(tr("{path} line {line}: the target column '{column}' is empty", path=shown,
+                           line=lines[int(np.argmax(empty))], column=name))
     numbers: np.ndarray | None
     try:
         numbers = cells.astype(np.float64)

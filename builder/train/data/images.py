@@ -18,6 +18,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from builder.core.i18n import N_, tr, trn
 from builder.train.data.base import (
     IN_MEMORY_LIMIT,
     DataError,
@@ -29,14 +30,13 @@ from builder.train.data.base import (
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}
-_NO_IMAGES = "no images (" + ", ".join(EXTENSIONS) + ")"
 
 
 def load(request: SourceRequest) -> LoadedData:
     folder = request.path("path")
     root = request.folder
     _check_folder(folder, root)
-    mode = _mode(request.input_shape, "Input takes")
+    mode = _mode(request.input_shape)
     size = request.input_shape[1:]
 
     labels: list[int] | None = None
@@ -45,31 +45,29 @@ def load(request: SourceRequest) -> LoadedData:
         classes = [entry.name for entry in sorted(folder.iterdir()) if entry.is_dir() and _visible(entry.name)]
         groups = [_images_under(folder / name) for name in classes]
         if not classes or not any(groups):
-            raise DataError(
-                f"{show_path(folder, root, True)}: no class folders with images: for classification, put each class's "
-                f"images in a subfolder named after the class ({show_path(folder, root, True)}cat/, "
-                f"{show_path(folder, root, True)}dog/, ...)"
-            )
+            raise DataError(tr("{folder}: no class folders with images: for classification, put each class's images "
+                               "in a subfolder named after the class ({folder}cat/, {folder}dog/, ...)",
+                               folder=show_path(folder, root, True)))
         for name, group in zip(classes, groups):
             if not group:
-                raise DataError(f"{show_path(folder / name, root)}: {_NO_IMAGES}")
+                raise DataError(_no_images(show_path(folder / name, root)))
         files = [path for group in groups for path in group]
         labels = [label for label, group in enumerate(groups) for _ in group]
     else:
         files = _images_under(folder)
         if not files:
-            raise DataError(f"{show_path(folder, root, True)}: {_NO_IMAGES}")
+            raise DataError(_no_images(show_path(folder, root, True)))
 
     targets: list[Path] | None = None
     target_mode, target_size = "", ()
     if request.task == "regression":
         if "targets" not in request.spec:
             raise DataError(
-                "image_folder needs 'targets' for regression: a folder of target images with the same file names"
+                tr("image_folder needs 'targets' for regression: a folder of target images with the same file names")
             )
         target_folder = request.path("targets")
         _check_folder(target_folder, root)
-        target_mode = _mode(request.output_shape, "Output gives")
+        target_mode = _mode(request.output_shape, output=True)
         target_size = request.output_shape[1:]
         targets = [_target_for(path.relative_to(folder), target_folder, root) for path in files]
 
@@ -87,16 +85,26 @@ def load(request: SourceRequest) -> LoadedData:
         keep = [i for i in range(len(files)) if i not in failures]
         if not keep:
             raise DataError(unreadable_message(failures, folder, root))
-        warnings.append(f"{show_path(folder, root, True)}: left out {len(failures):,} unreadable "
-                        f"file{'s' if len(failures) > 1 else ''} of {len(files):,} (skip_unreadable), e.g. "
-                        f"{next(iter(failures.values()))}")
+        warnings.append(trn("{folder}: left out {count:,} unreadable file of {total:,} (skip_unreadable), e.g. "
+                            "{example}",
+                            "{folder}: left out {count:,} unreadable files of {total:,} (skip_unreadable), e.g. "
+                            "{example}", len(failures), folder=show_path(folder, root, True), count=len(failures),
+                            total=len(files), example=next(iter(failures.values()))))
         dataset = dataset.subset(keep)
         files, labels = dataset.files, dataset.labels
         pixels = pixels[keep] if pixels is not None else None
-    count = f"{len(files):,} images" + (f" in {len(classes)} classes" if classes is not None else "")
-    described = f"image folder {show_path(folder, root, True)}: {count}, read as {'×'.join(map(str, request.input_shape))}"
+    values = {"folder": show_path(folder, root, True), "count": len(files),
+              "shape": "×".join(map(str, request.input_shape))}
+    if classes is not None:
+        described = tr(N_("image folder {folder}: {count:,} images in {classes} classes, read as {shape}") if in_ram
+                       else N_("image folder {folder}: {count:,} images in {classes} classes, read as {shape}, from "
+                               "disk as needed"), classes=len(classes), **values)
+    else:
+        described = tr(N_("image folder {folder}: {count:,} images, read as {shape}") if in_ram
+                       else N_("image folder {folder}: {count:,} images, read as {shape}, from disk as needed"),
+                       **values)
     if not in_ram:
-        return LoadedData(dataset, None, classes, described + ", from disk as needed", files, warnings)
+        return LoadedData(dataset, None, classes, described, files, warnings)
     y: torch.Tensor | None = None
     if labels is not None:
         y = torch.tensor(labels, dtype=torch.int64)
@@ -112,9 +120,16 @@ def unreadable_message(failures: dict[int, str], folder: Path, root: Path) -> st
     """Every unreadable file, named (up to MAX_NAMED), in one message, with the way around them."""
     named = list(failures.values())[:MAX_NAMED]
     more = len(failures) - len(named)
-    return (f"{show_path(folder, root, True)}: {len(failures):,} file{'s' if len(failures) > 1 else ''} cannot be "
-            f"read as images: {'; '.join(named)}{f'; and {more:,} more' if more else ''}. Fix or remove them, or set "
-            f"data.skip_unreadable to leave them out")
+    values = {"folder": show_path(folder, root, True), "count": len(failures), "files": "; ".join(named), "more": more}
+    if more:
+        return trn("{folder}: {count:,} file cannot be read as images: {files}; and {more:,} more. Fix or remove them, "
+                   "or set data.skip_unreadable to leave them out",
+                   "{folder}: {count:,} files cannot be read as images: {files}; and {more:,} more. Fix or remove "
+                   "them, or set data.skip_unreadable to leave them out", len(failures), **values)
+    return trn("{folder}: {count:,} file cannot be read as images: {files}. Fix or remove them, or set "
+               "data.skip_unreadable to leave them out",
+               "{folder}: {count:,} files cannot be read as images: {files}. Fix or remove them, or set "
+               "data.skip_unreadable to leave them out", len(failures), **values)
 
 
 class ImageFiles(Dataset):
@@ -203,17 +218,20 @@ def check_image(path: Path, root: Path) -> None:
     """The file's header is an image Pillow can read (without decoding every pixel); DataError if not."""
     try:
         if path.stat().st_size == 0:
-            raise DataError(f"{show_path(path, root)}: cannot be read as an image: the file is empty (0 bytes)")
+            raise DataError(tr("{path}: cannot be read as an image: the file is empty (0 bytes)",
+                               path=show_path(path, root)))
         with Image.open(path) as img:
             img.verify()
     except DataError:
         raise
     except UnidentifiedImageError:
-        raise DataError(f"{show_path(path, root)}: cannot be read as an image: not a format Pillow knows") from None
+        raise DataError(tr("{path}: cannot be read as an image: not a format Pillow knows",
+                           path=show_path(path, root))) from None
     except FileNotFoundError:
-        raise DataError(f"{show_path(path, root)}: no such file (was it moved or deleted?)") from None
+        raise DataError(tr("{path}: no such file (was it moved or deleted?)", path=show_path(path, root))) from None
     except Exception as error:  # noqa: BLE001 - a damaged file can fail anywhere in a decoder
-        raise DataError(f"{show_path(path, root)}: cannot be read as an image: {error}") from None
+        raise DataError(tr("{path}: cannot be read as an image: {error}", path=show_path(path, root),
+                           error=error)) from None
 
 
 def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
@@ -221,7 +239,8 @@ def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
     h, w = size
     try:
         if path.stat().st_size == 0:
-            raise DataError(f"{show_path(path, root)}: cannot be read as an image: the file is empty (0 bytes)")
+            raise DataError(tr("{path}: cannot be read as an image: the file is empty (0 bytes)",
+                               path=show_path(path, root)))
         with Image.open(path) as img:
             img = img.convert(mode) if img.mode != mode else img
             if img.size != (w, h):
@@ -230,11 +249,13 @@ def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
     except DataError:
         raise
     except UnidentifiedImageError:
-        raise DataError(f"{show_path(path, root)}: cannot be read as an image: not a format Pillow knows") from None
+        raise DataError(tr("{path}: cannot be read as an image: not a format Pillow knows",
+                           path=show_path(path, root))) from None
     except FileNotFoundError:
-        raise DataError(f"{show_path(path, root)}: no such file (was it moved or deleted?)") from None
+        raise DataError(tr("{path}: no such file (was it moved or deleted?)", path=show_path(path, root))) from None
     except Exception as error:  # a corrupt file can fail deep inside any decoder, in any way
-        raise DataError(f"{show_path(path, root)}: cannot be read as an image: {error}") from None
+        raise DataError(tr("{path}: cannot be read as an image: {error}", path=show_path(path, root),
+                           error=error)) from None
     return array[:, :, None] if array.ndim == 2 else array
 
 
@@ -267,26 +288,32 @@ def _target_for(relative: Path, target_folder: Path, root: Path) -> Path:
         for candidate in (exact.with_suffix(ext), exact.with_suffix(ext.upper())):
             if candidate.is_file():
                 return candidate
-    raise DataError(f"{show_path(exact, root)}: missing: every image needs a target with the same name")
+    raise DataError(tr("{path}: missing: every image needs a target with the same name", path=show_path(exact, root)))
 
 
 def _check_folder(folder: Path, root: Path) -> None:
     if not folder.exists():
-        raise DataError(f"{show_path(folder, root, True)}: no such folder")
+        raise DataError(tr("{folder}: no such folder", folder=show_path(folder, root, True)))
     if not folder.is_dir():
-        raise DataError(f"{show_path(folder, root)}: is a file, not a folder of images")
+        raise DataError(tr("{path}: is a file, not a folder of images", path=show_path(folder, root)))
 
 
-def _mode(shape: Shape, side: str) -> str:
+def _no_images(folder: str) -> str:
+    return tr("{folder}: no images ({extensions})", folder=folder, extensions=", ".join(EXTENSIONS))
+
+
+def _mode(shape: Shape, output: bool = False) -> str:
+    """The Pillow mode of the Input's images (the Output's, for regression targets)."""
     if len(shape) != 3:
-        raise DataError(
-            f"image_folder gives images (channels, height, width), but the model's {side} {'×'.join(map(str, shape))}"
-        )
+        raise DataError(tr(N_("image_folder gives images (channels, height, width), but the model's Output gives "
+                              "{shape}") if output
+                           else N_("image_folder gives images (channels, height, width), but the model's Input takes "
+                                   "{shape}"), shape="×".join(map(str, shape))))
     if shape[0] not in MODES:
-        raise DataError(
-            f"image_folder reads images with 1 (grey), 3 (RGB) or 4 (RGBA) channels, "
-            f"but the model's {side} {shape[0]} channels"
-        )
+        raise DataError(tr(N_("image_folder reads images with 1 (grey), 3 (RGB) or 4 (RGBA) channels, but the model's "
+                              "Output gives {count} channels") if output
+                           else N_("image_folder reads images with 1 (grey), 3 (RGB) or 4 (RGBA) channels, but the "
+                                   "model's Input takes {count} channels"), count=shape[0]))
     return MODES[shape[0]]
 
 

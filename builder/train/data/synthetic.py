@@ -11,10 +11,11 @@ from typing import Any
 
 import torch
 
+from builder.core.i18n import tr
 from builder.core.shapes import format_shape
 from builder.train.data.base import DataError, LoadedData, SourceRequest
 
-SHAPE_NAMES = ["circle", "square", "triangle", "cross"]
+SHAPE_NAMES = ["circle", "square", "triangle", "cross"]  # class names: data (kept with the weights), not translated
 NAMES = ("shapes", "blobs")
 
 
@@ -22,13 +23,14 @@ def load(request: SourceRequest) -> LoadedData:
     spec = request.spec
     name = spec.get("name", "shapes")
     if name not in NAMES:
-        raise DataError(f"synthetic name must be one of {', '.join(NAMES)}; got {_show(name)}")
+        raise DataError(tr("synthetic name must be one of {names}; got {value}", names=", ".join(NAMES),
+                           value=_show(name)))
     samples = _whole(spec, "samples", 2000, minimum=1)
     noise = _number(spec, "noise", 0.1)
     seed = _whole(spec, "seed", request.seed, minimum=None)
     if name == "shapes":
         if spec.get("classes") is not None:
-            raise DataError("synthetic 'classes' is for name 'blobs' only; shapes always has 4 classes")
+            raise DataError(tr("synthetic 'classes' is for name 'blobs' only; shapes always has 4 classes"))
         return _shapes(request, samples, noise, seed)
     classes = _whole(spec, "classes", 3, minimum=2)
     return _blobs(request, samples, noise, seed, classes)
@@ -37,24 +39,26 @@ def load(request: SourceRequest) -> LoadedData:
 def _shapes(request: SourceRequest, n: int, noise: float, seed: int) -> LoadedData:
     shape = request.input_shape
     if len(shape) != 3 or shape[1] < 8 or shape[2] < 8:
-        raise DataError(
-            f"synthetic shapes needs an image Input (channels, height, width) of at least 8×8; "
-            f"the model's Input takes {format_shape(shape)}"
-        )
+        raise DataError(tr("synthetic shapes needs an image Input (channels, height, width) of at least 8×8; the "
+                           "model's Input takes {shape}", shape=format_shape(shape)))
     c, h, w = shape
     if request.task == "regression" and tuple(request.output_shape) != (1, h, w):
-        raise DataError(
-            f"synthetic shapes regression targets are the shape masks, 1×{h}×{w}, "
-            f"but the model's Output gives {format_shape(request.output_shape)}"
-        )
+        raise DataError(tr("synthetic shapes regression targets are the shape masks, 1×{height}×{width}, but the "
+                           "model's Output gives {shape}", height=h, width=w, shape=format_shape(request.output_shape)))
     x, mask, labels = make_shapes(n, c, h, w, noise, seed)
     y = {"classification": labels, "regression": mask, "reconstruction": None}[request.task]
-    what = {"classification": "4 classes", "regression": "shape masks as targets", "reconstruction": "no labels"}
+    values = {"count": n, "shape": format_shape(shape)}
+    if request.task == "classification":
+        description = tr("synthetic shapes: {count:,} images {shape}, 4 classes", **values)
+    elif request.task == "regression":
+        description = tr("synthetic shapes: {count:,} images {shape}, shape masks as targets", **values)
+    else:
+        description = tr("synthetic shapes: {count:,} images {shape}, no labels", **values)
     return LoadedData(
         dataset=None,
         tensors=(x, y),
         classes=list(SHAPE_NAMES) if request.task == "classification" else None,
-        description=f"synthetic shapes: {n:,} images {format_shape(shape)}, {what[request.task]}",
+        description=description,
     )
 
 
@@ -132,14 +136,11 @@ _DISTANCES = (_circle, _square, _triangle, _cross)
 def _blobs(request: SourceRequest, n: int, noise: float, seed: int, classes: int) -> LoadedData:
     shape = request.input_shape
     if len(shape) != 1:
-        raise DataError(
-            f"synthetic blobs needs a vector Input (features,); the model's Input takes {format_shape(shape)}"
-        )
+        raise DataError(tr("synthetic blobs needs a vector Input (features,); the model's Input takes {shape}",
+                           shape=format_shape(shape)))
     if request.task == "regression" and len(request.output_shape) != 1:
-        raise DataError(
-            f"synthetic blobs regression targets are vectors (k,), "
-            f"but the model's Output gives {format_shape(request.output_shape)}"
-        )
+        raise DataError(tr("synthetic blobs regression targets are vectors (k,), but the model's Output gives {shape}",
+                           shape=format_shape(request.output_shape)))
     features = shape[0]
     g = torch.Generator().manual_seed(seed)
     centres = (torch.rand((classes, features), generator=g) * 2 - 1) * 5
@@ -154,30 +155,38 @@ def _blobs(request: SourceRequest, n: int, noise: float, seed: int, classes: int
         k = request.output_shape[0]
         weights = torch.randn((features, k), generator=torch.Generator().manual_seed(seed + 7919)) / math.sqrt(features)
         y = clean @ weights
-    what = {"classification": f"{classes} clusters", "regression": "linear targets", "reconstruction": "no labels"}
-    return (
-        LoadedData(
-            dataset=None,
-            tensors=(x, y),
-            classes=[f"cluster {i}" for i in range(classes)] if request.task == "classification" else None,
-            description=f"synthetic blobs: {n:,} points in {features} dims, {what[request.task]}",
-        )
+    values = {"count": n, "features": features}
+    if request.task == "classification":
+        description = tr("synthetic blobs: {count:,} points in {features} dims, {clusters} clusters", clusters=classes,
+                         **values)
+    elif request.task == "regression":
+        description = tr("synthetic blobs: {count:,} points in {features} dims, linear targets", **values)
+    else:
+        description = tr("synthetic blobs: {count:,} points in {features} dims, no labels", **values)
+    return LoadedData(
+        dataset=None,
+        tensors=(x, y),
+        # Class names are data (kept with the weights), not translated.
+        classes=[f"cluster {i}" for i in range(classes)] if request.task == "classification" else None,
+        description=description,
     )
 
 
 def _whole(spec: dict[str, Any], key: str, default: int, minimum: int | None) -> int:
     value = default if spec.get(key) is None else spec[key]  # null: the default, as for a key left out
     if not isinstance(value, int) or isinstance(value, bool):
-        raise DataError(f"synthetic '{key}' must be a whole number, got {_show(value)}")
+        raise DataError(tr("synthetic '{key}' must be a whole number, got {value}", key=key, value=_show(value)))
     if minimum is not None and value < minimum:
-        raise DataError(f"synthetic '{key}' must be at least {minimum}, got {value}")
+        raise DataError(tr("synthetic '{key}' must be at least {minimum}, got {value}", key=key, minimum=minimum,
+                           value=value))
     return value
 
 
 def _number(spec: dict[str, Any], key: str, default: float) -> float:
     value = default if spec.get(key) is None else spec[key]
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise DataError(f"synthetic '{key}' must be a number of at least 0, got {_show(value)}")
+        raise DataError(tr("synthetic '{key}' must be a number of at least 0, got {value}", key=key,
+                           value=_show(value)))
     return float(value)
 
 
