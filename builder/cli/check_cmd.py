@@ -8,6 +8,7 @@ import argparse
 
 from builder.blocks.check import ModelReport
 from builder.cli.common import ArgumentError, open_project, table
+from builder.core.i18n import tr
 from builder.core.shapes import format_shapes
 
 NAME = "check"
@@ -15,26 +16,28 @@ NAME = "check"
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help="check a project's models and show each node's output shape, parameters and MACs",
-        description="Check every model of a project. Prints a table per model (node, type, output shape, "
-                    "parameters, multiply-accumulates for one sample) and the totals, then checks the data and "
-                    "training settings as training would (without reading the data: the settings, the loss "
-                    "against the Output, a GAN's pairing, the data files named, the device) and prints the "
-                    "lints; exits 0, or with problems prints one line per problem naming its node or key and "
-                    "exits 1.")
-    parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
-    parser.add_argument("--model", help="check only this model")
+        NAME, help=tr("check a project's models and show each node's output shape, parameters and MACs"),
+        description=tr("Check every model of a project. Prints a table per model (node, type, output shape, "
+                       "parameters, multiply-accumulates for one sample) and the totals, then checks the data and "
+                       "training settings as training would (without reading the data: the settings, the loss "
+                       "against the Output, a GAN's pairing, the data files named, the device) and prints the "
+                       "lints; exits 0, or with problems prints one line per problem naming its node or key and "
+                       "exits 1."))
+    parser.add_argument("project", metavar="PROJECT", help=tr("project file (.json)"))
+    parser.add_argument("--model", help=tr("check only this model"))
     parser.add_argument("--depth", type=int, default=1, metavar="N",
-                        help="rows for the blocks inside uses of modules, down to N levels (1: the model's own nodes)")
+                        help=tr("rows for the blocks inside uses of modules, down to N levels (1: the model's own "
+                                "nodes)"))
     parser.add_argument("--batch-size", type=int, metavar="B",
-                        help="add each node's output memory at this batch size, and estimate the memory training "
-                             "takes (weights, gradients, the optimizer's state, the outputs kept for backward)")
+                        help=tr("add each node's output memory at this batch size, and estimate the memory "
+                                "training takes (weights, gradients, the optimizer's state, the outputs kept for "
+                                "backward)"))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.batch_size is not None and args.batch_size < 1:
-        raise ArgumentError("builder check: --batch-size must be at least 1")
+        raise ArgumentError(tr("builder check: --batch-size must be at least 1"))
     from builder.train.checks import check_project  # torch loads here: the device is part of the check
 
     project = open_project(args.project, args.model)
@@ -53,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
         if args.batch_size:
             print("\n".join(_memory(report, check, args.batch_size)))
         for problem in report.problems:
-            print(f"warning: {prefix}{problem}")
+            print(tr("warning: {problem}", problem=f"{prefix}{problem}"))
         print()
     for problem in check.problems:
-        print(f"warning: {problem}" if problem.warning else str(problem))
+        print(tr("warning: {problem}", problem=problem) if problem.warning else str(problem))
         failed = failed or not problem.warning
     return 1 if failed else 0
 
@@ -67,12 +70,12 @@ def summary_table(report: ModelReport, depth: int = 1, batch: int | None = None)
     training keeps for backward: a view, or an output no backward needs, takes none)."""
     rows: list[list[str]] = []
     _rows(report, depth, "", rows, batch)
-    total = ["total", "", "", f"{report.total_params:,}", f"{report.total_macs:,}"]
+    total = [tr("total"), "", "", f"{report.total_params:,}", f"{report.total_macs:,}"]
     rows.append(total + ([_bytes(sum(_node_bytes(report, n, batch) for n in report.order if n in report.live))]
                          if batch else []))
-    header = ["node", "type", "output", "params", "MACs"] + (["memory"] if batch else [])
+    header = [tr("node"), tr("type"), tr("output"), tr("params"), tr("MACs")] + ([tr("memory")] if batch else [])
     body = table(header, rows, right={3, 4, 5})
-    return f"model {report.model.name}\n{body}"
+    return tr("model {name}", name=report.model.name) + "\n" + body
 
 
 def _rows(report: ModelReport, depth: int, indent: str, rows: list[list[str]], batch: int | None) -> None:

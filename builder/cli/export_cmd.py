@@ -9,6 +9,7 @@ from pathlib import Path
 
 from builder.cli.common import ArgumentError, open_project
 from builder.core.atomic import atomic_write_text
+from builder.core.i18n import tr
 
 NAME = "export"
 STDOUT = "-"  # --code -: the source goes to standard output
@@ -16,28 +17,28 @@ STDOUT = "-"  # --code -: the source goes to standard output
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help="write the generated code, a standalone training script, or ONNX / TorchScript files",
-        description="Write the Python source generated from the project's graphs (one nn.Module class per "
-                    "model, importing only torch; the app trains modules built from this same source); a "
-                    "standalone train.py that trains like the app, on one device or with torchrun; or the "
-                    "model as ONNX or TorchScript with a dynamic batch dimension, checked against the module.")
-    parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
-    parser.add_argument("--code", metavar="OUT.py", help="write the generated source here ('-': to standard output, "
-                        "with every message on standard error)")
-    parser.add_argument("--train-script", metavar="DIR", help="write train.py and model.py into DIR")
-    parser.add_argument("--onnx", metavar="FILE.onnx", help="write the model as ONNX")
-    parser.add_argument("--torchscript", metavar="FILE.pt", help="write the model as TorchScript")
-    parser.add_argument("--weights", metavar="FILE", help="for --onnx/--torchscript: trained weights to put in "
-                        "(.pt or .safetensors); default: freshly initialized")
-    parser.add_argument("--model", metavar="NAME", help="export only this model (default: all models for --code, "
-                        "the trained model otherwise)")
+        NAME, help=tr("write the generated code, a standalone training script, or ONNX / TorchScript files"),
+        description=tr("Write the Python source generated from the project's graphs (one nn.Module class per "
+                       "model, importing only torch; the app trains modules built from this same source); a "
+                       "standalone train.py that trains like the app, on one device or with torchrun; or the "
+                       "model as ONNX or TorchScript with a dynamic batch dimension, checked against the module."))
+    parser.add_argument("project", metavar="PROJECT", help=tr("project file (.json)"))
+    parser.add_argument("--code", metavar="OUT.py", help=tr("write the generated source here ('-': to standard "
+                                                            "output, with every message on standard error)"))
+    parser.add_argument("--train-script", metavar="DIR", help=tr("write train.py and model.py into DIR"))
+    parser.add_argument("--onnx", metavar="FILE.onnx", help=tr("write the model as ONNX"))
+    parser.add_argument("--torchscript", metavar="FILE.pt", help=tr("write the model as TorchScript"))
+    parser.add_argument("--weights", metavar="FILE", help=tr("for --onnx/--torchscript: trained weights to put in "
+                                                             "(.pt or .safetensors); default: freshly initialized"))
+    parser.add_argument("--model", metavar="NAME", help=tr("export only this model (default: all models for "
+                                                           "--code, the trained model otherwise)"))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not (args.code or args.train_script or args.onnx or args.torchscript):
-        raise ArgumentError("builder export: say what to write: --code, --train-script, --onnx or --torchscript "
-                            "(see builder export --help)")
+        raise ArgumentError(tr("builder export: say what to write: --code, --train-script, --onnx or "
+                               "--torchscript (see builder export --help)"))
     project = open_project(args.project, args.model)
     code_to_stdout = args.code == STDOUT
     # With the code on standard output, every message goes to standard error so that `> model.py` or a pipe
@@ -55,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
         return status
     out = Path(args.code)
     if not out.parent.is_dir():
-        raise ArgumentError(f"{out}: the folder {out.parent} does not exist")
+        raise ArgumentError(tr("{out}: the folder {folder} does not exist", out=out, folder=out.parent))
     atomic_write_text(out, code.source)
-    print(f"wrote {out} ({', '.join(code.class_names.values())})")
+    print(tr("wrote {out} ({classes})", out=out, classes=", ".join(code.class_names.values())))
     return status
 
 
@@ -97,8 +98,9 @@ def _train_script(project, folder: Path) -> int:
     try:
         written = write_training_script(run, folder)
     except ScriptError as exc:
-        raise ArgumentError(f"builder export --train-script: {exc}") from None
-    print(f"wrote {', '.join(str(p) for p in written)}: python {written[0]} (or torchrun --nproc_per_node=N ...)")
+        raise ArgumentError(tr("builder export --train-script: {error}", error=exc)) from None
+    print(tr("wrote {files}: python {script} (or torchrun --nproc_per_node=N ...)",
+             files=", ".join(str(p) for p in written), script=written[0]))
     return 0
 
 
@@ -136,13 +138,14 @@ def _portable(project, args: argparse.Namespace) -> int:
             results.append(export_onnx(model, shapes, args.onnx, [names[i] for i in report.inputs],
                                        [names[o] for o in report.outputs]))
     except ExportError as exc:
-        print(f"builder export: {exc}", file=sys.stderr)
+        print(tr("builder export: {error}", error=exc), file=sys.stderr)
         return 1
     for result in results:
-        checked = (f"same outputs as the module, max difference {result.max_difference:.2g} ({result.checker})"
+        checked = (tr("same outputs as the module, max difference {difference:.2g} ({checker})",
+                      difference=result.max_difference, checker=result.checker)
                    if result.max_difference is not None else result.checker)
-        print(f"wrote {result.path}: {checked}")
+        print(tr("wrote {path}: {checked}", path=result.path, checked=checked))
         if result.max_difference is not None and result.max_difference > 1e-3:
-            print(f"builder export: {result.path} does not reproduce the module", file=sys.stderr)
+            print(tr("builder export: {path} does not reproduce the module", path=result.path), file=sys.stderr)
             return 1
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from builder.cli.common import ArgumentError
 from builder.core.atomic import atomic_write_text
+from builder.core.i18n import tr
 
 NAME = "import"
 MAX_DIM = 1 << 16
@@ -21,25 +22,26 @@ MAX_DIM = 1 << 16
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help="turn an nn.Module from a Python file into a project of blocks and modules",
-        description="Run FILE.py (your own code: it runs), construct CLASS(**KWARGS), load --weights into it, trace "
-                    "it with torch.fx on a batch of the given sample shape, and write PROJECT.json with, beside "
-                    "it, PROJECT.safetensors: the weights under the names of the generated code, which are the "
-                    "original's. Every sub-module of your own (a BasicBlock, a Sequential inside a Sequential) "
-                    "becomes a module of the project. Written only when the generated code computes the same "
-                    "outputs as the original; what cannot be represented is refused with its file and line "
-                    "(exit 1).")
+        NAME, help=tr("turn an nn.Module from a Python file into a project of blocks and modules"),
+        description=tr("Run FILE.py (your own code: it runs), construct CLASS(**KWARGS), load --weights into it, "
+                       "trace it with torch.fx on a batch of the given sample shape, and write PROJECT.json with, "
+                       "beside it, PROJECT.safetensors: the weights under the names of the generated code, which "
+                       "are the original's. Every sub-module of your own (a BasicBlock, a Sequential inside a "
+                       "Sequential) becomes a module of the project. Written only when the generated code "
+                       "computes the same outputs as the original; what cannot be represented is refused with its "
+                       "file and line (exit 1)."))
     parser.add_argument("source", metavar="FILE.py[:CLASS]",
-                        help="the Python file, and the class to import when it defines several nn.Modules")
+                        help=tr("the Python file, and the class to import when it defines several nn.Modules"))
     parser.add_argument("--input-shape", type=int, nargs="+", required=True, action="append", metavar="D",
-                        help="one sample's shape without the batch, e.g. 3 32 32; once per input of forward when it "
-                             "takes several")
-    parser.add_argument("--out", required=True, metavar="PROJECT.json", help="the project file to write")
-    parser.add_argument("--weights", metavar="W", help="weights to load into the module first (.pt/.pth, read "
-                        "with weights_only=True, or a checkpoint holding them; .safetensors)")
+                        help=tr("one sample's shape without the batch, e.g. 3 32 32; once per input of forward when "
+                                "it takes several"))
+    parser.add_argument("--out", required=True, metavar="PROJECT.json", help=tr("the project file to write"))
+    parser.add_argument("--weights", metavar="W", help=tr("weights to load into the module first (.pt/.pth, read "
+                                                          "with weights_only=True, or a checkpoint holding them; "
+                                                          ".safetensors)"))
     parser.add_argument("--kwargs", default="{}", metavar="JSON",
-                        help='arguments for the constructor, as a JSON object: \'{"num_classes": 10}\'')
-    parser.add_argument("--force", action="store_true", help="overwrite PROJECT.json if it exists")
+                        help=tr('arguments for the constructor, as a JSON object: \'{"num_classes": 10}\''))
+    parser.add_argument("--force", action="store_true", help=tr("overwrite PROJECT.json if it exists"))
     parser.set_defaults(run=run)
 
 
@@ -48,17 +50,18 @@ def run(args: argparse.Namespace) -> int:
     kwargs = _kwargs(args.kwargs)
     for shape in args.input_shape:
         if any(not 1 <= d <= MAX_DIM for d in shape):
-            raise ArgumentError(f"builder import: --input-shape {' '.join(map(str, shape))}: every size must be "
-                                f"from 1 to {MAX_DIM:,}")
+            raise ArgumentError(tr("builder import: --input-shape {shape}: every size must be from 1 to {limit:,}",
+                                   shape=" ".join(map(str, shape)), limit=MAX_DIM))
     out = Path(args.out)
     if out.suffix != ".json":
-        raise ArgumentError(f"builder import: --out {out}: the project file must end in .json")
+        raise ArgumentError(tr("builder import: --out {out}: the project file must end in .json", out=out))
     if not out.parent.is_dir():
-        raise ArgumentError(f"builder import: --out {out}: the folder {out.parent} does not exist")
+        raise ArgumentError(tr("builder import: --out {out}: the folder {folder} does not exist", out=out,
+                               folder=out.parent))
     if out.exists() and not args.force:
-        raise ArgumentError(f"builder import: {out} exists; use --force to overwrite it")
+        raise ArgumentError(tr("builder import: {out} exists; use --force to overwrite it", out=out))
     if args.weights is not None and not Path(args.weights).is_file():
-        raise ArgumentError(f"builder import: --weights {args.weights}: no such file")
+        raise ArgumentError(tr("builder import: --weights {path}: no such file", path=args.weights))
 
     from builder.core.project import project_to_json  # torch and the user's code load from here on
     from builder.importer.network import import_network
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         imported = import_network(path, class_name, args.input_shape, kwargs, args.weights)
     except ImportRefusal as exc:
-        print(f"builder import: {exc}")
+        print(tr("builder import: {error}", error=exc))
         return 1
     weights = out.with_suffix(".safetensors")
     if args.weights is not None:  # trained weights: training starts from them (fine-tuning)
@@ -77,10 +80,14 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_text(out, project_to_json(imported.project))
     project = imported.project
     modules = [m.name for m in project.models[1:]]
-    print(f"wrote {out} ({project.models[0].name}"
-          + (f", with the modules {', '.join(modules)}" if modules else "") + f") and {weights}")
-    print(f"the generated code has the original's weight names and outputs (largest difference "
-          f"{imported.max_difference:.2g}); imported in {imported.seconds:.2f} s")
+    if modules:
+        print(tr("wrote {out} ({model}, with the modules {modules}) and {weights}", out=out,
+                 model=project.models[0].name, modules=", ".join(modules), weights=weights))
+    else:
+        print(tr("wrote {out} ({model}) and {weights}", out=out, model=project.models[0].name, weights=weights))
+    print(tr("the generated code has the original's weight names and outputs (largest difference "
+             "{difference:.2g}); imported in {seconds:.2f} s", difference=imported.max_difference,
+             seconds=imported.seconds))
     return 0
 
 
@@ -88,11 +95,12 @@ def _source(text: str) -> tuple[Path, str | None]:
     file, colon, class_name = text.rpartition(":") if text.count(":") and not Path(text).exists() else (text, "", "")
     path = Path(file if colon else text)
     if colon and not class_name.isidentifier():
-        raise ArgumentError(f"builder import: {text}: '{class_name}' is not a class name")
+        raise ArgumentError(tr("builder import: {source}: '{name}' is not a class name", source=text,
+                               name=class_name))
     if not path.is_file():
-        raise ArgumentError(f"builder import: {path}: no such file")
+        raise ArgumentError(tr("builder import: {path}: no such file", path=path))
     if path.suffix != ".py":
-        raise ArgumentError(f"builder import: {path}: not a Python file (.py)")
+        raise ArgumentError(tr("builder import: {path}: not a Python file (.py)", path=path))
     return path, class_name if colon else None
 
 
@@ -100,7 +108,7 @@ def _kwargs(text: str) -> dict:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ArgumentError(f"builder import: --kwargs is not valid JSON ({exc.msg})") from None
+        raise ArgumentError(tr("builder import: --kwargs is not valid JSON ({reason})", reason=exc.msg)) from None
     if not isinstance(value, dict):
-        raise ArgumentError("builder import: --kwargs must be a JSON object, e.g. '{\"num_classes\": 10}'")
+        raise ArgumentError(tr("builder import: --kwargs must be a JSON object, e.g. '{\"num_classes\": 10}'"))
     return value

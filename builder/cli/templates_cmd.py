@@ -7,6 +7,7 @@ from pathlib import Path
 
 from builder.cli.common import ArgumentError
 from builder.core.atomic import atomic_write_text
+from builder.core.i18n import tr
 from builder.core.templates import TEMPLATES, template, template_text
 
 NAME = "templates"
@@ -16,23 +17,25 @@ NAMES = (NAME, NEW)
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     listing = commands.add_parser(
-        NAME, help="list the project templates", description="List the templates `builder new` can start from: "
-        "the example and well-known networks, each ready to train on the built-in data.")
+        NAME, help=tr("list the project templates"),
+        description=tr("List the templates `builder new` can start from: the example and well-known networks, "
+                       "each ready to train on the built-in data."))
     listing.set_defaults(run=list_templates)
     new = commands.add_parser(
-        NEW, help="write a new project from a template",
-        description="Write a new project file from a template (see `builder templates`), e.g. "
-                    "`builder new lenet net.json`, ready for `builder check` and `builder train`.")
-    new.add_argument("template", metavar="TEMPLATE", help="a template's name, as `builder templates` lists it")
-    new.add_argument("out", metavar="OUT.json", help="the project file to write")
-    new.add_argument("--force", action="store_true", help="overwrite OUT.json if it exists")
+        NEW, help=tr("write a new project from a template"),
+        description=tr("Write a new project file from a template (see `builder templates`), e.g. "
+                       "`builder new lenet net.json`, ready for `builder check` and `builder train`."))
+    new.add_argument("template", metavar="TEMPLATE", help=tr("a template's name, as `builder templates` lists it"))
+    new.add_argument("out", metavar="OUT.json", help=tr("the project file to write"))
+    new.add_argument("--force", action="store_true", help=tr("overwrite OUT.json if it exists"))
     new.set_defaults(run=new_project)
 
 
 def list_templates(_args: argparse.Namespace) -> int:
     width = max(len(t.name) for t in TEMPLATES)
     for item in TEMPLATES:
-        print(f"{item.name.ljust(width)}  {item.title}: {item.description}")
+        print(tr("{name}  {title}: {description}", name=item.name.ljust(width), title=tr(item.title),
+                 description=tr(item.description)))
     return 0
 
 
@@ -40,14 +43,16 @@ def new_project(args: argparse.Namespace) -> int:
     try:
         chosen = template(args.template)
     except KeyError as exc:
-        raise ArgumentError(f"builder new: {exc.args[0]}") from None
+        raise ArgumentError(tr("builder new: {error}", error=exc.args[0])) from None
     out = Path(args.out)
     if out.is_dir():
-        raise ArgumentError(f"builder new: {out} is a folder; give the project file's name, e.g. {out / 'net.json'}")
+        raise ArgumentError(tr("builder new: {out} is a folder; give the project file's name, e.g. {example}",
+                               out=out, example=out / "net.json"))
     if out.exists() and not args.force:
-        raise ArgumentError(f"builder new: {out} exists; use --force to overwrite it")
+        raise ArgumentError(tr("builder new: {out} exists; use --force to overwrite it", out=out))
     if not out.parent.is_dir():
-        raise ArgumentError(f"builder new: the folder {out.parent} does not exist")
+        raise ArgumentError(tr("builder new: the folder {folder} does not exist", folder=out.parent))
     atomic_write_text(out, template_text(chosen.name))
-    print(f"wrote {out} from the {chosen.title} template: builder check {out}, builder train {out}")
+    print(tr("wrote {out} from the {title} template: builder check {out}, builder train {out}", out=out,
+             title=tr(chosen.title)))
     return 0

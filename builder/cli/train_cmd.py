@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from builder.cli.common import ArgumentError, open_project
+from builder.core.i18n import tr
 from builder.core.project import Project
 
 NAME = "train"
@@ -17,23 +18,26 @@ HEALTH_EVERY = 20  # steps between layer-health samples: cheap (bench/health_ben
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help="train the project's model headless and write its weights, code and metrics",
-        description="Train with the project's data and training settings. Writes into DIR: metrics.csv (a row "
-                    "per epoch), <Model>.pt and <Model>.safetensors (the state_dict), model.py (the generated "
-                    "code the weights load into) and checkpoint.pt (to resume). Ctrl-C stops after the "
-                    "current batch and keeps what was trained. A GAN project (\"mode\": \"gan\") writes "
-                    "metrics.csv (epoch, d_loss, g_loss, d_real, d_fake, lr, seconds), samples_epoch<N>.png, "
-                    "both models' weights, model.py with both classes, sample.py and checkpoint.pt.")
-    parser.add_argument("project", metavar="PROJECT", help="project file (.json)")
-    parser.add_argument("--epochs", type=_positive, metavar="N", help="total epochs (overrides the project)")
-    parser.add_argument("--device", metavar="D", help="auto, cpu, cuda or cuda:N (overrides the project)")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: <project>-training beside the project)")
-    parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt up to the epochs asked")
+        NAME, help=tr("train the project's model headless and write its weights, code and metrics"),
+        description=tr("Train with the project's data and training settings. Writes into DIR: metrics.csv (a row "
+                       "per epoch), <Model>.pt and <Model>.safetensors (the state_dict), model.py (the generated "
+                       "code the weights load into) and checkpoint.pt (to resume). Ctrl-C stops after the "
+                       "current batch and keeps what was trained. A GAN project (\"mode\": \"gan\") writes "
+                       "metrics.csv (epoch, d_loss, g_loss, d_real, d_fake, lr, seconds), samples_epoch<N>.png, "
+                       "both models' weights, model.py with both classes, sample.py and checkpoint.pt."))
+    parser.add_argument("project", metavar="PROJECT", help=tr("project file (.json)"))
+    parser.add_argument("--epochs", type=_positive, metavar="N", help=tr("total epochs (overrides the project)"))
+    parser.add_argument("--device", metavar="D", help=tr("auto, cpu, cuda or cuda:N (overrides the project)"))
+    parser.add_argument("--out", metavar="DIR",
+                        help=tr("output folder (default: <project>-training beside the project)"))
+    parser.add_argument("--resume", action="store_true",
+                        help=tr("continue from DIR/checkpoint.pt up to the epochs asked"))
     parser.add_argument("--health", type=_positive, nargs="?", const=HEALTH_EVERY, metavar="N",
-                        help=f"sample each layer's health every N steps (default {HEALTH_EVERY}): its outputs' mean, "
-                             "std and share of zeros, its gradient's norm and how much a step changes its weights; "
-                             "printed after each epoch with warnings (dead ReLUs, vanishing or exploding gradients, "
-                             "learning rate too high or low for a layer), and written to DIR/health.csv")
+                        help=tr("sample each layer's health every N steps (default {every}): its outputs' mean, "
+                                "std and share of zeros, its gradient's norm and how much a step changes its "
+                                "weights; printed after each epoch with warnings (dead ReLUs, vanishing or "
+                                "exploding gradients, learning rate too high or low for a layer), and written to "
+                                "DIR/health.csv", every=HEALTH_EVERY))
     parser.set_defaults(run=run)
 
 
@@ -41,16 +45,16 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        raise argparse.ArgumentTypeError(tr("expected a whole number, got '{text}'", text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(tr("must be at least 1, got {value}", value=value))
     return value
 
 
 def output_folder(project: Project, out: str | None) -> Path:
     folder = Path(out) if out else project.folder / f"{project.path.stem if project.path else 'project'}-training"
     if folder.exists() and not folder.is_dir():
-        raise ArgumentError(f"{folder}: exists and is not a folder")
+        raise ArgumentError(tr("{folder}: exists and is not a folder", folder=folder))
     return folder
 
 
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     out = output_folder(project, args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.health and project.training.get("mode") == "gan":
-        print("warning: --health samples a supervised run; a GAN's models are not sampled", file=sys.stderr)
+        print(tr("warning: --health samples a supervised run; a GAN's models are not sampled"), file=sys.stderr)
     trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume, health_every=args.health)
     with _stop_on_interrupt(trainer):
         return _consume(trainer, out)
@@ -91,20 +95,21 @@ def _consume(trainer, out: Path) -> int:
             continue
         if isinstance(event, Started):
             for warning in event.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
+                print(tr("warning: {problem}", problem=warning), file=sys.stderr)
             print(event.describe(), file=sys.stderr)
             history, columns, epochs = list(trainer.history), epoch_columns(event.series), event.epochs
             if event.start_epoch:  # a kill between the checkpoint and the epoch's files: write what is missing
                 _save_samples(trainer, out, event.start_epoch, only_missing=True)
         elif isinstance(event, Step):
             if bar is None:
-                bar = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{epochs}", unit="step", leave=False,
+                bar = tqdm(total=event.steps, desc=tr("epoch {epoch}/{epochs}", epoch=event.epoch, epochs=epochs),
+                           unit=tr("step"), leave=False,
                            file=sys.stderr, dynamic_ncols=True,
                            disable=None)  # no bar when stderr is not a terminal (logs, CI)
             bar.update(1)
             now = time.monotonic()
             if now - last_shown > 0.5:  # reading the loss waits for the GPU: only a few times a second
-                bar.set_postfix(loss=f"{event.loss_value:.4f}")
+                bar.set_postfix_str(tr("loss={loss:.4f}", loss=event.loss_value))
                 last_shown = now
         elif isinstance(event, EpochEnd):
             bar = _close(bar)
@@ -137,7 +142,7 @@ class _HealthOutput:
         for problem in event.problems:
             if str(problem) not in self.warned:
                 self.warned.add(str(problem))
-                print(f"warning: {problem}", file=sys.stderr)
+                print(tr("warning: {problem}", problem=problem), file=sys.stderr)
 
     def epoch_done(self) -> None:
         if self.latest is None:
@@ -148,8 +153,9 @@ class _HealthOutput:
 
         rows = [[node, _figure(h.mean), _figure(h.std), "-" if h.zeros is None else f"{h.zeros:.0%}",
                  _figure(h.grad_norm), _figure(h.update_ratio)] for node, h in self.latest.nodes.items()]
-        print(f"layer health at step {self.latest.step}:")
-        print(table(["node", "mean", "std", "zeros", "grad norm", "update"], rows, right={1, 2, 3, 4, 5}))
+        print(tr("layer health at step {step}:", step=self.latest.step))
+        print(table([tr("node"), tr("mean"), tr("std"), tr("zeros"), tr("grad norm"), tr("update")], rows,
+                    right={1, 2, 3, 4, 5}))
         text = ",".join(COLUMNS) + "\n" + "".join(
             ",".join("" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v)) for v in row) + "\n"
             for row in self.rows)
@@ -180,14 +186,14 @@ def _finish(trainer, event, out: Path) -> int:
     trained = trainer.trained()
     files = trained.export_folder(out) if trained is not None else []
     if isinstance(event, Failed):
-        print(f"training failed: {event}", file=sys.stderr)
+        print(tr("training failed: {error}", error=event), file=sys.stderr)
         if files:
-            print(f"kept the weights of epoch {len(trained.history)}: {', '.join(str(f) for f in files)}",
-                  file=sys.stderr)
+            print(tr("kept the weights of epoch {epoch}: {files}", epoch=len(trained.history),
+                     files=", ".join(str(f) for f in files)), file=sys.stderr)
         return 1
     print(event.message, file=sys.stderr)
     if files:
-        print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
+        print(tr("wrote {files}", files=", ".join(str(f) for f in files)), file=sys.stderr)
     return 0
 
 
@@ -198,12 +204,13 @@ def _close(bar):
 
 
 def epoch_line(record, columns: list[str], epochs: int, best: bool) -> str:
-    parts = [f"epoch {record.epoch}/{epochs}"]
+    parts = [tr("epoch {epoch}/{epochs}", epoch=record.epoch, epochs=epochs)]
     for name in columns:
         value = record[name]
         if value is not None:
             parts.append(f"{name} {value:.1%}" if name.endswith("accuracy") else f"{name} {value:.4f}")
-    parts += [f"lr {record.lr:.3g}", f"{record.seconds:.1f}s"]
+    # The series keep their names (metrics.csv's columns): val_loss, accuracy, lr.
+    parts += [f"lr {record.lr:.3g}", tr("{seconds:.1f}s", seconds=record.seconds)]
     return "  ".join(parts) + ("  *" if best else "")
 
 
@@ -219,7 +226,7 @@ class _stop_on_interrupt:
         def handler(_signum, _frame):
             if self.trainer.stopping:
                 raise KeyboardInterrupt
-            print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+            print("\n" + tr("stopping after this batch (Ctrl-C again to abort)"), file=sys.stderr)
             self.trainer.stop()
 
         signal.signal(signal.SIGINT, handler)
