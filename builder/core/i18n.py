@@ -33,13 +33,13 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's own name for "mark now, t
     return message
 
 
-def tr(message: str, **values: object) -> str:
+def tr(message: str, /, **values: object) -> str:
     """The message in the current language, with `values` filled into its {named} places."""
     text = _translations.gettext(message)
     return text.format(**values) if values else text
 
 
-def trn(singular: str, plural: str, n: int, **values: object) -> str:
+def trn(singular: str, plural: str, n: int, /, **values: object) -> str:
     """The form for `n` (Chinese has one form; English two), with `values` filled in."""
     text = _translations.ngettext(singular, plural, n)
     return text.format(**values) if values else text

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from builder.core.i18n import tr
 from builder.core.project import Project
 from builder.train.memory import MARGIN, available_bytes, estimate, format_bytes, largest_batch, measured_step
 from builder.train.setup import Run, SetupError, prepare
@@ -30,23 +31,31 @@ class BatchFit:
     tried: list[tuple[int, int | None, bool]] = field(default_factory=list)  # (batch, bytes measured, fitted)
 
     def summary(self) -> str:
-        where = f"on {self.device}"
+        free = format_bytes(self.available or 0)
         if self.batch is None:
-            return f"Not even a batch of {START} fits {where} ({format_bytes(self.available or 0)} free)."
+            return tr("Not even a batch of {batch} fits on {device} ({free} free).", batch=START, device=self.device,
+                      free=free)
         measured = {b: used for b, used, _ok in self.tried}.get(self.batch)
-        text = f"The largest batch that fits {where} is {self.batch:,}"
+        values = {"device": self.device, "batch": self.batch, "free": free,
+                  "used": format_bytes(measured) if measured is not None else ""}
+        if self.batch == self.limit:  # the whole training split
+            if measured is not None:
+                return tr("The largest batch that fits on {device} is {batch:,} (a training step took {used} of "
+                          "{free} free); that is every sample of the training split, so no larger batch would help.",
+                          **values)
+            return tr("The largest batch that fits on {device} is {batch:,}; that is every sample of the training "
+                      "split, so no larger batch would help.", **values)
         if measured is not None:
-            text += f" (a training step took {format_bytes(measured)} of {format_bytes(self.available or 0)} free)"
-        if self.batch == self.limit:
-            text += "; that is every sample of the training split, so no larger batch would help"
-        return text + "."
+            return tr("The largest batch that fits on {device} is {batch:,} (a training step took {used} of {free} "
+                      "free).", **values)
+        return tr("The largest batch that fits on {device} is {batch:,}.", **values)
 
 
 def find_largest_batch(project: Project, progress: Callable[[int], None] | None = None) -> BatchFit:
     """Measure on the project's device (its training settings, its data's split). Raises SetupError when the
     project cannot train, as Train would, or is a GAN (two models trained in turn: not measured here)."""
     if project.training.get("mode") == "gan":
-        raise SetupError(["Finding the largest batch size measures one model; a GAN trains two"])
+        raise SetupError([tr("Finding the largest batch size measures one model; a GAN trains two")])
     run = prepare(project, epochs=1)
     limit = len(run.split.train)
     free = available_bytes(run.device)

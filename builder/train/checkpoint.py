@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import save as safetensors_bytes
 
 from builder.core.atomic import atomic_write_bytes
+from builder.core.i18n import N_, tr
 from builder.train.events import EpochRecord
 from builder.train.tensor_files import FileProblem, read_tensor_file
 
@@ -26,7 +27,6 @@ VERSION = 1
 STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model")
 # Wrappers that put every name under a prefix: DataParallel / DistributedDataParallel, torch.compile.
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
-START_OVER = "train without --resume to start over"
 
 
 class CheckpointError(Exception):
@@ -85,41 +85,44 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     refused, naming the file, before anything of the run (its model, its output folder) changes."""
     path = Path(path)
     if not path.exists():
-        raise CheckpointError(f"{path}: no checkpoint to resume from (train without --resume first)")
-    state = _read(path, f"; {START_OVER}")
+        raise CheckpointError(tr("{path}: no checkpoint to resume from (train without --resume first)", path=path))
+    state = _read(path, resuming=True)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an NN Builder checkpoint; {START_OVER}")
+        raise CheckpointError(tr("{path}: not an NN Builder checkpoint; train without --resume to start over",
+                                 path=path))
     if _is_count(state.get("version")) and state["version"] > VERSION:  # before the rest, which it may change
-        raise CheckpointError(f"{path}: written by a newer NN Builder (checkpoint version {state['version']})")
+        raise CheckpointError(tr("{path}: written by a newer NN Builder (checkpoint version {version})", path=path,
+                                 version=state["version"]))
     problem = _checkpoint_problem(state)
     if problem:
-        raise CheckpointError(f"{path}: the checkpoint is damaged: {problem}; {START_OVER}")
+        raise CheckpointError(tr("{path}: the checkpoint is damaged: {problem}; train without --resume to start over",
+                                 path=path, problem=problem))
     return state
 
 
 def _checkpoint_problem(state: dict[str, Any]) -> str | None:
     if not _is_count(state.get("version")):
-        return "its version number is missing"
+        return tr("its version number is missing")
     if not _is_tensor_dict(state.get("model")):
-        return "its weights are missing or are not all tensors"
+        return tr("its weights are missing or are not all tensors")
     hollow = next((k for k, v in state["model"].items() if not _holds_its_values(v)), None)
     if hollow:
-        return f"its weights are not what it saves ({hollow} claims more values than it stores)"
+        return tr("its weights are not what it saves ({name} claims more values than it stores)", name=hollow)
     bad = next((k for k, v in state["model"].items() if _has_non_finite(v)), None)
     if bad:
-        return f"its weights hold NaN or infinite values ({bad})"
+        return tr("its weights hold NaN or infinite values ({name})", name=bad)
     if not _is_count(state.get("epoch")):
-        return "its epoch number is missing"
+        return tr("its epoch number is missing")
     if not _optimizer_ok(state.get("optimizer")):
-        return "its optimizer state is missing"
+        return tr("its optimizer state is missing")
     if state.get("kind") == "gan":
         problem = _gan_problem(state)
         if problem:
             return problem
     if not _history_ok(state.get("history")) or not _best_ok(state.get("best")):
-        return "its record of past epochs is missing or damaged"
+        return tr("its record of past epochs is missing or damaged")
     if not _rng_ok(state.get("rng")):
-        return "its random-number state is missing or damaged"
+        return tr("its random-number state is missing or damaged")
     return None
 
 
@@ -131,13 +134,13 @@ def _optimizer_ok(optimizer: Any) -> bool:
 def _gan_problem(state: dict[str, Any]) -> str | None:
     """What a GAN checkpoint holds besides the generator's part: the discriminator's, and the latent draws."""
     if not _is_tensor_dict(state.get("discriminator")):
-        return "the discriminator's weights are missing or are not all tensors"
+        return tr("the discriminator's weights are missing or are not all tensors")
     if not _optimizer_ok(state.get("d_optimizer")):
-        return "the discriminator's optimizer state is missing"
+        return tr("the discriminator's optimizer state is missing")
     fixed = state.get("fixed_z")
     if not (_is_bytes(state.get("noise")) and isinstance(fixed, torch.Tensor) and fixed.is_floating_point()
             and _holds_its_values(fixed)):
-        return "its random-number state is missing or damaged"
+        return tr("its random-number state is missing or damaged")
     return None
 
 
@@ -186,52 +189,62 @@ def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return state
 
 
-def _read(path: Path, hint: str = "") -> Any:
+def _read(path: Path, resuming: bool = False) -> Any:
     try:
         return read_tensor_file(path)
     except FileProblem as problem:
-        raise CheckpointError(f"{path}: {problem}{hint}") from None
+        if resuming:
+            raise CheckpointError(tr("{path}: {problem}; train without --resume to start over", path=path,
+                                     problem=problem)) from None
+        raise CheckpointError(tr("{path}: {problem}", path=path, problem=problem)) from None
 
 
 def _state_dict_in(path: Path, content: Any) -> dict[str, torch.Tensor]:
     if _is_tensor_dict(content):
         return content
     if not isinstance(content, dict):
-        raise CheckpointError(f"{path}: holds {_describe(content)}, not a state_dict (a name for each tensor, "
-                              f"as model.state_dict() gives)")
+        raise CheckpointError(tr("{path}: holds {content}, not a state_dict (a name for each tensor, as "
+                                 "model.state_dict() gives)", path=path, content=_describe(content)))
     found = [key for key in STATE_DICT_KEYS if _is_tensor_dict(content.get(key))]
     if len(found) > 1:
-        raise CheckpointError(f"{path}: holds several sets of weights ({', '.join(map(repr, found))}); "
-                              f"save the one to load on its own")
+        raise CheckpointError(tr("{path}: holds several sets of weights ({keys}); save the one to load on its own",
+                                 path=path, keys=", ".join(map(repr, found))))
     if found:
         return content[found[0]]
-    raise CheckpointError(f"{path}: {_why_not_state_dict(content)}")
+    raise CheckpointError(tr("{path}: {problem}", path=path, problem=_why_not_state_dict(content)))
 
 
 def _why_not_state_dict(content: dict[Any, Any]) -> str:
     inner = next((key for key in STATE_DICT_KEYS if isinstance(content.get(key), dict)), None)
     entries = content[inner] if inner else content
-    where = f"its '{inner}' " if inner else ""
     if not entries:
-        return f"{where}holds no tensors (an empty dict)"
+        if inner:
+            return tr("its '{inner}' holds no tensors (an empty dict)", inner=inner)
+        return tr("holds no tensors (an empty dict)")
     key = next(k for k, v in entries.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor))
     if not isinstance(key, str):
-        return f"{where}has an entry named {key!r}, not a text name: a state_dict names each tensor"
-    return (f"{where}holds '{key}', which is {_describe(entries[key])}, not a tensor: a weights file holds a "
-            f"state_dict (a name for each tensor), alone or under 'state_dict', 'model_state_dict' or 'model'")
+        if inner:
+            return tr("its '{inner}' has an entry named {key}, not a text name: a state_dict names each tensor",
+                      inner=inner, key=repr(key))
+        return tr("has an entry named {key}, not a text name: a state_dict names each tensor", key=repr(key))
+    values = {"inner": inner, "key": key, "value": _describe(entries[key])}
+    if inner:
+        return tr("its '{inner}' holds '{key}', which is {value}, not a tensor: a weights file holds a state_dict (a "
+                  "name for each tensor), alone or under 'state_dict', 'model_state_dict' or 'model'", **values)
+    return tr("holds '{key}', which is {value}, not a tensor: a weights file holds a state_dict (a name for each "
+              "tensor), alone or under 'state_dict', 'model_state_dict' or 'model'", **values)
 
 
 def _check_plain_tensors(path: Path, state: dict[str, torch.Tensor]) -> None:
     for name, tensor in state.items():
         if tensor.layout != torch.strided:
-            problem = f"is a {str(tensor.layout).removeprefix('torch.')} tensor; only ordinary (dense) tensors load"
-        elif tensor.is_quantized:
-            problem = "is quantized; only ordinary tensors load"
-        elif tensor.device.type == "meta":
-            problem = "holds no values (a 'meta' tensor: only its shape was saved)"
-        else:
-            continue
-        raise CheckpointError(f"{path}: {name} {problem}")
+            raise CheckpointError(tr("{path}: {name} is a {layout} tensor; only ordinary (dense) tensors load",
+                                     path=path, name=name, layout=str(tensor.layout).removeprefix("torch.")))
+        if tensor.is_quantized:
+            raise CheckpointError(tr("{path}: {name} is quantized; only ordinary tensors load", path=path, name=name))
+        if tensor.device.type == "meta":
+            raise CheckpointError(tr("{path}: {name} holds no values (a 'meta' tensor: only its shape was saved)",
+                                     path=path, name=name))
 
 
 def _is_tensor_dict(value: Any) -> bool:
@@ -241,12 +254,12 @@ def _is_tensor_dict(value: Any) -> bool:
 
 def _describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
-        return f"a single tensor of shape {tuple(value.shape)}"
+        return tr("a single tensor of shape {shape}", shape=tuple(value.shape))
     if value is None:
-        return "nothing (None)"
-    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text", bytes: "bytes",
-             dict: "a dict", list: "a list", tuple: "a list"}
-    return next((text for kind, text in kinds.items() if isinstance(value, kind)), type(value).__name__)
+        return tr("nothing (None)")
+    kinds = {bool: N_("true/false"), int: N_("a number"), float: N_("a number"), str: N_("text"), bytes: N_("bytes"),
+             dict: N_("a dict"), list: N_("a list"), tuple: N_("a list")}
+    return next((tr(text) for kind, text in kinds.items() if isinstance(value, kind)), type(value).__name__)
 
 
 # -- into a model ----------------------------------------------------------------------------------
@@ -269,7 +282,7 @@ def load_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: st
     state = without_wrapper_prefix(state, (name.split(".")[0] for name in own))
     problem = _fit_problem(own, state) or _kind_problem(own, state) or _value_problem(own, state)
     if problem:
-        raise CheckpointError(f"{source}: {problem}")
+        raise CheckpointError(tr("{path}: {problem}", path=source, problem=problem))
     model.load_state_dict(state)
 
 
@@ -285,51 +298,58 @@ def without_wrapper_prefix(state: dict[str, torch.Tensor], model_parts: Iterable
 def _fit_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    wrong = [f"{k}: file {tuple(state[k].shape)}, model {tuple(own[k].shape)}" for k in own
-             if k in state and state[k].shape != own[k].shape]
+    wrong = [tr("{name}: file {file}, model {model}", name=k, file=tuple(state[k].shape), model=tuple(own[k].shape))
+             for k in own if k in state and state[k].shape != own[k].shape]
     if not (missing or unexpected or wrong):
         return None
     parts = []
     if wrong:
-        parts.append("shapes differ: " + "; ".join(_first(wrong, 3)))
+        parts.append(tr("shapes differ: {tensors}", tensors="; ".join(_first(wrong, 3))))
     if missing:
-        parts.append("missing: " + ", ".join(_first(missing, 5)))
+        parts.append(tr("missing: {names}", names=", ".join(_first(missing, 5))))
     if unexpected:
-        parts.append("not in the model: " + ", ".join(_first(unexpected, 5)))
-    return f"the weights do not fit this model ({'; '.join(parts)}){_prefix_hint(own, state)}"
+        parts.append(tr("not in the model: {names}", names=", ".join(_first(unexpected, 5))))
+    details = "; ".join(parts)
+    part = _outer_part(own, state)
+    if part is not None:
+        return tr("the weights do not fit this model ({details}); every name in the file starts with '{prefix}': the "
+                  "weights are of a model that holds this one as '{part}'; save that part's state_dict on its own",
+                  details=details, prefix=f"{part}.", part=part)
+    return tr("the weights do not fit this model ({details})", details=details)
 
 
-def _prefix_hint(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str:
-    """Say so when the file's names are the model's under one more prefix (a Lightning module's `model.`):
-    not dropped silently, since any part name could be the model's own."""
+def _outer_part(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
+    """The part name when the file's names are the model's under one more prefix (a Lightning module's `model.`),
+    for the message to say so: not dropped silently, since any part name could be the model's own."""
     outer = {name.split(".")[0] for name in state}
     if len(outer) != 1 or not all("." in name for name in state):
-        return ""
-    prefix = f"{outer.pop()}."
-    if {name.removeprefix(prefix) for name in state} != set(own):
-        return ""
-    return (f"; every name in the file starts with '{prefix}': the weights are of a model that holds this one as "
-            f"'{prefix[:-1]}'; save that part's state_dict on its own")
+        return None
+    part = outer.pop()
+    if {name.removeprefix(f"{part}.") for name in state} != set(own):
+        return None
+    return part
 
 
 def _first(items: list[str], count: int) -> list[str]:
-    return items[:count] + ([f"and {len(items) - count} more"] if len(items) > count else [])
+    return items[:count] + ([tr("and {count} more", count=len(items) - count)] if len(items) > count else [])
 
 
 def _kind_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
     for name, tensor in own.items():
         if _kind(state[name].dtype) != _kind(tensor.dtype):
-            return (f"{name} holds {_kind(state[name].dtype)} ({_dtype(state[name])}) but the model's {name} "
-                    f"holds {_kind(tensor.dtype)} ({_dtype(tensor)}); these weights are not for this model")
+            return tr("{name} holds {kind} ({dtype}) but the model's {name} holds {model_kind} ({model_dtype}); these "
+                      "weights are not for this model", name=name, kind=tr(_kind(state[name].dtype)),
+                      dtype=_dtype(state[name]), model_kind=tr(_kind(tensor.dtype)), model_dtype=_dtype(tensor))
     return None
 
 
 def _kind(dtype: torch.dtype) -> str:
+    """The kind of number, in English (compared as it is; tr() shows it)."""
     if dtype == torch.bool:
-        return "true/false values"
+        return N_("true/false values")
     if dtype.is_complex:
-        return "complex numbers"
-    return "floating-point numbers" if dtype.is_floating_point else "whole numbers"
+        return N_("complex numbers")
+    return N_("floating-point numbers") if dtype.is_floating_point else N_("whole numbers")
 
 
 def _dtype(tensor: torch.Tensor) -> str:
@@ -341,12 +361,13 @@ def _value_problem(own: dict[str, torch.Tensor], state: dict[str, torch.Tensor])
     for name, tensor in own.items():
         try:
             if _has_non_finite(state[name]):
-                return (f"{name} holds NaN or infinite values: these weights are broken (often by a run whose "
-                        f"loss diverged); use weights saved before that")
+                return tr("{name} holds NaN or infinite values: these weights are broken (often by a run whose loss "
+                          "diverged); use weights saved before that", name=name)
             if _has_non_finite(state[name].to(tensor.dtype)):
-                return f"{name} holds values too large for the model's {_dtype(tensor)}"
+                return tr("{name} holds values too large for the model's {dtype}", name=name, dtype=_dtype(tensor))
         except (RuntimeError, NotImplementedError):  # a number type torch cannot compute with (4-bit floats)
-            return f"{name} is stored as {_dtype(state[name])}, which cannot become the model's {_dtype(tensor)}"
+            return tr("{name} is stored as {stored}, which cannot become the model's {dtype}", name=name,
+                      stored=_dtype(state[name]), dtype=_dtype(tensor))
     return None
 
 

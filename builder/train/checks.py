@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from builder.blocks.check import ModelReport, check_model
+from builder.core.i18n import N_, tr, trn
 from builder.core.problems import Problem, printable
 from builder.core.project import Project
 from builder.core.shapes import format_shape
@@ -54,7 +55,8 @@ class ProjectCheck:
     def models_to_fix(self) -> dict[str, str]:
         """The trained models with errors, each with a line counting them."""
         counts = {name: len(self.reports[name].errors) for name in self.trained if name in self.reports}
-        return {name: f"the model {name} has {n} problem{'s' if n > 1 else ''} to fix first"
+        return {name: trn("the model {name} has {count} problem to fix first",
+                          "the model {name} has {count} problems to fix first", n, name=name, count=n)
                 for name, n in counts.items() if n}
 
 
@@ -82,16 +84,16 @@ def check_project(project: Project, epochs: int | None = None, device: str | Non
     trained, problems = (_gan if gan else _supervised)(project, settings, reports)
     problems += _data_source(project, settings, "reconstruction" if gan else settings.data.task)
     start = settings.training.init_weights
-    reason = _path_problem(project, start) if start is not None else None
+    reason = _path_problem(project, "training.init_weights", start) if start is not None else None
     if reason:
-        problems.append(Problem(None, f"training.init_weights: {printable(start, 500)} {reason}"))
+        problems.append(Problem(None, reason))
     torch_device = None
     try:
         torch_device = resolve_device(settings.training.device)
     except DeviceError as exc:
-        problems.append(Problem(None, f"training.device: {exc}"))
+        problems.append(Problem(None, tr("training.device: {error}", error=exc)))
     if settings.training.mixed_precision and torch_device is not None and torch_device.type != "cuda":
-        problems.append(Problem(None, "mixed_precision only applies on CUDA; training in float32 on the CPU",
+        problems.append(Problem(None, tr("mixed_precision only applies on CUDA; training in float32 on the CPU"),
                                 warning=True))
     return ProjectCheck(settings, reports, trained, problems, torch_device)
 
@@ -101,14 +103,27 @@ def _named(project: Project, key: str, name: str | None, fallback: int) -> tuple
     chosen = name or (names[fallback] if len(names) > fallback else "")
     if chosen in names:
         return chosen, []
-    return chosen, [Problem(None, f"training.{key}: no model named '{chosen}' (models: {', '.join(names) or 'none'})")]
+    if not names:
+        return chosen, [Problem(None, tr("training.{key}: no model named '{name}' (models: none)", key=key,
+                                         name=chosen))]
+    return chosen, [Problem(None, tr("training.{key}: no model named '{name}' (models: {models})", key=key,
+                                     name=chosen, models=", ".join(names)))]
+
+
+# What each model a run uses must have, by its part in the run.
+_ONE_INPUT_ONE_OUTPUT = {
+    "model": N_("training needs one Input and one Output; the model has {inputs} and {outputs}"),
+    "generator": N_("the generator needs one Input and one Output; the model has {inputs} and {outputs}"),
+    "discriminator": N_("the discriminator needs one Input and one Output; the model has {inputs} and {outputs}"),
+}
 
 
 def _one_input_one_output(report: ModelReport, role: str) -> list[Problem]:
+    """`role`: "model", "generator" or "discriminator"."""
     if len(report.inputs) == 1 and len(report.outputs) == 1:
         return []
-    return [Problem(None, f"{role} needs one Input and one Output; the model has {len(report.inputs)} and "
-                          f"{len(report.outputs)}", model=report.model.name)]
+    return [Problem(None, tr(_ONE_INPUT_ONE_OUTPUT[role], inputs=len(report.inputs), outputs=len(report.outputs)),
+                    model=report.model.name)]
 
 
 # -- supervised ------------------------------------------------------------------------------------
@@ -122,7 +137,7 @@ def _supervised(project: Project, settings: Settings, reports: dict[str, ModelRe
     report = reports[name]
     if report.errors:
         return (name,), []  # their shapes are not known: the rest waits for them
-    problems = _one_input_one_output(report, "training")
+    problems = _one_input_one_output(report, "model")
     if problems:
         return (name,), problems
     problems = _loss_against_output(report, settings)
@@ -136,27 +151,31 @@ def _loss_against_output(report: ModelReport, settings: Settings) -> list[Proble
     out = report.outputs[0]
     source = report.sources[out][0]
     output = tuple(report.infos[out].shape)
-    where = f"the Output (from '{source}')"  # pinned to the Output node: the message need not name it
+    # Pinned to the Output node: the message need not name it.
     if task != "classification" and not LOSSES[loss].takes_values:
-        return [Problem(None, f"training.loss: {loss} needs class labels but the task is {task}: use MSELoss or "
-                              f"L1Loss (or BCELoss for values in [0, 1])")]
+        return [Problem(None, tr("training.loss: {loss} needs class labels but the task is {task}: use MSELoss or "
+                                 "L1Loss (or BCELoss for values in [0, 1])", loss=loss, task=task))]
     if task == "reconstruction":
         given = tuple(report.infos[report.inputs[0]].shape)
         if given != output:
-            return [Problem(out, f"{where} gives {format_shape(output)} per sample but the input is "
-                                 f"{format_shape(given)}: reconstruction needs the same shape", model=report.model.name)]
+            return [Problem(out, tr("the Output (from '{source}') gives {output} per sample but the input is "
+                                    "{input}: reconstruction needs the same shape", source=source,
+                                    output=format_shape(output), input=format_shape(given)),
+                            model=report.model.name)]
     if task == "classification" and len(output) != 1:
-        return [Problem(out, f"{where} gives {format_shape(output)} values per sample, but classification needs one "
-                             f"score per class, a vector: {_flatten_fix(report, source)}", model=report.model.name)]
+        return [Problem(out, tr("the Output (from '{source}') gives {output} values per sample, but classification "
+                                "needs one score per class, a vector: {fix}", source=source,
+                                output=format_shape(output), fix=_flatten_fix(report, source)),
+                        model=report.model.name)]
     return []
 
 
 def _flatten_fix(report: ModelReport, source: str) -> str:
     feeding = report.sources.get(source, [])
     if report.type_of(source) == "Linear" and feeding and len(report.infos[feeding[0]].shape) > 1:
-        return (f"insert a Flatten before '{source}' (a Linear on {format_shape(report.infos[feeding[0]].shape)} "
-                f"applies to the last dimension only)")
-    return "end the model with Flatten and a Linear with one output per class"
+        return tr("insert a Flatten before '{source}' (a Linear on {shape} applies to the last dimension only)",
+                  source=source, shape=format_shape(report.infos[feeding[0]].shape))
+    return tr("end the model with Flatten and a Linear with one output per class")
 
 
 # -- GAN -------------------------------------------------------------------------------------------
@@ -168,14 +187,14 @@ def _gan(project: Project, settings: Settings, reports: dict[str, ModelReport]) 
     d_name, d_problems = _named(project, "discriminator", training.discriminator, 1)
     problems = g_problems + d_problems
     if g_name == d_name and not problems:
-        problems.append(Problem(None, "training.discriminator: the generator and the discriminator must be two "
-                                      "different models"))
+        problems.append(Problem(None, tr("training.discriminator: the generator and the discriminator must be two "
+                                         "different models")))
     if problems:
         return (), problems
     g, d = reports[g_name], reports[d_name]
     if g.errors or d.errors:
         return (g_name, d_name), []
-    problems = _one_input_one_output(g, "the generator") + _one_input_one_output(d, "the discriminator")
+    problems = _one_input_one_output(g, "generator") + _one_input_one_output(d, "discriminator")
     if problems:
         return (g_name, d_name), problems
     return (g_name, d_name), _pairing(g, d) + _gan_loss(d, training.loss) + generator_range(g)[1]
@@ -186,13 +205,16 @@ def _pairing(g: ModelReport, d: ModelReport) -> list[Problem]:
     verdict = _shape(d, d.outputs[0])
     problems = []
     if made != taken:
-        problems.append(Problem(None, f"the generator {g.model.name} makes {format_shape(made)} images but the "
-                                      f"discriminator {d.model.name} takes {format_shape(taken)}: make them the same"))
+        problems.append(Problem(None, tr("the generator {generator} makes {made} images but the discriminator "
+                                         "{discriminator} takes {taken}: make them the same",
+                                         generator=g.model.name, made=format_shape(made),
+                                         discriminator=d.model.name, taken=format_shape(taken))))
     if math.prod(verdict) != 1:
         source = d.sources[d.outputs[0]][0]
-        problems.append(Problem(source, f"the discriminator gives {format_shape(verdict)} values per image; it must end "
-                                        f"in one value per image (after '{source}', e.g. Flatten and Linear with "
-                                        f"out_features 1)", model=d.model.name))
+        problems.append(Problem(source, tr("the discriminator gives {shape} values per image; it must end in one "
+                                           "value per image (after '{source}', e.g. Flatten and Linear with "
+                                           "out_features 1)", shape=format_shape(verdict), source=source),
+                                model=d.model.name))
     return problems
 
 
@@ -200,14 +222,14 @@ def _gan_loss(d: ModelReport, loss: str) -> list[Problem]:
     last = d.type_of(d.sources[d.outputs[0]][0])
     name = d.model.name
     if loss == "BCEWithLogitsLoss" and last == "Sigmoid":
-        return [Problem(None, f"training.loss: BCEWithLogitsLoss applies the sigmoid itself, but {name} ends in a "
-                              f"Sigmoid: remove it, or use BCELoss")]
+        return [Problem(None, tr("training.loss: BCEWithLogitsLoss applies the sigmoid itself, but {model} ends in "
+                                 "a Sigmoid: remove it, or use BCELoss", model=name))]
     if loss == "BCELoss" and last != "Sigmoid":
-        return [Problem(None, f"training.loss: BCELoss needs probabilities, but {name} does not end in a Sigmoid: "
-                              f"add one, or use BCEWithLogitsLoss (more stable)")]
+        return [Problem(None, tr("training.loss: BCELoss needs probabilities, but {model} does not end in a Sigmoid: "
+                                 "add one, or use BCEWithLogitsLoss (more stable)", model=name))]
     if loss not in ("BCELoss", "BCEWithLogitsLoss"):
-        return [Problem(None, f"training.loss: GAN training uses BCEWithLogitsLoss (or BCELoss when {name} ends "
-                              f"in a Sigmoid), not {loss}")]
+        return [Problem(None, tr("training.loss: GAN training uses BCEWithLogitsLoss (or BCELoss when {model} ends "
+                                 "in a Sigmoid), not {loss}", model=name, loss=loss))]
     return []
 
 
@@ -219,8 +241,8 @@ def generator_range(g: ModelReport) -> tuple[tuple[float, float], list[Problem]]
         return (2.0, -1.0), []  # the data's [0, 1] to the generator's (-1, 1)
     if last == "Sigmoid":
         return (1.0, 0.0), []
-    return (1.0, 0.0), [Problem(last_node, "the generator's output is unbounded while real images are in [0, 1]: end "
-                                           "it with Tanh (images scaled to [-1, 1]) or Sigmoid", warning=True,
+    return (1.0, 0.0), [Problem(last_node, tr("the generator's output is unbounded while real images are in [0, 1]: "
+                                              "end it with Tanh (images scaled to [-1, 1]) or Sigmoid"), warning=True,
                                 model=g.model.name)]
 
 
@@ -237,19 +259,23 @@ def _data_source(project: Project, settings: Settings, task: str) -> list[Proble
     try:
         kind = check_spec(source, task)
     except DataError as exc:
-        return [Problem(None, f"data.source: {exc}")]
+        return [Problem(None, tr("data.source: {error}", error=exc))]
     problems = []
     for key in path_keys(kind):
-        reason = _path_problem(project, source[key]) if source.get(key) is not None else None
+        reason = _path_problem(project, f"data.source.{key}", source[key]) if source.get(key) is not None else None
         if reason:
-            problems.append(Problem(None, f"data.source.{key}: {printable(source[key], 500)} {reason}"))
+            problems.append(Problem(None, reason))
     return problems
 
 
-def _path_problem(project: Project, path: str) -> str | None:
-    """Why the file or folder cannot be used, or None. The file system may refuse to even look (a name
-    longer than it allows raises OSError from exists()); that is the file's problem, not a crash."""
+def _path_problem(project: Project, key: str, path: str) -> str | None:
+    """Why the file or folder that setting `key` names cannot be used (the message names both), or None. The
+    file system may refuse to even look (a name longer than it allows raises OSError from exists()); that is
+    the file's problem, not a crash."""
     try:
-        return None if project.resolve(path).exists() else "does not exist"
+        if project.resolve(path).exists():
+            return None
+        return tr("{key}: {path} does not exist", key=key, path=printable(path, 500))
     except OSError as exc:
-        return f"cannot be used: {exc.strerror or exc}"
+        return tr("{key}: {path} cannot be used: {reason}", key=key, path=printable(path, 500),
+                  reason=exc.strerror or exc)

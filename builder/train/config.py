@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.blocks.params import BOOL, CHOICE, FILE, FLOAT, INT, TEXT, Param, located, unknown_param_message
+from builder.core.i18n import N_, tr
 from builder.core.problems import printable
 from builder.core.project import Project
 from builder.train.data.base import TASKS
@@ -21,58 +22,62 @@ from builder.train.schedules import SCHEDULES
 DEFAULT_SOURCE = {"kind": "synthetic", "name": "shapes"}
 
 DATA_PARAMS = (
-    Param("task", CHOICE, "What the network learns: class labels, to rebuild its input, or target values.",
+    Param("task", CHOICE, N_("What the network learns: class labels, to rebuild its input, or target values."),
           default="classification", choices=TASKS),
-    Param("batch_size", INT, "Samples per step; larger is faster per sample but needs more memory.",
+    Param("batch_size", INT, N_("Samples per step; larger is faster per sample but needs more memory."),
           default=64, min=1, max=1_000_000),
-    Param("shuffle", BOOL, "Reshuffle the training samples every epoch.", default=True),
-    Param("num_workers", INT, "Processes loading data in the background; 0 loads in the training process.",
+    Param("shuffle", BOOL, N_("Reshuffle the training samples every epoch."), default=True),
+    Param("num_workers", INT, N_("Processes loading data in the background; 0 loads in the training process."),
           default=0, min=0, max=64),
-    Param("val_split", FLOAT, "Share of the samples held out for validation, e.g. 0.2.", default=0.2, min=0.0, max=0.9),
-    Param("normalize", BOOL, "Scale inputs to mean 0, std 1 per channel (statistics of the training split); "
-          "the exported model does it too.", default=False),
-    Param("seed", INT, "Seed of the validation split; empty uses the training seed.", default=None, min=0,
-          optional=True, unset="the training seed"),
-    Param("skip_unreadable", BOOL, "Leave out image files that cannot be read, with a warning and a count, "
-          "instead of refusing to train.", default=False),
-    Param("in_memory", BOOL, "Load the whole data set into memory; empty decides by its size.",
-          default=None, optional=True, unset="decided by size"),
+    Param("val_split", FLOAT, N_("Share of the samples held out for validation, e.g. 0.2."), default=0.2, min=0.0,
+          max=0.9),
+    Param("normalize", BOOL, N_("Scale inputs to mean 0, std 1 per channel (statistics of the training split); "
+                                 "the exported model does it too."), default=False),
+    Param("seed", INT, N_("Seed of the validation split; empty uses the training seed."), default=None, min=0,
+          optional=True, unset=N_("the training seed")),
+    Param("skip_unreadable", BOOL, N_("Leave out image files that cannot be read, with a warning and a count, "
+                                       "instead of refusing to train."), default=False),
+    Param("in_memory", BOOL, N_("Load the whole data set into memory; empty decides by its size."),
+          default=None, optional=True, unset=N_("decided by size")),
 )
 
 TRAINING_PARAMS = (
-    Param("mode", CHOICE, "supervised: one model learns from targets; gan: a generator and a discriminator "
-          "train against each other.", default="supervised", choices=("supervised", "gan")),
-    Param("model", TEXT, "The model to train; empty means the project's first model.", default=None, optional=True,
-          unset="the first model"),
-    Param("loss", CHOICE, "What training minimizes; empty picks CrossEntropyLoss for classification, else MSELoss.",
-          default=None, choices=tuple(LOSSES), optional=True, unset="by the task"),
-    Param("optimizer", CHOICE, "How the weights are updated from the gradients.", default="Adam",
+    Param("mode", CHOICE, N_("supervised: one model learns from targets; gan: a generator and a discriminator "
+                             "train against each other."), default="supervised", choices=("supervised", "gan")),
+    Param("model", TEXT, N_("The model to train; empty means the project's first model."), default=None,
+          optional=True, unset=N_("the first model")),
+    Param("loss", CHOICE, N_("What training minimizes; empty picks CrossEntropyLoss for classification, else "
+                             "MSELoss."), default=None, choices=tuple(LOSSES), optional=True, unset=N_("by the task")),
+    Param("optimizer", CHOICE, N_("How the weights are updated from the gradients."), default="Adam",
           choices=tuple(OPTIMIZERS)),
-    Param("lr", FLOAT, "Learning rate: the size of each update step.", default=0.001, min=0.0, min_exclusive=True),
-    Param("epochs", INT, "Passes over the training data.", default=10, min=1, max=1_000_000),
-    Param("device", TEXT, "auto (a CUDA GPU if there is one), cpu, cuda or cuda:N.", default="auto"),
-    Param("seed", INT, "Seed of weights, shuffling and dropout: the same seed gives the same run.", default=0, min=0),
-    Param("mixed_precision", BOOL, "On CUDA, compute in 16-bit floats where safe: faster, less memory.",
+    Param("lr", FLOAT, N_("Learning rate: the size of each update step."), default=0.001, min=0.0,
+          min_exclusive=True),
+    Param("epochs", INT, N_("Passes over the training data."), default=10, min=1, max=1_000_000),
+    Param("device", TEXT, N_("auto (a CUDA GPU if there is one), cpu, cuda or cuda:N."), default="auto"),
+    Param("seed", INT, N_("Seed of weights, shuffling and dropout: the same seed gives the same run."), default=0,
+          min=0),
+    Param("mixed_precision", BOOL, N_("On CUDA, compute in 16-bit floats where safe: faster, less memory."),
           default=False),
-    Param("early_stopping", INT, "Stop after this many epochs without a better validation loss; empty never stops.",
-          default=None, min=1, optional=True, unset="off"),
-    Param("keep_best", BOOL, "Keep the weights of the epoch with the best validation loss, not the last.",
+    Param("early_stopping", INT, N_("Stop after this many epochs without a better validation loss; empty never "
+                                      "stops."), default=None, min=1, optional=True, unset=N_("off")),
+    Param("keep_best", BOOL, N_("Keep the weights of the epoch with the best validation loss, not the last."),
           default=True),
-    Param("init_weights", FILE, "Start from these weights instead of random ones (fine-tuning): a .pt or "
-          ".safetensors file, relative to the project's folder.", default=None, optional=True,
-          unset="random, from the seed"),
+    Param("init_weights", FILE, N_("Start from these weights instead of random ones (fine-tuning): a .pt or "
+                                     ".safetensors file, relative to the project's folder."), default=None,
+          optional=True, unset=N_("random, from the seed")),
 )
 
 # Only with "mode": "gan". Per-side optimizer options are the optimizer's own names with g_ or d_.
 GAN_PARAMS = (
-    Param("generator", TEXT, "The model that makes images from random latent vectors; empty: the first model.",
-          default=None, optional=True, unset="the first model"),
-    Param("discriminator", TEXT, "The model that tells real images from generated ones (one value per image); "
-          "empty: the second model.", default=None, optional=True, unset="the second model"),
-    Param("d_steps", INT, "Discriminator updates per generator update.", default=1, min=1, max=100),
-    Param("g_lr", FLOAT, "The generator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
+    Param("generator", TEXT, N_("The model that makes images from random latent vectors; empty: the first model."),
+          default=None, optional=True, unset=N_("the first model")),
+    Param("discriminator", TEXT, N_("The model that tells real images from generated ones (one value per image); "
+                                      "empty: the second model."), default=None, optional=True,
+          unset=N_("the second model")),
+    Param("d_steps", INT, N_("Discriminator updates per generator update."), default=1, min=1, max=100),
+    Param("g_lr", FLOAT, N_("The generator's learning rate; empty: lr."), default=None, min=0.0, min_exclusive=True,
           optional=True, unset="lr"),
-    Param("d_lr", FLOAT, "The discriminator's learning rate; empty: lr.", default=None, min=0.0, min_exclusive=True,
+    Param("d_lr", FLOAT, N_("The discriminator's learning rate; empty: lr."), default=None, min=0.0, min_exclusive=True,
           optional=True, unset="lr"),
 )
 GAN_KEYS = tuple(p.name for p in GAN_PARAMS) + tuple(f"{side}_{name}" for side in "gd" for name in OPTION_NAMES)
@@ -145,11 +150,12 @@ def _values(section: dict[str, Any], params: tuple[Param, ...], where: str, prob
     known = [p.name for p in params]
     for key in section:
         if key not in known and key not in extra:
-            problems.append(f"{where}.{printable(key, 40)}: {unknown_param_message(key, known + list(extra), 'key')}")
+            problems.append(tr("{key}: {problem}", key=f"{where}.{printable(key, 40)}",
+                               problem=unknown_param_message(key, known + list(extra), "key")))
     values = {}
     for param in params:
         if param.name not in section and param.required:
-            problems.append(f"{where}.{param.name}: is required: {param.help}")
+            problems.append(tr("{key}: is required: {help}", key=f"{where}.{param.name}", help=tr(param.help)))
             continue
         value, error = param.validate(section.get(param.name, param.default))
         if error:
@@ -163,7 +169,8 @@ def _data(section: dict[str, Any], problems: list[str]) -> DataConfig | None:
     values = _values(section, DATA_PARAMS, "data", problems, extra=("source",))
     source = section.get("source", DEFAULT_SOURCE)
     if not isinstance(source, dict) or not isinstance(source.get("kind"), str):
-        problems.append('data.source: expected an object with a "kind", e.g. {"kind": "image_folder", "path": "digits/"}')
+        problems.append(tr('data.source: expected an object with a "kind", e.g. {"kind": "image_folder", '
+                           '"path": "digits/"}'))
     if len(problems) > before:
         return None
     return DataConfig(source=dict(source), **values)
@@ -174,7 +181,8 @@ def _training(section: dict[str, Any], task: str, problems: list[str]) -> Traini
     values = _values(section, TRAINING_PARAMS, "training", problems,
                      extra=(*OPTION_NAMES, "schedule", *GAN_KEYS))
     if values["device"] is not None and not _DEVICE.match(values["device"]):
-        problems.append(f"training.device: must be auto, cpu, cuda or cuda:N, got '{values['device']}'")
+        problems.append(tr("training.device: must be auto, cpu, cuda or cuda:N, got '{device}'",
+                           device=values["device"]))
     if values["loss"] is None:
         values["loss"] = "BCEWithLogitsLoss" if gan else "CrossEntropyLoss" if task == "classification" else "MSELoss"
     options = _optimizer_options(section, values["optimizer"], problems)
@@ -188,9 +196,9 @@ def _training(section: dict[str, Any], task: str, problems: list[str]) -> Traini
     else:
         for key in GAN_KEYS:
             if key in section:
-                problems.append(f'training.{key}: only used with "mode": "gan"')
+                problems.append(tr('training.{key}: only used with "mode": "gan"', key=key))
     if gan and values["init_weights"] is not None:
-        problems.append("training.init_weights: a GAN starts from random weights; remove it")
+        problems.append(tr("training.init_weights: a GAN starts from random weights; remove it"))
     return TrainingConfig(**values, options=options, schedule=schedule, **extra)
 
 
@@ -206,7 +214,8 @@ def _optimizer_options(section: dict[str, Any], name: str | None, problems: list
         param = spec.option(key)
         if param is None:
             takes = ", ".join(p.name for p in spec.options)
-            problems.append(f"training.{given}: {name} has no option '{key}' (it takes {takes})")
+            problems.append(tr("training.{key}: {optimizer} has no option '{option}' (it takes {options})",
+                               key=given, optimizer=name, option=key, options=takes))
             continue
         value, error = param.validate(section[given])
         if error:
@@ -214,7 +223,7 @@ def _optimizer_options(section: dict[str, Any], name: str | None, problems: list
         else:
             options[key] = value
     if options.get("nesterov") and not options.get("momentum"):
-        problems.append(f"training.{prefix}nesterov: Nesterov momentum needs momentum > 0")
+        problems.append(tr("{key}: Nesterov momentum needs momentum > 0", key=f"training.{prefix}nesterov"))
     return options
 
 
@@ -223,7 +232,8 @@ def _schedule(raw: Any, problems: list[str]) -> tuple[str, dict[str, Any]] | Non
         return None
     names = ", ".join(SCHEDULES)
     if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str) or raw["kind"] not in SCHEDULES:
-        problems.append(f'training.schedule: expected {{"kind": one of {names}, ...options}}, got {raw!r:.60}')
+        problems.append(tr('training.schedule: expected {{"kind": one of {names}, ...options}}, got {value}',
+                           names=names, value=f"{raw!r:.60}"))
         return None
     spec = SCHEDULES[raw["kind"]]
     options = {k: v for k, v in raw.items() if k != "kind"}

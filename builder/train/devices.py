@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from builder.core.i18n import tr
+
 
 class DeviceError(Exception):
     """A device the project asks for that this machine does not have."""
@@ -16,13 +18,16 @@ def resolve_device(name: str) -> torch.device:
     device = torch.device(name)
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            built = "without CUDA support" if torch.version.cuda is None else f"with CUDA {torch.version.cuda}"
-            raise DeviceError(f"device '{name}': no CUDA GPU is available here (torch {torch.__version__} is built "
-                              f"{built}); use 'cpu' or 'auto'")
+            if torch.version.cuda is None:
+                raise DeviceError(tr("device '{name}': no CUDA GPU is available here (torch {torch} is built without "
+                                     "CUDA support); use 'cpu' or 'auto'", name=name, torch=torch.__version__))
+            raise DeviceError(tr("device '{name}': no CUDA GPU is available here (torch {torch} is built with CUDA "
+                                 "{cuda}); use 'cpu' or 'auto'", name=name, torch=torch.__version__,
+                                 cuda=torch.version.cuda))
         index = device.index or 0
         if index >= torch.cuda.device_count():
-            raise DeviceError(f"device '{name}': this machine has {torch.cuda.device_count()} CUDA GPU(s), "
-                              f"numbered from 0")
+            raise DeviceError(tr("device '{name}': this machine has {count} CUDA GPU(s), numbered from 0", name=name,
+                                 count=torch.cuda.device_count()))
         device = torch.device("cuda", index)
     return device
 

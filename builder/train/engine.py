@@ -26,6 +26,7 @@ import torch
 import torch.nn as nn
 
 from builder.core.atomic import WriteError, remove_leftovers
+from builder.core.i18n import N_, tr
 from builder.train.batches import TensorBatches, data_loader
 from builder.train.checkpoint import (
     FORMAT,
@@ -125,8 +126,9 @@ class BaseTrainer:
         """The checkpoint, checked whole and against this run's code before anything is restored from it."""
         state = load_checkpoint(self.checkpoint_path)
         if state.get("source_sha256") != self.source_digest():
-            raise CheckpointError(f"{self.checkpoint_path}: made for a different model (the graph or the data "
-                                  f"normalization changed since); train without --resume to start over")
+            raise CheckpointError(tr("{path}: made for a different model (the graph or the data normalization "
+                                     "changed since); train without --resume to start over",
+                                     path=self.checkpoint_path))
         return state
 
     def _restore_states(self, state: dict[str, Any], models: dict[str, nn.Module],
@@ -142,8 +144,9 @@ class BaseTrainer:
             try:
                 optimizer.load_state_dict(state[key])
             except (ValueError, KeyError, RuntimeError, TypeError):
-                raise CheckpointError(f"{where}: the checkpoint is damaged: its {key} state does not fit this "
-                                      f"model; train without --resume to start over") from None
+                raise CheckpointError(tr("{path}: the checkpoint is damaged: its {part} state does not fit this "
+                                         "model; train without --resume to start over", path=where,
+                                         part=key)) from None
         history = [EpochRecord.from_dict(r) for r in state["history"]]
         torch.set_rng_state(state["rng"]["torch"])
         shuffle.set_state(state["rng"]["shuffle"])
@@ -169,11 +172,11 @@ class Trainer(BaseTrainer):
 
     def series(self) -> tuple[Series, ...]:
         classification = self.run.objective.num_classes is not None
-        return (Series("loss", "training loss", "step", STEP_LOSS),
-                Series("train_loss", "training loss", "epoch", EPOCH_LOSS),
-                Series("val_loss", "validation loss", "epoch", EPOCH_LOSS),
-                *([Series("val_accuracy", "validation accuracy", "epoch", SCORE)] if classification else []),
-                Series("lr", "learning rate", "epoch", LEARNING_RATE))
+        return (Series("loss", N_("training loss"), "step", STEP_LOSS),
+                Series("train_loss", N_("training loss"), "epoch", EPOCH_LOSS),
+                Series("val_loss", N_("validation loss"), "epoch", EPOCH_LOSS),
+                *([Series("val_accuracy", N_("validation accuracy"), "epoch", SCORE)] if classification else []),
+                Series("lr", N_("learning rate"), "epoch", LEARNING_RATE))
 
     def showcase(self, epoch: int, on_demand: bool = False) -> Predictions:
         """What the model makes of a few fixed validation samples, for people to look at."""
@@ -209,13 +212,15 @@ class Trainer(BaseTrainer):
             start_epoch = self._restore(model, optimizer, scheduler, scaler, generator)
         train_batches, val_batches = make_loaders(self.run, generator, self.multiprocessing_context)
         steps = len(train_batches)
-        precision = f"{str(amp_dtype).removeprefix('torch.')} mixed" if amp else "float32"
+        precision = tr("{dtype} mixed", dtype=str(amp_dtype).removeprefix("torch.")) if amp else "float32"
         yield Started(run.model_name, describe(device), start_epoch, training.epochs, steps,
                       len(run.split.train), len(run.split.val), tuple(run.warnings),
                       precision, tuple(run.data.classes) if run.data.classes else None, self.series(),
-                      f"{len(run.split.train):,} training and {len(run.split.val):,} validation samples")
+                      tr("{train:,} training and {val:,} validation samples", train=len(run.split.train),
+                         val=len(run.split.val)))
         if start_epoch >= training.epochs:
-            yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
+            yield self._finished("completed", tr("already trained {count} epochs; ask for more epochs to go on",
+                                                 count=start_epoch))
             return
 
         probe = HealthProbe(model, run.code, run.report, self.health_every) if self.health_every else None
@@ -229,7 +234,7 @@ class Trainer(BaseTrainer):
             autocast = torch.autocast("cuda", dtype=amp_dtype) if amp else nullcontext()
             for index, (x, y) in enumerate(train_batches, start=1):
                 if self._stop.is_set():
-                    yield self._finished("stopped", f"stopped by request during epoch {epoch}")
+                    yield self._finished("stopped", tr("stopped by request during epoch {epoch}", epoch=epoch))
                     return
                 x = x.to(device, non_blocking=True)
                 y = y.to(device, non_blocking=True)
@@ -266,7 +271,7 @@ class Trainer(BaseTrainer):
                 yield Step(epoch, index, steps, len(x), {"loss": loss}, lr)
             check_finite(pending, steps)
             if self._stop.is_set():
-                yield self._finished("stopped", f"stopped by request at the end of epoch {epoch}")
+                yield self._finished("stopped", tr("stopped by request at the end of epoch {epoch}", epoch=epoch))
                 return
 
             train_loss = totals.result().loss
@@ -291,10 +296,11 @@ class Trainer(BaseTrainer):
                     "best": self._best, "bad_epochs": self._bad_epochs})
             yield EpochEnd(record, improved)
             if training.early_stopping and self._bad_epochs >= training.early_stopping:
-                yield self._finished("early_stopping", f"the validation loss has not improved for "
-                                     f"{self._bad_epochs} epochs; stopped early after epoch {epoch}")
+                yield self._finished("early_stopping", tr("the validation loss has not improved for {count} epochs; "
+                                                          "stopped early after epoch {epoch}",
+                                                          count=self._bad_epochs, epoch=epoch))
                 return
-        yield self._finished("completed", f"trained {training.epochs} epochs")
+        yield self._finished("completed", tr("trained {count} epochs", count=training.epochs))
 
     def evaluate(self, batches: Any) -> Evaluation:
         return evaluate(self.model, batches, self.run.objective, self.device, self._stop)
@@ -313,7 +319,8 @@ class Trainer(BaseTrainer):
         if self.run.settings.training.keep_best and self._best and self._best["state"] is not None:
             self.model.load_state_dict(self._best["state"])
             if best_epoch != len(self.history):
-                message += f"; keeping the weights of epoch {best_epoch}, the best on validation"
+                message = tr("{result}; keeping the weights of epoch {epoch}, the best on validation",
+                             result=message, epoch=best_epoch)
         return Finished(reason, message, len(self.history), best_epoch, tuple(self.history))
 
     def _restore_last_good(self) -> None:
@@ -351,25 +358,28 @@ def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, fre
             yield event
     except NonFiniteLoss as exc:
         restore()
-        yield Failed("nan", f"the loss became {exc.value} at epoch {epoch}, step {exc.step}",
-                     f"The learning rate ({lr:g}) may be too high: try {lr / 10:g}; normalizing the inputs "
-                     f"(data.normalize) also helps", epoch, exc.step)
+        yield Failed("nan", tr("the loss became {value} at epoch {epoch}, step {step}", value=exc.value, epoch=epoch,
+                               step=exc.step),
+                     tr("The learning rate ({lr:g}) may be too high: try {lower:g}; normalizing the inputs "
+                        "(data.normalize) also helps", lr=lr, lower=lr / 10), epoch, exc.step)
     except torch.cuda.OutOfMemoryError:
         free_gpu()
-        yield Failed("out_of_memory", f"the GPU ran out of memory at epoch {epoch} with batch_size {batch_size}",
-                     f"Try batch_size {max(batch_size // 2, 1)}, or mixed_precision", epoch, step,
-                     traceback.format_exc())
+        yield Failed("out_of_memory", tr("the GPU ran out of memory at epoch {epoch} with batch_size {batch_size}",
+                                         epoch=epoch, batch_size=batch_size),
+                     tr("Try batch_size {batch_size}, or mixed_precision", batch_size=max(batch_size // 2, 1)),
+                     epoch, step, traceback.format_exc())
     except DataError as exc:
-        yield Failed("data", _data_error_message(exc) or "unreadable data", "Fix or remove the file, then train again",
-                     epoch, step)
+        yield Failed("data", _data_error_message(exc) or tr("unreadable data"),
+                     tr("Fix or remove the file, then train again"), epoch, step)
     except CheckpointError as exc:
         yield Failed("error", str(exc), "", epoch, step)
     except WriteError as exc:  # a checkpoint on a full disk, say: the trained weights are still in memory
-        yield Failed("write", str(exc), "Free some disk space, or write to another folder", epoch, step)
+        yield Failed("write", str(exc), tr("Free some disk space, or write to another folder"), epoch, step)
     except Exception as exc:  # noqa: BLE001 - a run must end with an event, whatever went wrong
         message = _data_error_message(exc) or f"{type(exc).__name__}: {_first_line(exc)}"
         kind = "data" if _data_error_message(exc) else "error"
-        yield Failed(kind, f"training stopped at epoch {epoch}, step {step}: {message}" if epoch else message,
+        yield Failed(kind, tr("training stopped at epoch {epoch}, step {step}: {error}", epoch=epoch, step=step,
+                              error=message) if epoch else message,
                      _hint_for(exc, run), epoch, step, traceback.format_exc())
 
 
@@ -464,6 +474,6 @@ def _data_error_message(exc: BaseException) -> str | None:
 def _hint_for(exc: BaseException, run: Any) -> str:
     text = str(exc)
     if "between 0 and 1" in text:
-        return "BCELoss takes probabilities: add a Sigmoid before the Output, or use BCEWithLogitsLoss"
-    return "See the details for where it happened"
+        return tr("BCELoss takes probabilities: add a Sigmoid before the Output, or use BCEWithLogitsLoss")
+    return tr("See the details for where it happened")
 

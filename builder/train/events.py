@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from builder.core.i18n import N_, tr
 from builder.core.problems import Problem
 
 # The plots a series goes into: steps, epoch losses, scores in [0, 1], the learning rate.
@@ -27,7 +28,7 @@ class Series:
     """A quantity a run reports: its name in the events, its label for people, and where it is drawn."""
 
     name: str  # the key in Step.values or EpochRecord.values
-    label: str  # "validation accuracy", "D(x)"
+    label: str  # "validation accuracy", "D(x)": English, marked with N_ (kept so in the run history); tr() shows it
     per: str  # "step" or "epoch"
     plot: str  # STEP_LOSS, EPOCH_LOSS, SCORE or LEARNING_RATE
 
@@ -62,10 +63,11 @@ class EpochRecord:
 
     def summary(self) -> str:
         """The epoch's headline for people: the validation accuracy, else the validation loss, else D's view."""
-        for name, text in (("val_accuracy", "validation accuracy {:.1%}"), ("val_loss", "validation loss {:.4f}"),
-                           ("train_loss", "training loss {:.4f}")):
+        for name, text in (("val_accuracy", N_("validation accuracy {value:.1%}")),
+                           ("val_loss", N_("validation loss {value:.4f}")),
+                           ("train_loss", N_("training loss {value:.4f}"))):
             if self[name] is not None:
-                return text.format(self[name])
+                return tr(text, value=self[name])
         if self["d_real"] is not None:
             return f"D(x) {self['d_real']:.2f}, D(G(z)) {self['d_fake']:.2f}"
         return ""
@@ -87,9 +89,12 @@ class Started:
     samples_text: str  # "3,200 training and 800 validation samples", "2,000 real images"
 
     def describe(self) -> str:
-        resumed = f", resuming after epoch {self.start_epoch}" if self.start_epoch else ""
-        return (f"training {self.model} on {self.device} ({self.precision}): {self.samples_text}, "
-                f"{self.steps_per_epoch} steps per epoch{resumed}")
+        values = {"model": self.model, "device": self.device, "precision": self.precision,
+                  "samples": self.samples_text, "steps": self.steps_per_epoch, "epoch": self.start_epoch}
+        if self.start_epoch:
+            return tr("training {model} on {device} ({precision}): {samples}, {steps} steps per epoch, resuming "
+                      "after epoch {epoch}", **values)
+        return tr("training {model} on {device} ({precision}): {samples}, {steps} steps per epoch", **values)
 
 
 @dataclass(frozen=True)
@@ -120,27 +125,36 @@ class EpochEnd:
 @dataclass(frozen=True)
 class Finished:
     reason: str  # "completed", "stopped" or "early_stopping"
-    message: str
+    message: str  # for people, in the language in use
     epochs_done: int
     best_epoch: int | None
     history: tuple[EpochRecord, ...]
 
     def summary(self) -> str:
-        last = f" · {self.history[-1].summary()}" if self.history and self.history[-1].summary() else ""
-        return f"{self.reason.replace('_', ' ')} after {self.epochs_done} epochs{last}"
+        if self.reason in _ENDED:
+            head = tr(_ENDED[self.reason], count=self.epochs_done)
+        else:  # no run ends otherwise
+            head = f"{self.reason.replace('_', ' ')} after {self.epochs_done} epochs"
+        last = self.history[-1].summary() if self.history else ""
+        return f"{head} · {last}" if last else head
+
+
+# How a run ended, in words, by Finished.reason.
+_ENDED = {"completed": N_("completed after {count} epochs"), "stopped": N_("stopped after {count} epochs"),
+          "early_stopping": N_("early stopping after {count} epochs")}
 
 
 @dataclass(frozen=True)
 class Failed:
     kind: str  # "nan", "out_of_memory", "data", "write" or "error"
-    message: str  # what happened and where, in one line
+    message: str  # what happened and where, in one line, for people (in the language in use)
     hint: str  # what to try
     epoch: int | None = None
     step: int | None = None
     details: str = ""  # the traceback, for a "details" button; never shown as the message
 
     def __str__(self) -> str:
-        return f"{self.message}. {self.hint}" if self.hint else self.message
+        return tr("{failure}. {hint}", failure=self.message, hint=self.hint) if self.hint else self.message
 
 
 

@@ -19,6 +19,7 @@ import torch.nn as nn
 from builder.blocks.check import ModelReport
 from builder.compile import build_classes, generate_code
 from builder.compile.codegen import GeneratedCode
+from builder.core.i18n import N_, tr
 from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.train.batches import TensorBatches, data_loader
@@ -136,7 +137,7 @@ def prepare_gan(project: Project, epochs: int | None = None, device: str | None 
     try:
         data = load_source(request)
     except DataError as exc:
-        raise SetupError([f"data.source: {exc}"]) from None
+        raise SetupError([tr("data.source: {error}", error=exc)]) from None
     scale, _warnings = generator_range(g_report)
     code = generate_code(project, [g_name, d_name])
     warnings = [*check.warnings, *(Problem(None, text, warning=True) for text in data.warnings)]
@@ -191,10 +192,12 @@ class GanTrainer(BaseTrainer):
         self._last_good: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]] | None = None
 
     def series(self) -> tuple[Series, ...]:
-        return (Series("d_loss", "D loss", "step", STEP_LOSS), Series("g_loss", "G loss", "step", STEP_LOSS),
-                Series("d_loss", "D loss", "epoch", EPOCH_LOSS), Series("g_loss", "G loss", "epoch", EPOCH_LOSS),
+        return (Series("d_loss", N_("D loss"), "step", STEP_LOSS),
+                Series("g_loss", N_("G loss"), "step", STEP_LOSS),
+                Series("d_loss", N_("D loss"), "epoch", EPOCH_LOSS),
+                Series("g_loss", N_("G loss"), "epoch", EPOCH_LOSS),
                 Series("d_real", "D(x)", "epoch", SCORE), Series("d_fake", "D(G(z))", "epoch", SCORE),
-                Series("lr", "learning rate", "epoch", LEARNING_RATE))
+                Series("lr", N_("learning rate"), "epoch", LEARNING_RATE))
 
     def showcase(self, epoch: int, on_demand: bool = False) -> GeneratedImages:
         return GeneratedImages(epoch, self.sample().numpy(), on_demand)
@@ -249,9 +252,10 @@ class GanTrainer(BaseTrainer):
         probability = torch.sigmoid if run.logits else (lambda t: t)
         yield Started(f"{run.generator} vs {run.discriminator}", describe(device), start_epoch, training.epochs, steps,
                       len(run.data.dataset), 0, tuple(run.warnings), "float32", None, self.series(),
-                      f"{len(run.data.dataset):,} real images")
+                      tr("{count:,} real images", count=len(run.data.dataset)))
         if start_epoch >= training.epochs:
-            yield self._finished("completed", f"already trained {start_epoch} epochs; ask for more epochs to go on")
+            yield self._finished("completed", tr("already trained {count} epochs; ask for more epochs to go on",
+                                                 count=start_epoch))
             return
         for epoch in range(start_epoch + 1, training.epochs + 1):
             started = time.perf_counter()
@@ -261,7 +265,7 @@ class GanTrainer(BaseTrainer):
             lr = opt_g.param_groups[0]["lr"]
             for index, (x, _target) in enumerate(batches, start=1):
                 if self._stop.is_set():
-                    yield self._finished("stopped", f"stopped by request during epoch {epoch}")
+                    yield self._finished("stopped", tr("stopped by request during epoch {epoch}", epoch=epoch))
                     return
                 real = run.to_model_range(x.to(device, non_blocking=True))
                 batch = real.shape[0]
@@ -289,13 +293,13 @@ class GanTrainer(BaseTrainer):
                     "optimizer": opt_g.state_dict(), "d_optimizer": opt_d.state_dict(),
                     "noise": noise.get_state(), "fixed_z": self.fixed_z.cpu(), "best": None, "bad_epochs": 0})
             yield EpochEnd(record, False)
-        yield self._finished("completed", f"trained {training.epochs} epochs")
+        yield self._finished("completed", tr("trained {count} epochs", count=training.epochs))
 
     def _restore(self, opt_g: Any, opt_d: Any, shuffle: torch.Generator, noise: torch.Generator) -> int:
         state = self._load_checkpoint()
         if state.get("kind") != "gan":
-            raise CheckpointError(f"{self.checkpoint_path}: made by a supervised run, not a GAN; train without "
-                                  f"--resume to start over")
+            raise CheckpointError(tr("{path}: made by a supervised run, not a GAN; train without --resume to start "
+                                     "over", path=self.checkpoint_path))
         epoch = self._restore_states(state, {"model": self.generator, "discriminator": self.discriminator},
                                      {"optimizer": opt_g, "d_optimizer": opt_d}, shuffle)
         noise.set_state(state["noise"])

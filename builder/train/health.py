@@ -17,6 +17,7 @@ import torch.nn as nn
 
 from builder.blocks.check import ModelReport
 from builder.compile.codegen import GeneratedCode
+from builder.core.i18n import tr
 from builder.core.problems import Problem
 from builder.train.inside import hooked_layers
 
@@ -172,20 +173,23 @@ def _diagnose(series: list[NodeHealth]) -> str | None:
 
     if always(lambda h: h.zeros is not None and h.zeros >= DEAD):
         low, high = min(h.zeros for h in series), max(h.zeros for h in series)
-        share = f"{low:.0%}" if f"{low:.0%}" == f"{high:.0%}" else f"{low:.0%} to {high:.0%}"
-        return (f"dead ReLUs: {share} of its outputs are zero in each of the last {len(series)} checks; lower the "
-                "learning rate, use LeakyReLU, or check the weights' initialization")
+        values = {"low": low, "high": high, "count": len(series)}
+        if f"{low:.0%}" == f"{high:.0%}":
+            return tr("dead ReLUs: {low:.0%} of its outputs are zero in each of the last {count} checks; lower the "
+                      "learning rate, use LeakyReLU, or check the weights' initialization", **values)
+        return tr("dead ReLUs: {low:.0%} to {high:.0%} of its outputs are zero in each of the last {count} checks; "
+                  "lower the learning rate, use LeakyReLU, or check the weights' initialization", **values)
     if always(lambda h: h.grad_norm is not None and h.grad_norm < VANISHING):
-        return ("vanishing gradients: its weights barely receive any; add BatchNorm, a residual path, or use ReLU-like "
-                "activations instead of saturating ones")
+        return tr("vanishing gradients: its weights barely receive any; add BatchNorm, a residual path, or use "
+                  "ReLU-like activations instead of saturating ones")
     if always(lambda h: h.grad_norm is not None and h.grad_norm > EXPLODING):
-        return ("exploding gradients: its gradients are very large; lower the learning rate, add BatchNorm, or clip "
-                "the gradients")
+        return tr("exploding gradients: its gradients are very large; lower the learning rate, add BatchNorm, or "
+                  "clip the gradients")
     if always(lambda h: h.update_ratio is not None and h.update_ratio > UPDATE_HIGH):
         worst = max(h.update_ratio for h in series)
-        return (f"each step changes its weights by up to {worst:.0%} (about 0.1% is healthy): the learning rate is "
-                "too high for it")
+        return tr("each step changes its weights by up to {worst:.0%} (about {healthy} is healthy): the learning "
+                  "rate is too high for it", worst=worst, healthy="0.1%")
     if always(lambda h: h.update_ratio is not None and h.update_ratio < UPDATE_LOW):
-        return ("its weights barely change from step to step (under 0.0001%): the learning rate is too low for it, "
-                "or its gradients vanish")
+        return tr("its weights barely change from step to step (under 0.0001%): the learning rate is too low for "
+                  "it, or its gradients vanish")
     return None

@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import Any
 
+from builder.core.i18n import N_, tr
 from builder.train.events import EpochRecord, Series
 
 MAX_STEP_POINTS = 400
@@ -76,19 +77,25 @@ def describe_run(run: dict[str, Any]) -> str:
     The record comes from the project file: what is not what it should be is left out, never a crash."""
     epochs = [e for e in run.get("epochs") or [] if isinstance(e, dict)] if isinstance(run.get("epochs"), list) else []
     last = epochs[-1] if epochs else {}
-    parts = [str(run.get("started", "?")).replace("T", " "), str(run.get("model", "?")), f"{len(epochs)} epochs"]
+    parts = [str(run.get("started", "?")).replace("T", " "), str(run.get("model", "?")),
+             tr("{count} epochs", count=len(epochs))]
     d_real, d_fake = _number(last.get("d_real")), _number(last.get("d_fake"))
     if d_real is not None and d_fake is not None:
         parts.append(f"D(x) {d_real:.2f} D(G(z)) {d_fake:.2f}")
     elif _number(last.get("val_accuracy")) is not None:
-        parts.append(f"acc {last['val_accuracy']:.1%}")
+        parts.append(tr("acc {value:.1%}", value=last["val_accuracy"]))
     elif _number(last.get("val_loss")) is not None:
-        parts.append(f"val {last['val_loss']:.4f}")
+        parts.append(tr("val {value:.4f}", value=last["val_loss"]))
     if run.get("outcome") not in (None, "completed"):
-        parts.append(str(run["outcome"]))
+        outcome = run["outcome"]
+        parts.append(tr(_OUTCOMES[outcome]) if isinstance(outcome, str) and outcome in _OUTCOMES else str(outcome))
     if run.get("weights"):
-        parts.append("current weights" if run.get("current") is True else "weights kept")
+        parts.append(tr("current weights") if run.get("current") is True else tr("weights kept"))
     return " · ".join(parts)
+
+
+# A run's outcome as a list of runs shows it (the record keeps the key).
+_OUTCOMES = {"stopped": N_("stopped"), "early_stopping": N_("early_stopping"), "failed": N_("failed")}
 
 
 def _number(value: Any) -> float | None:

@@ -16,6 +16,7 @@ import torch.nn as nn
 
 from builder.blocks.check import ModelReport
 from builder.compile.codegen import GeneratedCode
+from builder.core.i18n import N_, tr
 
 MAX_CHANNELS = 64  # channels drawn per node: a 512-channel map is 512 tiles nobody reads
 
@@ -37,14 +38,15 @@ class NodeOutput:
     def summary(self) -> str:
         v = self.values
         zeros = float((v == 0).mean())
-        return (f"{self.node}: {'×'.join(map(str, v.shape))}, min {v.min():.4g}, max {v.max():.4g}, mean {v.mean():.4g}, "
-                f"std {v.std():.4g}, zeros {zeros:.0%}")
+        return tr("{node}: {shape}, min {min:.4g}, max {max:.4g}, mean {mean:.4g}, std {std:.4g}, zeros {zeros:.0%}",
+                  node=self.node, shape="×".join(map(str, v.shape)), min=v.min(), max=v.max(), mean=v.mean(),
+                  std=v.std(), zeros=zeros)
 
     def details(self) -> str:
         """The summary, then one line per channel (per value, for a vector): what the grid's tiles hold."""
-        label = "channel" if self.is_image else "value"
-        rows = [f"{label} {i}: min {lo:.4g}, max {hi:.4g}, mean {mean:.4g}"
-                for i, (lo, hi, mean) in enumerate(self.channel_stats())]
+        row = N_("channel {index}: min {min:.4g}, max {max:.4g}, mean {mean:.4g}") if self.is_image else \
+            N_("value {index}: min {min:.4g}, max {max:.4g}, mean {mean:.4g}")
+        rows = [tr(row, index=i, min=lo, max=hi, mean=mean) for i, (lo, hi, mean) in enumerate(self.channel_stats())]
         return "\n".join([self.summary(), *rows]) + "\n"
 
 
@@ -151,10 +153,11 @@ def grad_cam(model: nn.Module, layer: nn.Module, sample: torch.Tensor, target: i
             x = sample.unsqueeze(0).requires_grad_(False)
             scores = model(x)
             if scores.dim() != 2:
-                raise CamError("Grad-CAM explains a classifier: the model's output must be one score per class")
+                raise CamError(tr("Grad-CAM explains a classifier: the model's output must be one score per class"))
             chosen = int(scores.argmax(1)) if target is None else target
             if not 0 <= chosen < scores.shape[1]:
-                raise CamError(f"class {chosen} does not exist: the model has {scores.shape[1]} outputs")
+                raise CamError(tr("class {label} does not exist: the model has {count} outputs", label=chosen,
+                                  count=scores.shape[1]))
             model.zero_grad(set_to_none=True)
             scores[0, chosen].backward()
     finally:
@@ -162,9 +165,9 @@ def grad_cam(model: nn.Module, layer: nn.Module, sample: torch.Tensor, target: i
         handle.remove()
     maps, grads = kept.get("maps"), kept.get("grads")
     if maps is None or maps.dim() != 4:
-        raise CamError("Grad-CAM needs a layer with feature maps (C×H×W), such as a Conv2d")
+        raise CamError(tr("Grad-CAM needs a layer with feature maps (C×H×W), such as a Conv2d"))
     if grads is None:
-        raise CamError("the class score does not depend on this layer")
+        raise CamError(tr("the class score does not depend on this layer"))
     weights = grads.mean(dim=(2, 3), keepdim=True)
     cam = torch.relu((weights * maps).sum(1, keepdim=True)).detach()
     cam = torch.nn.functional.interpolate(cam, size=tuple(sample.shape[-2:]), mode="bilinear", align_corners=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.core.atomic import WriteError, atomic_write_bytes
+from builder.core.i18n import tr
 from builder.core.project import Project
 from builder.train.checkpoint import CheckpointError, load_into, load_weights, save_weights
 from builder.train.events import EpochRecord
@@ -66,7 +67,7 @@ def read(project: Project, run: dict[str, Any]) -> TrainedModel:
     """A kept run's weights, checked against the project's models as they are now. Raises CheckpointError."""
     files = _files_of(run)
     if project.path is None or not files:
-        raise CheckpointError(f"run {run.get('id')}: no weights were kept for it")
+        raise CheckpointError(tr("run {run}: no weights were kept for it", run=run.get("id")))
     folder = runs_folder(project.path)
     history = [EpochRecord.from_dict(e) for e in run.get("epochs") or [] if isinstance(e, dict)]
     classes = run.get("classes") if isinstance(run.get("classes"), list) else None
@@ -74,7 +75,8 @@ def read(project: Project, run: dict[str, Any]) -> TrainedModel:
         return _read_gan(project, folder, files, history)
     name = run.get("model")
     if not isinstance(name, str) or name not in {m.name for m in project.models}:
-        raise CheckpointError(f"run {run.get('id')}: its model '{name}' is no longer in the project")
+        raise CheckpointError(tr("run {run}: its model '{model}' is no longer in the project", run=run.get("id"),
+                                 model=name))
     code, state = load_for_model(project, name, folder / files["model"])
     return TrainedModel(name, code, state, history, classes=classes)
 
@@ -83,7 +85,7 @@ def _read_gan(project: Project, folder: Path, files: dict[str, str], history: li
     try:
         pair = gan_pair(project)
     except SetupError as exc:
-        raise CheckpointError(f"the GAN has problems to fix first ({exc.problems[0]})") from None
+        raise CheckpointError(tr("the GAN has problems to fix first ({problem})", problem=exc.problems[0])) from None
     states = []
     for part, name in ((pair.generator, files["generator"]), (pair.discriminator, files["discriminator"])):
         model = pair.classes[part]()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 
+from builder.core.i18n import N_
+
 # What a classification label becomes for the loss.
 INDEX = "index"  # class indices (N,), int64: CrossEntropyLoss
 BINARY_OR_ONE_HOT = "binary_or_one_hot"  # (N, 1) 0/1 floats for one output, else one-hot floats (N, K)
@@ -26,15 +28,17 @@ class LossSpec:
 LOSSES: dict[str, LossSpec] = {
     spec.name: spec
     for spec in (
-        LossSpec("CrossEntropyLoss", "Classification with raw scores (logits), one per class; applies softmax itself.",
+        LossSpec("CrossEntropyLoss",
+                 N_("Classification with raw scores (logits), one per class; applies softmax itself."),
                  nn.CrossEntropyLoss, INDEX, takes_values=False, expects="logits"),
-        LossSpec("BCELoss", "Binary cross-entropy on probabilities in [0, 1]: needs a Sigmoid last.",
+        LossSpec("BCELoss", N_("Binary cross-entropy on probabilities in [0, 1]: needs a Sigmoid last."),
                  nn.BCELoss, BINARY_OR_ONE_HOT, takes_values=True, expects="probabilities"),
-        LossSpec("BCEWithLogitsLoss", "Binary cross-entropy on raw scores; applies the sigmoid itself, more stably.",
+        LossSpec("BCEWithLogitsLoss",
+                 N_("Binary cross-entropy on raw scores; applies the sigmoid itself, more stably."),
                  nn.BCEWithLogitsLoss, BINARY_OR_ONE_HOT, takes_values=True, expects="logits"),
-        LossSpec("MSELoss", "Mean squared error: regression and reconstruction.",
+        LossSpec("MSELoss", N_("Mean squared error: regression and reconstruction."),
                  nn.MSELoss, ONE_HOT, takes_values=True, expects="values"),
-        LossSpec("L1Loss", "Mean absolute error: like MSE, less swayed by outliers.",
+        LossSpec("L1Loss", N_("Mean absolute error: like MSE, less swayed by outliers."),
                  nn.L1Loss, ONE_HOT, takes_values=True, expects="values"),
     )
 }

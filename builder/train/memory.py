@@ -15,6 +15,7 @@ from typing import Any
 from builder.blocks.check import ModelReport
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import product
+from builder.core.i18n import tr
 
 FLOAT32 = 4
 
@@ -35,11 +36,14 @@ class MemoryEstimate:
         return self.parameters + self.gradients + self.optimizer + self.activations + self.workspace + self.inputs
 
     def lines(self) -> list[str]:
-        return [f"training memory at batch {self.batch:,}: about {format_bytes(self.total)}",
-                f"  parameters {format_bytes(self.parameters)}, gradients {format_bytes(self.gradients)}, "
-                f"{self.optimizer_name} state {format_bytes(self.optimizer)}",
-                f"  outputs kept for backward {format_bytes(self.activations)}, the largest gradient on the way back "
-                f"{format_bytes(self.workspace)}, the batch {format_bytes(self.inputs)}"]
+        return [tr("training memory at batch {batch:,}: about {total}", batch=self.batch,
+                   total=format_bytes(self.total)),
+                "  " + tr("parameters {parameters}, gradients {gradients}, {optimizer} state {state}",
+                          parameters=format_bytes(self.parameters), gradients=format_bytes(self.gradients),
+                          optimizer=self.optimizer_name, state=format_bytes(self.optimizer)),
+                "  " + tr("outputs kept for backward {outputs}, the largest gradient on the way back {largest}, the "
+                          "batch {inputs}", outputs=format_bytes(self.activations),
+                          largest=format_bytes(self.workspace), inputs=format_bytes(self.inputs))]
 
 
 def format_bytes(count: float) -> str:

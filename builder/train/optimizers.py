@@ -12,25 +12,27 @@ from typing import Any
 import torch
 
 from builder.blocks.params import BOOL, FLOAT, FLOAT_PAIR, Param
+from builder.core.i18n import N_
 
 
 def _weight_decay(default: float = 0.0) -> Param:
-    return Param("weight_decay", FLOAT, "Pulls weights toward zero each step (L2 penalty) to fight overfitting.",
+    return Param("weight_decay", FLOAT, N_("Pulls weights toward zero each step (L2 penalty) to fight overfitting."),
                  default=default, min=0.0)
 
 
 def _eps(default: float) -> Param:
-    return Param("eps", FLOAT, "Tiny number added to the denominator for numerical stability.",
+    return Param("eps", FLOAT, N_("Tiny number added to the denominator for numerical stability."),
                  default=default, min=0.0, min_exclusive=True)
 
 
 def _momentum() -> Param:
-    return Param("momentum", FLOAT, "Keeps moving in the recent direction; 0.9 is common, 0 turns it off.",
+    return Param("momentum", FLOAT, N_("Keeps moving in the recent direction; 0.9 is common, 0 turns it off."),
                  default=0.0, min=0.0, max=1.0)
 
 
 def _betas() -> Param:
-    return Param("betas", FLOAT_PAIR, "Decay rates of the running gradient mean and square; GANs often use [0.5, 0.999].",
+    return Param("betas", FLOAT_PAIR,
+                 N_("Decay rates of the running gradient mean and square; GANs often use [0.5, 0.999]."),
                  default=(0.9, 0.999), min=0.0, max=1.0, axes=("beta1", "beta2"), pair_only=True)
 
 
@@ -57,25 +59,28 @@ class OptimizerSpec:
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
-        OptimizerSpec("SGD", "Plain stochastic gradient descent, optionally with momentum: simple and well understood.", (
+        OptimizerSpec("SGD", N_("Plain stochastic gradient descent, optionally with momentum: simple and well "
+                                "understood."), (
             _momentum(), _weight_decay(),
-            Param("nesterov", BOOL, "Nesterov momentum: looks ahead before stepping; needs momentum > 0.", default=False),
+            Param("nesterov", BOOL, N_("Nesterov momentum: looks ahead before stepping; needs momentum > 0."),
+                  default=False),
         ), state=_with_momentum),
-        OptimizerSpec("RMSprop", "Scales each step by a running average of squared gradients.", (
-            Param("alpha", FLOAT, "Smoothing of the squared-gradient average.", default=0.99, min=0.0, max=1.0),
+        OptimizerSpec("RMSprop", N_("Scales each step by a running average of squared gradients."), (
+            Param("alpha", FLOAT, N_("Smoothing of the squared-gradient average."), default=0.99, min=0.0, max=1.0),
             _eps(1e-8), _momentum(), _weight_decay(),
         ), state=lambda options: 1 + _with_momentum(options)),
-        OptimizerSpec("Adam", "Adaptive steps per weight from gradient averages: the usual first choice.", (
+        OptimizerSpec("Adam", N_("Adaptive steps per weight from gradient averages: the usual first choice."), (
             _betas(), _eps(1e-8), _weight_decay(),
         ), state=lambda _options: 2),
-        OptimizerSpec("AdamW", "Adam with decoupled weight decay: better regularization, common for larger models.", (
+        OptimizerSpec("AdamW", N_("Adam with decoupled weight decay: better regularization, common for larger "
+                                  "models."), (
             _betas(), _eps(1e-8), _weight_decay(0.01),
         ), state=lambda _options: 2),
-        OptimizerSpec("Adagrad", "Steps shrink for weights that have had large gradients; suits sparse data.", (
+        OptimizerSpec("Adagrad", N_("Steps shrink for weights that have had large gradients; suits sparse data."), (
             _eps(1e-10), _weight_decay(),
         ), state=lambda _options: 1),
-        OptimizerSpec("Adadelta", "Adagrad without its ever-shrinking steps; usually run with lr = 1.0.", (
-            Param("rho", FLOAT, "Smoothing of the running averages.", default=0.9, min=0.0, max=1.0),
+        OptimizerSpec("Adadelta", N_("Adagrad without its ever-shrinking steps; usually run with lr = 1.0."), (
+            Param("rho", FLOAT, N_("Smoothing of the running averages."), default=0.9, min=0.0, max=1.0),
             _eps(1e-6), _weight_decay(),
         ), state=lambda _options: 2),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder.core.i18n import tr
 from builder.core.shapes import Shape, format_shape
 from builder.train.checkpoint import classes_in
 from builder.train.data.base import DataError
@@ -26,8 +27,8 @@ class PredictError(Exception):
 def read_sample(path: Path, shape: Shape) -> torch.Tensor:
     """An image file as one sample for an Input of `shape` (C×H×W): floats in [0, 1], as training reads it."""
     if len(shape) != 3 or shape[0] not in MODES:
-        raise PredictError(f"the model's Input is {format_shape(shape)}; only images (1, 3 or 4 channels × height × "
-                           "width) can be read from files")
+        raise PredictError(tr("the model's Input is {shape}; only images (1, 3 or 4 channels × height × width) can "
+                              "be read from files", shape=format_shape(shape)))
     try:
         array = read_image(path, MODES[shape[0]], shape[1:], path.parent)
     except DataError as exc:
@@ -40,7 +41,7 @@ def sample_from_image(image, shape: Shape) -> torch.Tensor:
     from PIL import Image
 
     if len(shape) != 3 or shape[0] not in MODES:
-        raise PredictError(f"the model's Input is {format_shape(shape)}; only images can be tried")
+        raise PredictError(tr("the model's Input is {shape}; only images can be tried", shape=format_shape(shape)))
     image = image.convert(MODES[shape[0]]) if image.mode != MODES[shape[0]] else image
     if image.size != (shape[2], shape[1]):
         image = image.resize((shape[2], shape[1]), Image.Resampling.BILINEAR)

@@ -3,6 +3,7 @@ The window's progress bar shows it; it needs no Qt, so it is tested on its own."
 
 from __future__ import annotations
 
+from builder.core.i18n import tr
 from builder.train.events import Failed, Finished, Started
 from builder.train.relay import StepBatch
 
@@ -13,20 +14,20 @@ class RunProgress:
     def __init__(self) -> None:
         self.value = 0  # steps done, over the whole run
         self.maximum = 1
-        self.text = "not trained yet"
+        self.text = tr("not trained yet")
         self._epochs = 0
         self._rate: float | None = None  # samples per second
         self._seconds_per_step: float | None = None
 
     def preparing(self) -> None:
-        self.value, self.text = 0, "preparing the data…"
+        self.value, self.text = 0, tr("preparing the data…")
         self._rate = self._seconds_per_step = None
 
     def started(self, event: Started) -> None:
         self._epochs = event.epochs
         self.maximum = max(event.epochs * event.steps_per_epoch, 1)
         self.value = event.start_epoch * event.steps_per_epoch
-        self.text = f"epoch {event.start_epoch + 1}/{event.epochs} · starting…"
+        self.text = tr("epoch {epoch}/{epochs} · starting…", epoch=event.start_epoch + 1, epochs=event.epochs)
 
     def advance(self, batch: StepBatch) -> None:
         count = len(batch.numbers)
@@ -35,11 +36,16 @@ class RunProgress:
             self._rate = _smooth(self._rate, batch.samples / batch.seconds)
             self._seconds_per_step = _smooth(self._seconds_per_step, batch.seconds / count)
         left = (self.maximum - self.value) * (self._seconds_per_step or 0)
-        rate = f"{self._rate:,.0f} samples/s · " if self._rate else ""
-        self.text = f"epoch {batch.epoch}/{self._epochs} · step {batch.step}/{batch.steps} · {rate}{duration(left)} left"
+        values = {"epoch": batch.epoch, "epochs": self._epochs, "step": batch.step, "steps": batch.steps,
+                  "left": duration(left), "rate": self._rate}
+        if self._rate:
+            self.text = tr("epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · {left} left",
+                           **values)
+        else:
+            self.text = tr("epoch {epoch}/{epochs} · step {step}/{steps} · {left} left", **values)
 
     def stopping(self) -> None:
-        self.text = "stopping after this batch…"
+        self.text = tr("stopping after this batch…")
 
     def finished(self, event: Finished) -> None:
         if event.reason == "completed":
@@ -47,7 +53,8 @@ class RunProgress:
         self.text = event.summary()
 
     def failed(self, failure: Failed | list[str]) -> None:
-        self.text = f"failed: {failure.message}" if isinstance(failure, Failed) else "could not start"
+        self.text = tr("failed: {failure}", failure=failure.message) if isinstance(failure, Failed) \
+            else tr("could not start")
 
 
 def _smooth(old: float | None, new: float) -> float:

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from builder.blocks.params import FLOAT, INT, Param
+from builder.core.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,20 @@ class ScheduleSpec:
 SCHEDULES: dict[str, ScheduleSpec] = {
     spec.name: spec
     for spec in (
-        ScheduleSpec("StepLR", "Multiplies the learning rate by gamma every step_size epochs.", (
-            Param("step_size", INT, "Epochs between two drops of the learning rate.", min=1),
-            Param("gamma", FLOAT, "Factor applied at each drop, e.g. 0.1.", default=0.1, min=0.0, max=1.0,
+        ScheduleSpec("StepLR", N_("Multiplies the learning rate by gamma every step_size epochs."), (
+            Param("step_size", INT, N_("Epochs between two drops of the learning rate."), min=1),
+            Param("gamma", FLOAT, N_("Factor applied at each drop, e.g. 0.1."), default=0.1, min=0.0, max=1.0,
                   min_exclusive=True),
         ), starter={"step_size": 5}),
-        ScheduleSpec("CosineAnnealingLR", "Lowers the learning rate along a cosine curve to eta_min.", (
-            Param("T_max", INT, "Epochs of the descent; empty means the whole run.", default=None, min=1,
-                  optional=True, unset="the whole run"),
-            Param("eta_min", FLOAT, "The lowest learning rate reached.", default=0.0, min=0.0),
+        ScheduleSpec("CosineAnnealingLR", N_("Lowers the learning rate along a cosine curve to eta_min."), (
+            Param("T_max", INT, N_("Epochs of the descent; empty means the whole run."), default=None, min=1,
+                  optional=True, unset=N_("the whole run")),
+            Param("eta_min", FLOAT, N_("The lowest learning rate reached."), default=0.0, min=0.0),
         ), from_run=lambda epochs: {"T_max": epochs}),
-        ScheduleSpec("ReduceLROnPlateau", "Lowers the learning rate when the validation loss stops improving.", (
-            Param("factor", FLOAT, "Factor applied when the loss plateaus, e.g. 0.1.", default=0.1, min=0.0, max=1.0,
-                  min_exclusive=True),
-            Param("patience", INT, "Epochs without improvement before lowering the rate.", default=10, min=0),
+        ScheduleSpec("ReduceLROnPlateau", N_("Lowers the learning rate when the validation loss stops improving."), (
+            Param("factor", FLOAT, N_("Factor applied when the loss plateaus, e.g. 0.1."), default=0.1, min=0.0,
+                  max=1.0, min_exclusive=True),
+            Param("patience", INT, N_("Epochs without improvement before lowering the rate."), default=10, min=0),
         ), needs_metric=True),
     )
 }

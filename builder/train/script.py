@@ -28,6 +28,7 @@ import builder.train.data.csv_source as csv_module
 import builder.train.data.idx as idx_module
 import builder.train.data.images as images_module
 import builder.train.data.synthetic as synthetic_module
+from builder.core.i18n import tr
 from builder.train.losses import BINARY_OR_ONE_HOT, INDEX, LOSSES
 from builder.train.objective import Objective
 from builder.train.schedules import SCHEDULES
@@ -69,11 +70,27 @@ def split_template(template: str) -> tuple[str, list[str], str]:
     return template[:docstring_end], imports, template[code_start:]
 
 
+# What the copied pieces' translation marks (builder.core.i18n's tr, trn and N_) are in the script: English only.
+ENGLISH_ONLY = '''def N_(message):  # noqa: N802 - NN Builder's mark for a text people read; the script speaks English
+    return message
+
+
+def tr(message, **values):
+    return message.format(**values) if values else message
+
+
+def trn(singular, plural, n, **values):
+    return tr(singular if n == 1 else plural, **values)
+'''
+_MARKED = re.compile(r"\b(?:tr|trn|N_)\(")
+
+
 def reader_section(kind: str, load_function: str, modules: list[str]) -> str:
     """The reader for a source kind and the shared pieces it uses, ending with the name the template calls it by."""
     return "\n\n".join([
         f"# NN Builder's own reader for '{kind}' sources, copied here so this file runs on its own, and the shared\n"
         "# pieces it uses (shapes, the data base, the split).\n",
+        *([ENGLISH_ONLY] if any(_MARKED.search(m) for m in modules) else []),
         *modules,
         inspect.getsource(batches_module.Split),
         inspect.getsource(batches_module.split_indices),
@@ -220,8 +237,8 @@ def write_training_script(run: Run, folder: Path) -> list[Path]:
     from builder.core.atomic import atomic_write_text
 
     if not isinstance(run, Run):
-        raise ScriptError("the training script trains one supervised model; GAN projects are not supported yet: "
-                          "train them in the app or with builder train")
+        raise ScriptError(tr("the training script trains one supervised model; GAN projects are not supported yet: "
+                             "train them in the app or with builder train"))
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "train.py", training_script(run))
     atomic_write_text(folder / "model.py", run.code.source)

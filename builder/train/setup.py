@@ -13,6 +13,7 @@ import torch.nn as nn
 from builder.blocks.check import ModelReport, check_model
 from builder.compile import build_classes, generate_code
 from builder.compile.codegen import GeneratedCode
+from builder.core.i18n import tr
 from builder.core.problems import Problem
 from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
@@ -82,9 +83,10 @@ def prepare(project: Project, epochs: int | None = None, device: str | None = No
     try:
         data = load_source(request)
     except DataError as exc:
-        raise SetupError([f"data.source: {exc}"]) from None
+        raise SetupError([tr("data.source: {error}", error=exc)]) from None
     if len(data.dataset) < 2:
-        raise SetupError([f"data.source: {len(data.dataset)} sample(s) is too few to train and validate on"])
+        raise SetupError([tr("data.source: {count} sample(s) is too few to train and validate on",
+                             count=len(data.dataset))])
     split = split_indices(len(data.dataset), settings.data.val_split, _data_seed(settings))
 
     objective = _objective(settings, report, data, output_shape)  # raises SetupError on a misfit
@@ -136,25 +138,31 @@ def _objective(settings: Settings, report: ModelReport, data: LoadedData, output
     spec = LOSSES[loss_name]
     out_node = report.outputs[0]
     source = report.sources[out_node][0]
-    where = f"Output '{out_node}' (from '{source}')"
     if task != "classification":
         target = _target_shape(data) if task == "regression" else None
         if target is not None and tuple(target) != tuple(output):
-            raise SetupError([f"{where} gives {format_shape(output)} per sample but the targets are "
-                              f"{format_shape(target)}: regression needs the same shape"])
+            raise SetupError([tr("Output '{output_node}' (from '{source}') gives {output} per sample but the targets "
+                                 "are {targets}: regression needs the same shape", output_node=out_node,
+                                 source=source, output=format_shape(output), targets=format_shape(target))])
         return Objective(task, spec, spec.make(), None, single_output=False)
 
     classes = len(data.classes or [])
     if classes < 2:
-        raise SetupError([f"data.source: classification needs at least 2 classes, the data has {classes}"])
+        raise SetupError([tr("data.source: classification needs at least 2 classes, the data has {count}",
+                             count=classes)])
     single = output == (1,) and spec.classification == BINARY_OR_ONE_HOT
     if single and classes != 2:
-        raise SetupError([f"{where} gives 1 value per sample, which fits 2 classes, but the data has {classes}: "
-                          f"set {source}'s outputs to {classes} or use CrossEntropyLoss"])
+        raise SetupError([tr("Output '{output_node}' (from '{source}') gives 1 value per sample, which fits 2 "
+                             "classes, but the data has {count}: set {source}'s outputs to {count} or use "
+                             "CrossEntropyLoss", output_node=out_node, source=source, count=classes)])
     if not single and output != (classes,):
-        fix = f"set {source}'s out_features to {classes}" if report.type_of(source) == "Linear" else \
-            f"make it give {classes} values"
-        raise SetupError([f"{where} has {output[0]} features but the data has {classes} classes: {fix}"])
+        if report.type_of(source) == "Linear":
+            raise SetupError([tr("Output '{output_node}' (from '{source}') has {features} features but the data has "
+                                 "{count} classes: set {source}'s out_features to {count}", output_node=out_node,
+                                 source=source, features=output[0], count=classes)])
+        raise SetupError([tr("Output '{output_node}' (from '{source}') has {features} features but the data has "
+                             "{count} classes: make it give {count} values", output_node=out_node, source=source,
+                             features=output[0], count=classes)])
     return Objective(task, spec, spec.make(), classes, single_output=single)
 
 
@@ -177,11 +185,13 @@ def preview_data(project: Project) -> Predictions:
     chosen = settings.training.discriminator if gan else settings.training.model
     name = chosen or (names[1 if gan and len(names) > 1 else 0] if names else "")
     if name not in names:
-        raise SetupError([f"training.{'discriminator' if gan else 'model'}: no model named '{name}'"])
+        raise SetupError([tr("training.{key}: no model named '{name}'", key="discriminator" if gan else "model",
+                             name=name)])
     report = check_model(project.model(name), project)
     inputs = [n for n in report.order if report.type_of(n) == "Input"]
     if not inputs:
-        raise SetupError([f"{name}: the model has no Input block, so the size of its samples is not known"])
+        raise SetupError([tr("{model}: the model has no Input block, so the size of its samples is not known",
+                             model=name)])
     input_shape = _declared_shape(report, inputs[0])
     output_shape = tuple(report.infos[report.outputs[0]].shape) if report.ok and report.outputs else input_shape
     task = "reconstruction" if gan else settings.data.task
@@ -191,7 +201,7 @@ def preview_data(project: Project) -> Predictions:
     try:
         data = load_source(request)
     except DataError as exc:
-        raise SetupError([f"data.source: {exc}"]) from None
+        raise SetupError([tr("data.source: {error}", error=exc)]) from None
     split = split_indices(len(data.dataset), settings.data.val_split, _data_seed(settings))
     return data_preview(data, split.train if len(split.train) else split.val, task == "classification")
 
@@ -201,7 +211,7 @@ def _declared_shape(report: ModelReport, node: str) -> Shape:
         return tuple(report.infos[node].shape)
     shape = report.model.node(node).params.get("shape")
     if not isinstance(shape, list) or not shape or not all(isinstance(d, int) and d > 0 for d in shape):
-        raise SetupError([f"{node}: its shape is not set, so the size of the samples is not known"])
+        raise SetupError([tr("{node}: its shape is not set, so the size of the samples is not known", node=node)])
     return tuple(shape)
 
 

@@ -15,6 +15,7 @@ import torch
 from builder.blocks.check import ModelReport, check_model
 from builder.compile import CompileError, build_classes, generate_code
 from builder.compile.codegen import GeneratedCode, Normalization
+from builder.core.i18n import tr, trn
 from builder.core.project import Project
 from builder.train.checkpoint import CheckpointError, load_into, load_weights, without_wrapper_prefix
 
@@ -38,7 +39,8 @@ def _code(project: Project, model_name: str, normalization: Normalization | None
     try:
         return generate_code(project, [model_name], normalization=normalization)
     except CompileError as exc:
-        raise CheckpointError(f"{path}: the model has problems to fix first ({exc.problems[0][1]})") from None
+        raise CheckpointError(tr("{path}: the model has problems to fix first ({problem})", path=path,
+                                 problem=exc.problems[0][1])) from None
 
 
 def _normalization(state: dict[str, torch.Tensor], report: ModelReport, attributes: dict[str, str],
@@ -56,21 +58,24 @@ def _normalization(state: dict[str, torch.Tensor], report: ModelReport, attribut
     for name, tensor in zip(names, found):
         problem = _normalization_problem(tensor, channels)
         if problem:
-            raise CheckpointError(f"{path}: {name} (the input normalization) {problem}")
+            raise CheckpointError(tr("{path}: {name} (the input normalization) {problem}", path=path, name=name,
+                                     problem=problem))
     mean, std = (tensor.flatten().tolist() for tensor in found)
     if min(std) <= 0:
-        raise CheckpointError(f"{path}: {names[1]} (the input normalization) holds {min(std)}, but the input is "
-                              f"divided by it: it must be above 0")
+        raise CheckpointError(tr("{path}: {name} (the input normalization) holds {value}, but the input is divided "
+                                 "by it: it must be above 0", path=path, name=names[1], value=min(std)))
     return {node: (mean, std)}
 
 
 def _normalization_problem(tensor: torch.Tensor | None, channels: int) -> str | None:
     if tensor is None:
-        return "is missing, while its counterpart is there"
+        return tr("is missing, while its counterpart is there")
     if not tensor.is_floating_point():
-        return f"holds {str(tensor.dtype).removeprefix('torch.')} values, not floating-point numbers"
+        return tr("holds {dtype} values, not floating-point numbers", dtype=str(tensor.dtype).removeprefix("torch."))
     if tensor.numel() != channels:  # before reading its values: a lying shape could claim any size
-        return f"has {tensor.numel():,} values but the model's input has {channels} channel{'s' * (channels != 1)}"
+        return trn("has {values:,} values but the model's input has {count} channel",
+                   "has {values:,} values but the model's input has {count} channels", channels,
+                   values=tensor.numel(), count=channels)
     if not all(math.isfinite(v) for v in tensor.flatten().tolist()):
-        return "holds NaN or infinite values"
+        return tr("holds NaN or infinite values")
     return None
