@@ -41,6 +41,7 @@ def main() -> None:
                         help="a bottom page to show: Plots, Results, Samples, Health, Inside, Try It or Runs")
     parser.add_argument("--try-image", metavar="IMAGE", help="an image for Try It (after training)")
     parser.add_argument("--cam", action="store_true", help="Try It: show Grad-CAM")
+    parser.add_argument("--lang", default="en", help="the window's language: en or zh_CN")
     parser.add_argument("--side", default=None, help="a side page to show: Training or Inspector")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
@@ -56,6 +57,9 @@ def main() -> None:
 
     app = QApplication(sys.argv[:1])
     theme.apply(app)
+    from builder.ui.language import apply_language
+
+    apply_language(app, args.lang)
     project = load_project(args.project) if args.project else load_template(EXAMPLE)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(Path(tempfile.mkdtemp())))

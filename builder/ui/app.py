@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from builder.core.i18n import tr
+
 # Debian/Ubuntu packages for the libraries Qt's xcb plugin loads.
 XCB_PACKAGES = {
     "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
@@ -27,15 +29,16 @@ def platform_problem() -> str | None:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        return ("no display: NN Builder's window needs a desktop session (DISPLAY or WAYLAND_DISPLAY is not set). "
-                "On a headless machine use `builder check|export|train`, or run the app under `xvfb-run builder`.")
+        return tr("no display: NN Builder's window needs a desktop session (DISPLAY or WAYLAND_DISPLAY is not set). "
+                  "On a headless machine use `builder check|export|train`, or run the app under `xvfb-run builder`.")
     if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
         return None  # Qt's Wayland plugin has its own, fewer needs
     missing = missing_xcb_libraries()
     if missing:
         packages = sorted({XCB_PACKAGES.get(lib, lib) for lib in missing})
-        return (f"Qt's window plugin (xcb) needs system libraries that are missing: {', '.join(sorted(missing))}.\n"
-                f"On Debian or Ubuntu: sudo apt-get install {' '.join(packages)}")
+        return tr("Qt's window plugin (xcb) needs system libraries that are missing: {libraries}.\n"
+                  "On Debian or Ubuntu: sudo apt-get install {packages}",
+                  libraries=", ".join(sorted(missing)), packages=" ".join(packages))
     return None
 
 
@@ -71,7 +74,7 @@ def _library_exists(name: str) -> bool:
 def run_app(path: str | None = None, language: str | None = None) -> int:
     problem = platform_problem()
     if problem:
-        print(f"builder: cannot open the window: {problem}", file=sys.stderr)
+        print(tr("builder: cannot open the window: {problem}", problem=problem), file=sys.stderr)
         return 3
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication

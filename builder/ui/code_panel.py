@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from builder.core.i18n import tr
 from builder.edit.session import Session
 from builder.ui import theme
 
@@ -50,8 +51,8 @@ class CodePanel(QWidget):
         top = QHBoxLayout()
         self.status = QLabel()
         self.status.setProperty("role", "hint")
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the generated code to the clipboard")
+        self.copy_button = QPushButton(tr("Copy"))
+        self.copy_button.setToolTip(tr("Copy the generated code to the clipboard"))
         top.addWidget(self.status, 1)
         top.addWidget(self.copy_button)
         self.text = QPlainTextEdit()
@@ -81,8 +82,8 @@ class CodePanel(QWidget):
             self.text.setPlainText("")
             return
         if not report.ok:
-            self.status.setText(f"{len(report.errors)} problem(s): fix them to see the code")
-            lines = ["# The model has problems; the code appears once they are fixed:", "#"]
+            self.status.setText(tr("{count} problem(s): fix them to see the code", count=len(report.errors)))
+            lines = ["# " + tr("The model has problems; the code appears once they are fixed:"), "#"]
             lines += [f"#   {p}" for p in report.errors]
             self._set("\n".join(lines))
             return
@@ -91,7 +92,7 @@ class CodePanel(QWidget):
         except CompileError as exc:  # checked above; kept for a model changed in between
             self._set("# " + str(exc).replace("\n", "\n# "))
             return
-        self.status.setText(f"class {code.class_names[self.session.model]} · what trains is this code")
+        self.status.setText(tr("class {name} · what trains is this code", name=code.class_names[self.session.model]))
         self._set(code.source)
 
     def _set(self, source: str) -> None:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from builder.core.i18n import tr
+
 if TYPE_CHECKING:
     from builder.ui.import_ui import ImportChoice
 
@@ -67,7 +69,7 @@ class Dialogs:
     def save_changes(self, name: str) -> str:
         """SAVE, DISCARD or CANCEL, for unsaved changes to `name`."""
         buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(self.parent, APP_NAME, f"Save the changes to {name}?",
+        answer = QMessageBox.question(self.parent, APP_NAME, tr("Save the changes to {name}?", name=name),
                                       buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)
 

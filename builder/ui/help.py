@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMenu
 from builder import __version__
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import BlockSpec
+from builder.core.i18n import N_, tr
 from builder.ui.dialogs import APP_NAME
 
 DOCS_URL = "https://pytorch.org/docs/stable/generated/{name}.html"
@@ -31,7 +32,10 @@ CODE_MODULES = {"nn": "torch.nn", "F": "torch.nn.functional", "torch": "torch"}
 OPERATORS = {"+": "torch.add", "*": "torch.mul"}
 CALL = re.compile(r"(nn|F|torch)\.([A-Za-z_][\w.]*)\(")
 DISTRIBUTION = "nn-builder"
-DOCS_TEXT = "PyTorch &Docs for the Selected Block"
+# The package's summary as pyproject.toml words it, marked here so that About can show it translated (a summary
+# worded otherwise shows as it is).
+SUMMARY = N_("Build PyTorch networks by wiring blocks, train them, and take away the code and weights.")
+DOCS_TEXT = N_("PyTorch &Docs for the Selected Block")  # tr(DOCS_TEXT) where shown
 
 
 def install_help_menu(window: Any) -> HelpMenu:
@@ -43,15 +47,15 @@ class HelpMenu(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
-        self.menu: QMenu = window.add_menu("&Help")
-        self.reference_action = self.menu.addAction("&Block Reference", self.show_reference)
+        self.menu: QMenu = window.add_menu(tr("&Help"))
+        self.reference_action = self.menu.addAction(tr("&Block Reference"), self.show_reference)
         self.reference_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
-        self.docs_action = self.menu.addAction(DOCS_TEXT, self.open_block_docs)
-        self.docs_action.setStatusTip("Open the PyTorch documentation of the selected block's class or function")
+        self.docs_action = self.menu.addAction(tr(DOCS_TEXT), self.open_block_docs)
+        self.docs_action.setStatusTip(tr("Open the PyTorch documentation of the selected block's class or function"))
         self.menu.addSeparator()
-        self.shortcuts_action = self.menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
+        self.shortcuts_action = self.menu.addAction(tr("&Keyboard Shortcuts"), self.show_shortcuts)
         self.menu.addSeparator()
-        self.about_action = self.menu.addAction(f"&About {APP_NAME}", self.show_about)
+        self.about_action = self.menu.addAction(tr("&About {app}", app=APP_NAME), self.show_about)
         self.menu.aboutToShow.connect(self.update_docs_action)
 
     # -- the selected block's PyTorch page ------------------------------------------------------
@@ -75,35 +79,39 @@ class HelpMenu(QObject):
     def update_docs_action(self) -> None:
         block = self.selected_block()
         name = torch_name(block[0], block[1]) if block else None
-        self.docs_action.setText(f"PyTorch &Docs for {block[0].type} ({name})" if name else DOCS_TEXT)
+        self.docs_action.setText(tr("PyTorch &Docs for {block} ({name})", block=block[0].type, name=name) if name
+                                 else tr(DOCS_TEXT))
         self.docs_action.setEnabled(name is not None)
 
     def open_block_docs(self) -> None:
         block = self.selected_block()
         if block is None:
-            self.window.status("Select one block to open its PyTorch documentation")
+            self.window.status(tr("Select one block to open its PyTorch documentation"))
             return
         spec, params, checks = block
         name = torch_name(spec, params)
         if name is None:
             calls_none = checks or spec.is_input or spec.is_output  # else its template may need what the check fills in
-            self.window.status(f"{spec.type} calls no PyTorch class or function of its own" if calls_none
-                               else f"{spec.type}: fix its problems first to find its PyTorch page")
+            self.window.status(tr("{block} calls no PyTorch class or function of its own", block=spec.type)
+                               if calls_none else
+                               tr("{block}: fix its problems first to find its PyTorch page", block=spec.type))
             return
         url = DOCS_URL.format(name=name)
         opened = QDesktopServices.openUrl(QUrl(url))
-        self.window.status(f"opened {url}" if opened else f"could not open a browser for {url}", 8000)
+        self.window.status(tr("opened {url}", url=url) if opened else tr("could not open a browser for {url}", url=url),
+                           8000)
 
     # -- what the dialogs show ------------------------------------------------------------------
 
     def show_reference(self) -> None:
-        self.window.dialogs.rich_text("Block Reference", reference_html())
+        self.window.dialogs.rich_text(tr("Block Reference"), reference_html())
 
     def show_shortcuts(self) -> None:
-        self.window.dialogs.rich_text("Keyboard Shortcuts", shortcuts_html(shortcut_rows(self.window)), (560, 640))
+        self.window.dialogs.rich_text(tr("Keyboard Shortcuts"), shortcuts_html(shortcut_rows(self.window)),
+                                      (560, 640))
 
     def show_about(self) -> None:
-        self.window.dialogs.rich_text(f"About {APP_NAME}", about_html(), (480, 240))
+        self.window.dialogs.rich_text(tr("About {app}", app=APP_NAME), about_html(), (480, 240))
 
 
 def torch_name(spec: BlockSpec, params: dict[str, Any]) -> str | None:
@@ -129,19 +137,23 @@ def torch_name(spec: BlockSpec, params: dict[str, Any]) -> str | None:
 # -- the block reference --------------------------------------------------------------------------
 
 def reference_html() -> str:
-    """Every block type by category, with its parameters, from the registry (like `builder blocks`)."""
-    parts = [f"<h2>Blocks</h2><p>Every block type of {APP_NAME}, by category, with its parameters. Block types "
-             f"and parameter names are PyTorch's own.</p>"]
+    """Every block type by category, with its parameters, from the registry (like `builder blocks`), in the
+    language in use (block types and parameter names stay PyTorch's)."""
+    intro = tr("Every block type of {app}, by category, with its parameters. Block types and parameter names are "
+               "PyTorch's own.", app=APP_NAME)
+    title = tr("Blocks")
+    parts = [f"<h2>{_text(title)}</h2><p>{_text(intro)}</p>"]
+    headers = "".join(f"<th align='left'>{_text(text)}</th>" for text in (tr("parameter"), tr("default"),
+                                                                         tr("what it does")))
     for category, specs in BLOCKS.by_category().items():
-        parts.append(f"<h3>{_e(category)}</h3>")
+        parts.append(f"<h3>{_e(tr(category))}</h3>")
         for spec in specs:
-            parts.append(f"<p><b>{_e(spec.type)}</b>: {_e(spec.description)}</p>")
+            parts.append(f"<p><b>{_e(spec.type)}</b>: {_e(tr(spec.description))}</p>")
             if spec.params:
-                rows = "".join(f"<tr><td>{_e(p.name)}</td><td>{_e(p.default_text())}</td>"
-                               f"<td>{_e(p.help)}</td></tr>" for p in spec.params)
+                rows = "".join(f"<tr><td>{_e(p.name)}</td><td>{_e(p.default_text(translated=True))}</td>"
+                               f"<td>{_e(tr(p.help))}</td></tr>" for p in spec.params)
                 parts.append("<table cellspacing='0' cellpadding='3' style='margin-left: 16px'>"
-                             "<tr><th align='left'>parameter</th><th align='left'>default</th>"
-                             f"<th align='left'>what it does</th></tr>{rows}</table>")
+                             f"<tr>{headers}</tr>{rows}</table>")
     return "".join(parts)
 
 
@@ -174,9 +186,10 @@ def shortcut_rows(window: Any) -> list[tuple[str, str, str]]:
 def shortcuts_html(rows: list[tuple[str, str, str]]) -> str:
     cells = "".join(f"<tr><td>{_e(menu)}</td><td>{_e(action)}</td><td><b>{_e(keys)}</b></td></tr>"
                     for menu, action, keys in rows)
-    return ("<h3>Keyboard shortcuts</h3><table cellspacing='0' cellpadding='4'>"
-            "<tr><th align='left'>menu</th><th align='left'>action</th><th align='left'>keys</th></tr>"
-            f"{cells}</table>")
+    headers = "".join(f"<th align='left'>{_text(text)}</th>" for text in (tr("menu"), tr("action"), tr("keys")))
+    title = tr("Keyboard shortcuts")
+    return (f"<h3>{_text(title)}</h3><table cellspacing='0' cellpadding='4'>"
+            f"<tr>{headers}</tr>{cells}</table>")
 
 
 def _keys(action: QAction) -> str:
@@ -184,7 +197,8 @@ def _keys(action: QAction) -> str:
 
 
 def _plain(text: str) -> str:
-    """A menu text without its mnemonic marks (&Save → Save, && → &) or trailing ellipsis."""
+    """A menu text without its mnemonic marks (&Save → Save, 保存(&S) → 保存, && → &) or trailing ellipsis."""
+    text = re.sub(r"\(&[^&\s]\)", "", text)  # a mnemonic after the text, as Chinese menus write it
     return re.sub(r"&(.)", r"\1", text).rstrip("…").strip()
 
 
@@ -198,6 +212,7 @@ def about_html() -> str:
     cells = "".join(f"<tr><td>{_e(name)}</td><td>{_e(version)}</td></tr>" for name, version in rows)
     links = "".join(f"<p>{_e(label)}: <a href='{_e(url)}'>{_e(url)}</a></p>" for label, url in _project_urls())
     summary = _metadata().get("Summary") or ""
+    summary = tr(summary) if summary else ""
     return (f"<h3>{APP_NAME} {_e(__version__)}</h3><p>{_e(summary)}</p>"
             f"<table cellspacing='0' cellpadding='3'>{cells}</table>{links}")
 
@@ -218,3 +233,8 @@ def _project_urls() -> list[tuple[str, str]]:
 
 def _e(text: str) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _text(text: str) -> str:
+    """Our own words between tags (an apostrophe stays as it is: only <, > and & are escaped)."""
+    return html.escape(text, quote=False)

@@ -9,6 +9,7 @@ as the project, with the imported weights loaded.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,16 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from builder.core.i18n import N_, language, tr
 from builder.importer.source import ImportRefusal, module_classes
 
 if TYPE_CHECKING:
     from builder.ui.main_window import MainWindow
 
-PYTHON_FILES = "Python files (*.py);;All files (*)"
-WEIGHTS_FILES = "Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)"
+# Texts declared here are marked with N_ and shown with tr().
+PYTHON_FILES = N_("Python files (*.py);;All files (*)")
+WEIGHTS_FILES = N_("Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)")
+COMMAND_PREFIX = re.compile(r"^builder import(: |：)")  # its messages' start, in English or in Chinese
 TIME_LIMIT_S = 300  # a ResNet-50 imports in a few seconds; a file still running after this is stuck
-RUNS_NOTE = ("Importing runs this file's Python code (it builds and traces your model). Import only files you "
-             "trust, as you would run them yourself.")
+RUNS_NOTE = N_("Importing runs this file's Python code (it builds and traces your model). Import only files you "
+               "trust, as you would run them yourself.")
 
 
 @dataclass(frozen=True)
@@ -102,29 +106,29 @@ class ImportDialog(QDialog):
 
     def __init__(self, parent: QWidget, source: Path, classes: list[str]) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import PyTorch Code")
+        self.setWindowTitle(tr("Import PyTorch Code"))
         self.source = source
         self.classes = QComboBox()
         self.classes.addItems(classes)
         self.classes.setCurrentIndex(len(classes) - 1)  # the network is usually defined last, after its parts
         self.shape = QLineEdit()
-        self.shape.setPlaceholderText("e.g. 3 32 32 (channels, height, width); several inputs: 8 16 16; 4 32 32")
+        self.shape.setPlaceholderText(tr("e.g. 3 32 32 (channels, height, width); several inputs: 8 16 16; 4 32 32"))
         self.weights = QLineEdit()
-        self.weights.setPlaceholderText("optional: a .pt, .pth or .safetensors file to load")
+        self.weights.setPlaceholderText(tr("optional: a .pt, .pth or .safetensors file to load"))
         self.out = QLineEdit(str(source.with_suffix(".json")))
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #ff8080;")
-        note = QLabel(RUNS_NOTE)
+        note = QLabel(tr(RUNS_NOTE))
         note.setWordWrap(True)
         note.setStyleSheet("color: #f0b44c;")
         form = QFormLayout()
-        form.addRow("File", QLabel(str(source)))
-        form.addRow("Class", self.classes)
-        form.addRow("Input shape", self.shape)
-        form.addRow("Weights", self._with_browse(self.weights, self._pick_weights))
-        form.addRow("Project file", self._with_browse(self.out, self._pick_out))
+        form.addRow(tr("File"), QLabel(str(source)))
+        form.addRow(tr("Class"), self.classes)
+        form.addRow(tr("Input shape"), self.shape)
+        form.addRow(tr("Weights"), self._with_browse(self.weights, self._pick_weights))
+        form.addRow(tr("Project file"), self._with_browse(self.out, self._pick_out))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Import"))
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -141,7 +145,7 @@ class ImportDialog(QDialog):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(field, 1)
-        browse = QPushButton("Browse…")
+        browse = QPushButton(tr("Browse…"))
         browse.clicked.connect(pick)
         layout.addWidget(browse)
         return row
@@ -151,12 +155,12 @@ class ImportDialog(QDialog):
             self.shape.setText(first_layer_shape(self.source, class_name))
 
     def _pick_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Weights to load", str(self.source.parent), WEIGHTS_FILES)
+        path, _ = QFileDialog.getOpenFileName(self, tr("Weights to load"), str(self.source.parent), tr(WEIGHTS_FILES))
         if path:
             self.weights.setText(path)
 
     def _pick_out(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Project file", self.out.text(), "Projects (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Project file"), self.out.text(), tr("Projects (*.json)"))
         if path:
             self.out.setText(path if path.endswith(".json") else path + ".json")
 
@@ -165,9 +169,9 @@ class ImportDialog(QDialog):
         shapes = parse_shapes(self.shape.text())
         weights = Path(self.weights.text().strip()) if self.weights.text().strip() else None
         out = Path(self.out.text().strip())
-        problem = ("give one sample's shape as whole numbers, e.g. 3 32 32" if shapes is None
-                   else f"{weights}: no such file" if weights is not None and not weights.is_file()
-                   else "the project file must end in .json, in a folder that exists"
+        problem = (tr("give one sample's shape as whole numbers, e.g. 3 32 32") if shapes is None
+                   else tr("{path}: no such file", path=weights) if weights is not None and not weights.is_file()
+                   else tr("the project file must end in .json, in a folder that exists")
                    if out.suffix != ".json" or not out.parent.is_dir() else "")
         self.problem.setText(problem)
         if problem:
@@ -184,8 +188,8 @@ class ImportUI(QObject):
         super().__init__(window)
         self.window = window
         self.process: QProcess | None = None
-        self.action = window._action("&Import PyTorch Code…", self.start, None,
-                                     "Open a model written in PyTorch (a class of a .py file) as a project")
+        self.action = window._action(tr("&Import PyTorch Code…"), self.start, None,
+                                     tr("Open a model written in PyTorch (a class of a .py file) as a project"))
         self._limit = QTimer(self)
         self._limit.setSingleShot(True)
         self._limit.timeout.connect(self._stuck)
@@ -199,16 +203,16 @@ class ImportUI(QObject):
         window = self.window
         if self.process is not None or not window.maybe_save():
             return
-        path = window.dialogs.open_file("Import PyTorch code", window._folder(), PYTHON_FILES)
+        path = window.dialogs.open_file(tr("Import PyTorch code"), window._folder(), tr(PYTHON_FILES))
         if not path:
             return
         try:
             classes = module_classes(Path(path))
         except ImportRefusal as exc:
-            window.dialogs.error("Cannot import", str(exc))
+            window.dialogs.error(tr("Cannot import"), str(exc))
             return
         if not classes:
-            window.dialogs.error("Cannot import", f"{path} defines no nn.Module class")
+            window.dialogs.error(tr("Cannot import"), tr("{path} defines no nn.Module class", path=path))
             return
         choice = window.dialogs.import_choice(Path(path), classes)
         if choice is not None:
@@ -222,11 +226,12 @@ class ImportUI(QObject):
             args += ["--input-shape", *map(str, shape)]
         if choice.weights is not None:
             args += ["--weights", str(choice.weights)]
+        args += ["--lang", language()]  # its messages in the window's language, whatever the environment's
         self.process = QProcess(self)
         self.process.finished.connect(self._finished)
         self.process.errorOccurred.connect(self._failed_to_start)
         self.action.setEnabled(False)
-        self.window.status(f"importing {choice.class_name} from {choice.source.name}…", 0)
+        self.window.status(tr("importing {name} from {file}…", name=choice.class_name, file=choice.source.name), 0)
         self._limit.start(TIME_LIMIT_S * 1000)
         self.process.start(sys.executable, args)
 
@@ -241,14 +246,15 @@ class ImportUI(QObject):
         choice = self.choice
         self._done()
         if status != QProcess.ExitStatus.NormalExit or code not in (0, 1, 2):
-            self.window.dialogs.error("Import failed", f"The import of {choice.source.name} ended unexpectedly "
-                                      f"(exit code {code}): the file's code may have crashed Python.",
+            self.window.dialogs.error(tr("Import failed"),
+                                      tr("The import of {file} ended unexpectedly (exit code {code}): the file's "
+                                         "code may have crashed Python.", file=choice.source.name, code=code),
                                       output[-4000:])
             return
         if code != 0:
-            message = "\n".join(line.removeprefix("builder import: ") for line in output.splitlines()
+            message = "\n".join(COMMAND_PREFIX.sub("", line) for line in output.splitlines()
                                 if not line.startswith("usage:"))
-            self.window.dialogs.error("Cannot import", message or f"exit code {code}")
+            self.window.dialogs.error(tr("Cannot import"), message or tr("exit code {code}", code=code))
             return
         self._open(choice)
 
@@ -259,15 +265,23 @@ class ImportUI(QObject):
         exports = window.training.exports
         model = window.document.project.models[0].name
         loaded = exports.load_file(choice.out.with_suffix(".safetensors"), model)
-        weights = "with the weights given" if choice.weights is not None else "with its freshly made weights"
-        window.status(f"imported {model} from {choice.source.name} {weights}" + ("" if loaded else
-                      " (the weights could not be loaded)"), 10000)
+        names = {"model": model, "file": choice.source.name}
+        if choice.weights is not None:
+            text = (tr("imported {model} from {file} with the weights given", **names) if loaded else
+                    tr("imported {model} from {file} with the weights given (the weights could not be loaded)",
+                       **names))
+        else:
+            text = (tr("imported {model} from {file} with its freshly made weights", **names) if loaded else
+                    tr("imported {model} from {file} with its freshly made weights (the weights could not be "
+                       "loaded)", **names))
+        window.status(text, 10000)
 
     def _failed_to_start(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self._limit.stop()
             self._done()
-            self.window.dialogs.error("Import failed", f"Python could not be started for the import ({sys.executable})")
+            self.window.dialogs.error(tr("Import failed"), tr("Python could not be started for the import ({python})",
+                                                              python=sys.executable))
 
     def _stuck(self) -> None:
         if self.process is None:
@@ -277,9 +291,10 @@ class ImportUI(QObject):
         process.kill()
         process.waitForFinished(5000)
         self._done()
-        self.window.dialogs.error("Import stopped", f"The import of {choice.source.name} did not finish in "
-                                  f"{TIME_LIMIT_S} s and was stopped: the file's code may be stuck in a loop, or "
-                                  "the input shape too large to trace.")
+        self.window.dialogs.error(tr("Import stopped"),
+                                  tr("The import of {file} did not finish in {seconds} s and was stopped: the file's "
+                                     "code may be stuck in a loop, or the input shape too large to trace.",
+                                     file=choice.source.name, seconds=TIME_LIMIT_S))
 
     def _done(self) -> None:
         if self.process is not None:

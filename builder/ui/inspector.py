@@ -25,6 +25,7 @@ from builder.blocks.modules import param_of
 from builder.blocks.params import Param
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import ref_name
+from builder.core.i18n import tr, trn
 from builder.core.shapes import format_shape
 from builder.edit.editor import EditError, Editor
 from builder.edit.module_edits import LINKABLE
@@ -62,7 +63,8 @@ class Inspector(QScrollArea):
         if len(node_ids) == 1:
             self.show_node(node_ids[0])
         elif node_ids:
-            self._show_message(f"{len(node_ids)} blocks selected", "Select one block to edit its parameters.")
+            self._show_message(trn("{count} block selected", "{count} blocks selected", len(node_ids),
+                                   count=len(node_ids)), tr("Select one block to edit its parameters."))
         else:
             self._show_nothing()
 
@@ -82,17 +84,18 @@ class Inspector(QScrollArea):
     def _show_nothing(self) -> None:
         report = self.session.report
         if report is None:
-            self._show_message("No model", "")
+            self._show_message(tr("No model"), "")
             return
         if self._is_module():
             self.node_id = self._type = None
             self.editors, self.name_field = {}, None
             self.setWidget(module_page(self.session, self.editor, report))
             return
-        state = "ready to train" if report.ok else f"{len(report.errors)} problem(s) to fix"
-        self._show_message(f"Model {report.model.name}",
-                           f"{report.total_params:,} parameters · {report.total_macs:,} MACs · {state}\n\n"
-                           "Select a block to edit it. Drag blocks from the palette, or press Tab on the canvas.")
+        state = tr("ready to train") if report.ok else tr("{count} problem(s) to fix", count=len(report.errors))
+        self._show_message(tr("Model {name}", name=report.model.name),
+                           tr("{params} parameters · {macs} MACs · {state}", params=f"{report.total_params:,}",
+                              macs=f"{report.total_macs:,}", state=state) + "\n\n"
+                           + tr("Select a block to edit it. Drag blocks from the palette, or press Tab on the canvas."))
 
     def _show_message(self, title: str, text: str) -> None:
         self.node_id = self._type = None
@@ -140,18 +143,18 @@ class Inspector(QScrollArea):
         top.addWidget(icon)
         top.addWidget(heading, 1)
         layout.addLayout(top)
-        text = spec.description if spec is not None else None
+        text = tr(spec.description) if spec is not None else None
         if used is not None:
-            text = (f"A use of {used.name}, a model of this project: its blocks run here with the values below "
-                    f"and the shapes its inputs bring. Editing {used.name} changes every use of it.")
+            text = tr("A use of {model}, a model of this project: its blocks run here with the values below and the "
+                      "shapes its inputs bring. Editing {model} changes every use of it.", model=used.name)
         if text:
             description = QLabel(text)
             description.setWordWrap(True)
             description.setProperty("role", "hint")
             layout.addWidget(description)
         if used is not None:
-            button = QPushButton(f"Open {used.name}")
-            button.setToolTip("Edit its definition (double-click the use on the canvas; Esc comes back)")
+            button = QPushButton(tr("Open {model}", model=used.name))
+            button.setToolTip(tr("Edit its definition (double-click the use on the canvas; Esc comes back)"))
             button.clicked.connect(lambda: self.open_requested.emit(self.node_id))
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         linkable = frozenset(LINKABLE) if self._is_module() else frozenset()
@@ -159,8 +162,8 @@ class Inspector(QScrollArea):
         self.form.link_clicked.connect(self._offer_links)
         self.name_field = QLineEdit()
         self.name_field.editingFinished.connect(self._rename)
-        self.form.add_row("name", self.name_field, "The block's name: its attribute and variable name in the "
-                                                   "generated code")
+        self.form.add_row(tr("name"), self.name_field, tr("The block's name: its attribute and variable name in the "
+                                                      "generated code"))
         self.form.edited.connect(lambda param, value: self._set(param.name, value))
         self.editors = self.form.editors
         layout.addWidget(self.form)
@@ -201,15 +204,17 @@ class Inspector(QScrollArea):
             editor = self.editors[param.name]
             if param.inferred and isinstance(editor, OptionalEditor):  # what the wire gives, seen and kept
                 resolved = info.resolved.get(param.name) if info else None
-                editor.set_placeholder(f"from the wire: {resolved}" if resolved is not None else "from the wire")
+                editor.set_placeholder(tr("from the wire: {value}", value=resolved) if resolved is not None
+                                       else tr("from the wire"))
                 editor.seed(resolved)
         self._show_result(info, report.problems_of(self.node_id) if report else [])
 
     def _show_result(self, info: Any, problems: list) -> None:
         lines = []
         if info is not None:
-            lines.append(f"output <b style='color:{theme.OK.name()}'>{format_shape(info.shape)}</b> · "
-                         f"{info.params:,} parameters · {info.macs:,} MACs")
+            shape = f"<b style='color:{theme.OK.name()}'>{format_shape(info.shape)}</b>"
+            lines.append(tr("output {shape} · {params} parameters · {macs} MACs", shape=shape,
+                            params=f"{info.params:,}", macs=f"{info.macs:,}"))
             kept = self._kept_bytes()
             if kept is not None:
                 lines.append(f"<span style='color:{theme.DIM.name()}'>{kept}</span>")
@@ -227,8 +232,8 @@ class Inspector(QScrollArea):
             return None
         kept = node_bytes(report, self.node_id, batch)
         if kept == 0:
-            return f"keeps no memory for backward (batch {batch:,})"
-        return f"{format_bytes(kept)} kept for backward at batch {batch:,}"
+            return tr("keeps no memory for backward (batch {batch})", batch=f"{batch:,}")
+        return tr("{size} kept for backward at batch {batch}", size=format_bytes(kept), batch=f"{batch:,}")
 
     # -- edits ----------------------------------------------------------------------------------
 
@@ -247,22 +252,23 @@ class Inspector(QScrollArea):
         node = graph.node(self.node_id)
         current = ref_name(node.params.get(param.name))
         menu = QMenu(self)
-        heading = menu.addAction(f"{param.name} of {self.node_id} comes from…")
+        heading = menu.addAction(tr("{param} of {node} comes from…", param=param.name, node=self.node_id))
         heading.setEnabled(False)
         for declared in graph.params:
             if declared.kind != LINKABLE.get(param.kind):
                 continue
-            action = menu.addAction(f"{graph.name}'s parameter {declared.name} (default {declared.default})")
+            action = menu.addAction(tr("{model}'s parameter {param} (default {default})", model=graph.name,
+                                       param=declared.name, default=declared.default))
             action.setCheckable(True)
             action.setChecked(declared.name == current)
             action.triggered.connect(lambda _c=False, n=declared.name: self._edit(
                 lambda: self.editor.modules.link(self.node_id, param.name, n)))
         menu.addSeparator()
-        own = menu.addAction("its own value (set here)")
+        own = menu.addAction(tr("its own value (set here)"))
         own.setCheckable(True)
         own.setChecked(current is None)
         own.triggered.connect(lambda: self._edit(lambda: self.editor.modules.link(self.node_id, param.name, None)))
-        make = menu.addAction(f"New parameter of {graph.name} from this value…")
+        make = menu.addAction(tr("New parameter of {model} from this value…", model=graph.name))
         make.setEnabled(current is None)
         make.triggered.connect(lambda: self._declare(param))
         self._last_menu = menu
@@ -273,9 +279,9 @@ class Inspector(QScrollArea):
 
         graph = self.session.document.model(self.session.model)
         suggested = "planes" if param.name == "out_channels" else param.name
-        name, ok = QInputDialog.getText(self, "New module parameter",
-                                        f"Name of {graph.name}'s parameter (an __init__ argument in the code):",
-                                        text=suggested)
+        name, ok = QInputDialog.getText(self, tr("New module parameter"),
+                                        tr("Name of {model}'s parameter (an __init__ argument in the code):",
+                                           model=graph.name), text=suggested)
         if ok:
             self._edit(lambda: self.editor.modules.declare(self.node_id, param.name, name))
 
@@ -297,7 +303,7 @@ class Inspector(QScrollArea):
         try:
             self.editor.rename(self.node_id, new)
         except EditError as exc:
-            self.error.setText(f"name: {exc}")
+            self.error.setText(tr("name: {problem}", problem=exc))
             self.name_field.setText(self.node_id)
             return
         # The rename replaced the node (and this page with it): ask for the new one to be selected.

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from builder.core.atomic import WriteError, atomic_write_text
 from builder.core.document import MODEL_ADDED, MODEL_REMOVED, MODEL_RENAMED, Change, Document
+from builder.core.i18n import N_, tr, trn
 from builder.core.project import Project, ProjectError, load_project
 from builder.core.templates import TEMPLATES, load_template
 from builder.edit.editor import EditError, Editor
@@ -42,7 +43,7 @@ from builder.ui.problems_panel import ProblemsPanel
 from builder.ui.undo_keys import DocumentUndoKeys
 
 MAX_RECENT = 8
-FILTER = "NN Builder projects (*.json);;All files (*)"
+FILTER = N_("NN Builder projects (*.json);;All files (*)")  # tr(FILTER) where shown
 
 
 def recovery_folder() -> Path:
@@ -125,7 +126,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.banner = QLabel("Training in progress: the graph is read-only. You can pan, zoom and read the code.")
+        self.banner = QLabel(tr("Training in progress: the graph is read-only. You can pan, zoom and read the code."))
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("background: #5a4410; color: #ffe2a8; padding: 5px;")
         self.banner.hide()
@@ -158,15 +159,15 @@ class MainWindow(QMainWindow):
         # leaves a stray, visible tab bar in Qt 6.11.
         self.side_tabs = QTabWidget()
         self.side_tabs.setDocumentMode(True)
-        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.side_tabs.addTab(self.inspector, tr("Inspector"))
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
-        self.bottom_tabs.addTab(self.problems, "Problems")
-        self.palette_dock = self._dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-        self.inspector_dock = self._dock("Selection and settings", self.side_tabs,
+        self.bottom_tabs.addTab(self.problems, tr("Problems"))
+        self.palette_dock = self._dock(tr("Blocks"), self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+        self.inspector_dock = self._dock(tr("Selection and settings"), self.side_tabs,
                                          Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
-        self.code_dock = self._dock("Code", self.code, Qt.DockWidgetArea.RightDockWidgetArea, "code")
-        self.problems_dock = self._dock("Problems and training", self.bottom_tabs,
+        self.code_dock = self._dock(tr("Code"), self.code, Qt.DockWidgetArea.RightDockWidgetArea, "code")
+        self.problems_dock = self._dock(tr("Problems and training"), self.bottom_tabs,
                                         Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
         self.splitDockWidget(self.inspector_dock, self.code_dock, Qt.Orientation.Vertical)
 
@@ -187,70 +188,75 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         key = QKeySequence.StandardKey
-        self.act_new = self._action("&New", self.new_project, key.New, "A new project with an Input and an Output")
-        self.act_open = self._action("&Open…", lambda: self.open_project(), key.Open)
-        self.act_save = self._action("&Save", self.save, key.Save)
-        self.act_save_as = self._action("Save &As…", self.save_as, key.SaveAs)
-        self.act_export = self._action("&Code (.py)…", self.export_code, "Ctrl+E", "Write the generated PyTorch code")
-        self.act_quit = self._action("&Quit", self.close, key.Quit)
-        self.act_undo = self._action("&Undo", self.document.undo_stack.undo, key.Undo)
-        self.act_redo = self._action("&Redo", self.document.undo_stack.redo, "Ctrl+Shift+Z")
-        self.act_cut = self._action("Cu&t", self.cut, key.Cut)
-        self.act_copy = self._action("&Copy", self.copy, key.Copy)
-        self.act_paste = self._action("&Paste", self.paste, key.Paste)
-        self.act_duplicate = self._action("D&uplicate", self.duplicate, "Ctrl+D")
-        self.act_delete = self._action("&Delete", self.delete_selection, key.Delete)
+        self.act_new = self._action(tr("&New"), self.new_project, key.New,
+                                    tr("A new project with an Input and an Output"))
+        self.act_open = self._action(tr("&Open…"), lambda: self.open_project(), key.Open)
+        self.act_save = self._action(tr("&Save"), self.save, key.Save)
+        self.act_save_as = self._action(tr("Save &As…"), self.save_as, key.SaveAs)
+        self.act_export = self._action(tr("&Code (.py)…"), self.export_code, "Ctrl+E",
+                                       tr("Write the generated PyTorch code"))
+        self.act_quit = self._action(tr("&Quit"), self.close, key.Quit)
+        self.act_undo = self._action(tr("&Undo"), self.document.undo_stack.undo, key.Undo)
+        self.act_redo = self._action(tr("&Redo"), self.document.undo_stack.redo, "Ctrl+Shift+Z")
+        self.act_cut = self._action(tr("Cu&t"), self.cut, key.Cut)
+        self.act_copy = self._action(tr("&Copy"), self.copy, key.Copy)
+        self.act_paste = self._action(tr("&Paste"), self.paste, key.Paste)
+        self.act_duplicate = self._action(tr("D&uplicate"), self.duplicate, "Ctrl+D")
+        self.act_delete = self._action(tr("&Delete"), self.delete_selection, key.Delete)
         self.act_delete.setShortcuts([QKeySequence(key.Delete), QKeySequence("Backspace")])
-        self.act_select_all = self._action("Select &All", self.select_all, key.SelectAll)
-        self.act_layout = self._action("Auto &Layout", self.auto_layout, "Ctrl+L", "Arrange the graph: chains in readable bands, encoder-decoders as a U")
-        self.act_frame = self._action("&Frame All", lambda: self.view.frame(), None, "Fit the graph in view (F)")
-        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.zoom_by(1.25), key.ZoomIn)
-        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.zoom_by(0.8), key.ZoomOut)
-        self.act_add_model = self._action("&Add Model", self.add_model, None, "A new model (tab) in this project")
-        self.act_rename_model = self._action("&Rename Model…", self.rename_model)
-        self.act_remove_model = self._action("&Delete Model", self.remove_model)
+        self.act_select_all = self._action(tr("Select &All"), self.select_all, key.SelectAll)
+        self.act_layout = self._action(tr("Auto &Layout"), self.auto_layout, "Ctrl+L",
+                                       tr("Arrange the graph: chains in readable bands, encoder-decoders as a U"))
+        self.act_frame = self._action(tr("&Frame All"), lambda: self.view.frame(), None,
+                                      tr("Fit the graph in view (F)"))
+        self.act_zoom_in = self._action(tr("Zoom &In"), lambda: self.view.zoom_by(1.25), key.ZoomIn)
+        self.act_zoom_out = self._action(tr("Zoom &Out"), lambda: self.view.zoom_by(0.8), key.ZoomOut)
+        self.act_add_model = self._action(tr("&Add Model"), self.add_model, None,
+                                          tr("A new model (tab) in this project"))
+        self.act_rename_model = self._action(tr("&Rename Model…"), self.rename_model)
+        self.act_remove_model = self._action(tr("&Delete Model"), self.remove_model)
         self.edit_actions = [self.act_undo, self.act_redo, self.act_cut, self.act_paste, self.act_duplicate,
                              self.act_delete, self.act_layout, self.act_add_model, self.act_rename_model,
                              self.act_remove_model, self.act_new, self.act_open]
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file = bar.addMenu("&File")
+        file = bar.addMenu(tr("&File"))
         file.addAction(self.act_new)
-        templates = file.addMenu("New from &Template")
+        templates = file.addMenu(tr("New from &Template"))
         for template in TEMPLATES:
-            action = templates.addAction(template.title)
-            action.setStatusTip(template.description)
+            action = templates.addAction(tr(template.title))
+            action.setStatusTip(tr(template.description))
             action.triggered.connect(lambda _checked=False, name=template.name: self.new_from_template(name))
         file.addAction(self.act_open)
-        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu = file.addMenu(tr("Open &Recent"))
         self._fill_recent()
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as])
         file.addSeparator()
-        export = file.addMenu("E&xport")
+        export = file.addMenu(tr("E&xport"))
         export.addAction(self.act_export)
         file.addSeparator()
         file.addAction(self.act_quit)
-        edit = bar.addMenu("&Edit")
+        edit = bar.addMenu(tr("&Edit"))
         edit.addActions([self.act_undo, self.act_redo])
         edit.addSeparator()
         edit.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_duplicate, self.act_delete])
         edit.addSeparator()
         edit.addActions([self.act_select_all, self.act_layout])
-        view = bar.addMenu("&View")
+        view = bar.addMenu(tr("&View"))
         view.addActions([self.act_frame, self.act_zoom_in, self.act_zoom_out])
         view.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.code_dock, self.problems_dock):
             view.addAction(dock.toggleViewAction())
-        model = bar.addMenu("&Model")
+        model = bar.addMenu(tr("&Model"))
         model.addActions([self.act_add_model, self.act_rename_model, self.act_remove_model])
         self._menus = {"file": file, "export": export, "edit": edit, "view": view, "model": model}
 
     # -- titles, tabs, status -------------------------------------------------------------------
 
     def _update_title(self) -> None:
-        name = self.document.path.name if self.document.path else "untitled"
+        name = self.document.path.name if self.document.path else tr("untitled")
         self.setWindowTitle(f"{name}[*] — {APP_NAME}")
         self.setWindowModified(self.document.dirty)
 
@@ -259,8 +265,9 @@ class MainWindow(QMainWindow):
         editable = not self.session.read_only
         self.act_undo.setEnabled(stack.can_undo and editable)
         self.act_redo.setEnabled(stack.can_redo and editable)
-        self.act_undo.setText(f"&Undo {stack.undo_text}".rstrip())
-        self.act_redo.setText(f"&Redo {stack.redo_text}".rstrip())
+        # A step's name (made with tr where the step is made; tr again changes nothing) in the action's text.
+        self.act_undo.setText(tr("&Undo {step}", step=tr(stack.undo_text)) if stack.undo_text else tr("&Undo"))
+        self.act_redo.setText(tr("&Redo {step}", step=tr(stack.redo_text)) if stack.redo_text else tr("&Redo"))
 
     def _show_totals(self, _report: object = None) -> None:
         """The model's size and, in short, what Problems and the toolbar say: ready to train or not."""
@@ -270,13 +277,14 @@ class MainWindow(QMainWindow):
             return
         if not report.ok:
             count = len(report.errors)
-            state = f"<span style='color:#ff5d5d'>{count} problem{'s' if count != 1 else ''}</span>"
+            color, state = "#ff5d5d", trn("{count} problem", "{count} problems", count, count=count)
         elif self._ready is False:
-            state = "<span style='color:#f0b44c'>can't train yet (see Problems)</span>"
+            color, state = "#f0b44c", tr("can't train yet (see Problems)")
         else:
-            state = "<span style='color:#5cc98a'>ready to train</span>"
-        self.totals.setText(f"{report.model.name} · {report.total_params:,} parameters · "
-                            f"{report.total_macs:,} MACs · {state}  ")
+            color, state = "#5cc98a", tr("ready to train")
+        state = f"<span style='color:{color}'>{state}</span>"
+        self.totals.setText(tr("{model} · {params} parameters · {macs} MACs · {state}", model=report.model.name,
+                               params=f"{report.total_params:,}", macs=f"{report.total_macs:,}", state=state) + "  ")
 
     def _refresh_tabs(self) -> None:
         self.tabs.blockSignals(True)
@@ -336,8 +344,10 @@ class MainWindow(QMainWindow):
         """One of the window's own menus, for a part to add to: file, export, edit, view or model."""
         return self._menus[name]
 
-    def add_toolbar(self, name: str) -> QToolBar:
-        bar = self.addToolBar(name)
+    def add_toolbar(self, name: str, title: str | None = None) -> QToolBar:
+        """A toolbar: `name` (English) makes its object name, `title` (default: tr(name)) is what the window's
+        context menu lists."""
+        bar = self.addToolBar(title if title is not None else tr(name))
         bar.setObjectName(f"{name.lower()}_toolbar")
         bar.setMovable(False)
         return bar
@@ -408,7 +418,8 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_node_ids()
         if ids:
             QGuiApplication.clipboard().setText(self.editor.copy(ids))
-            self.statusBar().showMessage(f"copied {len(ids)} block{'s' if len(ids) > 1 else ''}", 3000)
+            self.statusBar().showMessage(trn("copied {count} block", "copied {count} blocks", len(ids), count=len(ids)),
+                                         3000)
 
     def cut(self) -> None:
         self.copy()
@@ -442,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def rename_model(self) -> None:
         old = self.session.model
-        new = self.dialogs.text("Rename model", "Model name (its class name in the code):", old)
+        new = self.dialogs.text(tr("Rename model"), tr("Model name (its class name in the code):"), old)
         if new is not None:
             self._run(lambda: self.editor.rename_model(old, new))
 
@@ -469,9 +480,11 @@ class MainWindow(QMainWindow):
         """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
         if not self.document.dirty:
             return True
-        name = self.document.path.name if self.document.path else "the untitled project"
+        name = self.document.path.name if self.document.path else tr("the untitled project")
         notes = [note for note in (ask() for ask in self._unsaved_notes) if note]
-        answer = self.dialogs.save_changes(name + (f" ({'; '.join(notes)})" if notes else ""))
+        if notes:  # what else is lost, after the project's name
+            name = tr("{project} ({notes})", project=name, notes=tr("; ").join(notes))
+        answer = self.dialogs.save_changes(name)
         if answer == SAVE:
             return self.save()
         return answer == DISCARD
@@ -493,14 +506,15 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str | Path | None = None) -> bool:
         if not self.maybe_save():
             return False
-        path = path or self.dialogs.open_file("Open project", self._folder(), FILTER)
+        path = path or self.dialogs.open_file(tr("Open project"), self._folder(), tr(FILTER))
         if not path:
             return False
         try:
             project = load_project(path)
         except ProjectError as exc:
             shown = "\n".join(exc.problems[:12]) + ("\n…" if len(exc.problems) > 12 else "")
-            self.dialogs.error("Cannot open project", f"{exc.source} could not be opened:\n\n{shown}")
+            self.dialogs.error(tr("Cannot open project"),
+                               tr("{source} could not be opened:\n\n{problems}", source=exc.source, problems=shown))
             return False
         self._load(project)
         self._remember(Path(path))
@@ -512,7 +526,7 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        path = self.dialogs.save_file("Save project", self._folder() / "untitled.json", FILTER)
+        path = self.dialogs.save_file(tr("Save project"), self._folder() / "untitled.json", tr(FILTER))
         if path and not path.endswith(".json"):
             path += ".json"
         return self._save_to(Path(path)) if path else False
@@ -526,12 +540,12 @@ class MainWindow(QMainWindow):
                 before(path.resolve(), self.document.path)
             self.document.save(path)
         except OSError as exc:  # a WriteError names the path and the cause
-            self.dialogs.error("Cannot save", str(exc))
+            self.dialogs.error(tr("Cannot save"), str(exc))
             return False
         self.autosaver.discard()
         self._remember(path)
         self._update_title()
-        self.statusBar().showMessage(f"saved {path}", 4000)
+        self.statusBar().showMessage(tr("saved {path}", path=path), 4000)
         return True
 
     def export_code(self) -> None:
@@ -540,17 +554,17 @@ class MainWindow(QMainWindow):
         try:
             code = generate_code(self.document.project)
         except CompileError as exc:
-            self.dialogs.error("Cannot export", f"Fix these first:\n\n{exc}")
+            self.dialogs.error(tr("Cannot export"), tr("Fix these first:\n\n{problems}", problems=exc))
             return
-        path = self.dialogs.save_file("Export code", self._folder() / "model.py", "Python (*.py)")
+        path = self.dialogs.save_file(tr("Export code"), self._folder() / "model.py", "Python (*.py)")
         if not path:
             return
         try:
             atomic_write_text(path, code.source)
         except WriteError as exc:
-            self.dialogs.error("Cannot export", str(exc))
+            self.dialogs.error(tr("Cannot export"), str(exc))
             return
-        self.statusBar().showMessage(f"wrote {path}", 4000)
+        self.statusBar().showMessage(tr("wrote {path}", path=path), 4000)
 
     def _remember(self, path: Path) -> None:
         recent = [p for p in self.recent_files() if p != str(path.resolve())]
@@ -576,7 +590,8 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> None:
         for found in self.autosaver.left_behind():
-            if self.dialogs.yes_no(f"{APP_NAME} closed before saving {found.describe()}.\n\nRecover that work?"):
+            if self.dialogs.yes_no(tr("{app} closed before saving {what}.\n\nRecover that work?", app=APP_NAME,
+                                     what=found.describe())):
                 self.recover(found)
                 return
             Autosaver.forget(found)
@@ -585,7 +600,7 @@ class MainWindow(QMainWindow):
         try:
             project = read_recovered(found)
         except ProjectError as exc:
-            self.dialogs.error("Cannot recover", str(exc))
+            self.dialogs.error(tr("Cannot recover"), str(exc))
             return
         self.document.replace(project)
         self.document.undo_stack.mark_unsaved()  # saved nowhere yet: closing must ask

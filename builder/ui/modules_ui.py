@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from builder.core.document import MODEL_ADDED, MODEL_PARAMS_CHANGED, MODEL_REMOVED, MODEL_RENAMED, Change
+from builder.core.i18n import tr, trn
 
 if TYPE_CHECKING:
     from builder.ui.main_window import MainWindow
@@ -51,13 +52,13 @@ class Breadcrumb(QWidget):
             button.setEnabled(not last)
             if last:
                 button.setStyleSheet("font-weight: bold; color: #ffffff;")
-            button.setToolTip("" if last else "Back to this level (Esc goes back one)")
+            button.setToolTip("" if last else tr("Back to this level (Esc goes back one)"))
             levels_up = len(crumbs) - 1 - depth
             button.clicked.connect(lambda _checked=False, up=levels_up: self.window.view.leave(up))
             self.row.addWidget(button)
             self.parts.append(button)
         if session.standalone and session.trail:
-            note = QLabel("  shapes from the module's own Inputs: the use could not be checked through")
+            note = QLabel("  " + tr("shapes from the module's own Inputs: the use could not be checked through"))
             note.setStyleSheet("color: #f0b44c;")
             self.row.addWidget(note)
         self.row.addStretch(1)
@@ -70,14 +71,14 @@ class ModulesUI(QObject):
         self.window = window
         self.breadcrumb = Breadcrumb(window)
         window.central_layout.insertWidget(window.central_layout.indexOf(window.view), self.breadcrumb)
-        self.act_group = window._action("&Group into Module…", self.group, "Ctrl+G",
-                                        "The selected blocks become a module of their own, used where they were")
-        self.act_ungroup = window._action("&Ungroup", self.ungroup, "Ctrl+Shift+G",
-                                          "Put the selected use's blocks back inline")
-        self.act_open = window._action("&Open Definition", self.open_definition, None,
-                                       "Edit the module the selected use uses (double-click a use)")
-        self.act_back = window._action("&Back to the Enclosing Model", lambda: window.view.leave(), None,
-                                       "Out of the module shown (Esc on the canvas)")
+        self.act_group = window._action(tr("&Group into Module…"), self.group, "Ctrl+G",
+                                        tr("The selected blocks become a module of their own, used where they were"))
+        self.act_ungroup = window._action(tr("&Ungroup"), self.ungroup, "Ctrl+Shift+G",
+                                          tr("Put the selected use's blocks back inline"))
+        self.act_open = window._action(tr("&Open Definition"), self.open_definition, None,
+                                       tr("Edit the module the selected use uses (double-click a use)"))
+        self.act_back = window._action(tr("&Back to the Enclosing Model"), lambda: window.view.leave(), None,
+                                       tr("Out of the module shown (Esc on the canvas)"))
         window.edit_actions += [self.act_group, self.act_ungroup]
         menu = window.menu("model")
         menu.addSeparator()
@@ -107,8 +108,11 @@ class ModulesUI(QObject):
         for model in models:
             inputs = sum(n.type == "Input" for n in model.nodes)
             params = ", ".join(p.name for p in model.params)
-            text = f"{len(model.nodes) - inputs - sum(n.type == 'Output' for n in model.nodes)} blocks"
-            described.append((model.name, f"{text}; params: {params}" if params else text))
+            count = len(model.nodes) - inputs - sum(n.type == "Output" for n in model.nodes)
+            text = (trn("{count} block; params: {params}", "{count} blocks; params: {params}", count, count=count,
+                        params=params) if params else
+                    trn("{count} block", "{count} blocks", count, count=count))
+            described.append((model.name, text))
         self.window.palette.set_models(described)
 
     def _selected_use(self) -> str | None:
@@ -132,9 +136,9 @@ class ModulesUI(QObject):
         window = self.window
         ids = window.scene.selected_node_ids()
         if not ids:
-            window.status("select the blocks to group into a module (drag a box around them)")
+            window.status(tr("select the blocks to group into a module (drag a box around them)"))
             return
-        name = window.dialogs.text("Group into Module", "Module name (its class name in the code):",
+        name = window.dialogs.text(tr("Group into Module"), tr("Module name (its class name in the code):"),
                                    window.editor.free_model_name())
         if name is not None:
             window._run(lambda: window.scene.select_nodes([window.editor.group(ids, name)]))
@@ -142,7 +146,7 @@ class ModulesUI(QObject):
     def ungroup(self) -> None:
         use = self._selected_use()
         if use is None:
-            self.window.status("select one use of a module to ungroup")
+            self.window.status(tr("select one use of a module to ungroup"))
             return
         self.window._run(lambda: self.window.scene.select_nodes(self.window.editor.ungroup(use)))
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from builder.blocks.registry import BLOCKS
+from builder.core.i18n import tr
 from builder.ui import theme
 from builder.ui.canvas.quick_search import matches
 from builder.ui.canvas.view import block_mime
@@ -89,7 +90,7 @@ class Palette(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search blocks…")
+        self.search.setPlaceholderText(tr("Search blocks…"))
         self.search.setClearButtonEnabled(True)
         self.tree = _BlockTree()
         self.tree.setHeaderHidden(True)
@@ -103,7 +104,7 @@ class Palette(QWidget):
         layout.addWidget(self.tree)
         self.items: dict[str, QTreeWidgetItem] = {}
         self.model_items: dict[str, QTreeWidgetItem] = {}  # the project's models, usable as blocks
-        self.models_heading = _heading("MODELS (drag to use)", theme.MODULE)
+        self.models_heading = _heading(tr("MODELS (drag to use)"), theme.MODULE)
         self.tree.addTopLevelItem(self.models_heading)
         self.models_heading.setHidden(True)
         self._fill()
@@ -112,14 +113,14 @@ class Palette(QWidget):
 
     def _fill(self) -> None:
         for category, specs in BLOCKS.by_category().items():
-            heading = _heading(category.upper(), theme.category_color(category))
+            heading = _heading(tr(category).upper(), theme.category_color(category))  # the colour's key: English
             self.tree.addTopLevelItem(heading)
             for spec in specs:
                 item = QTreeWidgetItem(heading)
                 item.setData(0, TYPE_ROLE, spec.type)
-                item.setData(0, DESCRIPTION_ROLE, spec.description)
+                item.setData(0, DESCRIPTION_ROLE, tr(spec.description))
                 item.setIcon(0, block_icon(spec.type))
-                item.setToolTip(0, f"<b>{spec.type}</b><br>{spec.description}")
+                item.setToolTip(0, f"<b>{spec.type}</b><br>{tr(spec.description)}")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
                 self.items[spec.type] = item
         self.tree.expandAll()
@@ -133,8 +134,8 @@ class Palette(QWidget):
             item.setData(0, TYPE_ROLE, name)
             item.setData(0, DESCRIPTION_ROLE, description)
             item.setIcon(0, block_icon(name))
-            item.setToolTip(0, f"<b>{name}</b>: a model of this project<br>{description}<br>"
-                               "Drag it onto the canvas to use it as a block")
+            item.setToolTip(0, tr("<b>{model}</b>: a model of this project<br>{description}<br>Drag it onto the canvas "
+                                  "to use it as a block", model=name, description=description))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
             self.model_items[name] = item
         self.models_heading.setExpanded(True)

@@ -36,6 +36,7 @@ from builder.blocks.params import (
     TEXT_LIST,
     Param,
 )
+from builder.core.i18n import tr
 
 INT_LIMIT = 1_000_000_000
 
@@ -49,7 +50,7 @@ class ParamEditor(QWidget):
         self.layout_ = QHBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(4)
-        self.setToolTip(param.help)
+        self.setToolTip(tr(param.help))
         self._setting = False
 
     def set_value(self, value: Any) -> None:
@@ -130,9 +131,9 @@ class TextEditor(ParamEditor):
         self.layout_.addWidget(self.field)
         self.field.editingFinished.connect(self._finished)
         if param.kind == SHAPE:
-            self.field.setPlaceholderText("channels, height, width  or  features")
+            self.field.setPlaceholderText(tr("channels, height, width  or  features"))
         elif param.kind == INT_LIST:
-            self.field.setPlaceholderText("whole numbers, e.g. 2, 3")
+            self.field.setPlaceholderText(tr("whole numbers, e.g. 2, 3"))
 
     def _finished(self) -> None:
         self.field.setModified(False)  # committed: Ctrl+Z now undoes the document's step (undo_keys.py)
@@ -189,15 +190,15 @@ class PathEditor(TextEditor):
         self.folder = Path.cwd()  # the project's folder: set by the form's owner
         self.browse = QToolButton()
         self.browse.setText("…")
-        self.browse.setToolTip(f"Choose the {param.kind}")
+        self.browse.setToolTip(tr("Choose the folder") if param.kind == FOLDER else tr("Choose the file"))
         self.browse.clicked.connect(self.choose)
         self.layout_.addWidget(self.browse)
 
     def choose(self) -> None:
         if self.param.kind == FOLDER:
-            chosen = QFileDialog.getExistingDirectory(self, f"Choose {self.param.name}", str(self.folder))
+            chosen = QFileDialog.getExistingDirectory(self, tr("Choose {name}", name=self.param.name), str(self.folder))
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, f"Choose {self.param.name}", str(self.folder))
+            chosen, _ = QFileDialog.getOpenFileName(self, tr("Choose {name}", name=self.param.name), str(self.folder))
         if chosen:
             self.field.setText(relative_to(Path(chosen), self.folder))
             self._finished()
@@ -241,8 +242,9 @@ class TriStateEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.combo = ComboBox()
-        self.combo.addItem(f"not set: {param.unset or 'the default'}", None)
-        self.combo.addItem("true", True)
+        self.combo.addItem(tr("not set: {meaning}", meaning=tr(param.unset) if param.unset else tr("the default")),
+                           None)
+        self.combo.addItem("true", True)  # values as a project file and the code write them: not translated
         self.combo.addItem("false", False)
         self.layout_.addWidget(self.combo)
         self.combo.currentIndexChanged.connect(lambda _i: self._emit(self.combo.currentData()))
@@ -262,7 +264,7 @@ class PairEditor(ParamEditor):
         self.link.setText("=")
         self.link.setCheckable(True)
         self.link.setChecked(not param.pair_only)
-        self.link.setToolTip("Same value for both (a square window); unlink to set them apart")
+        self.link.setToolTip(tr("Same value for both (a square window); unlink to set them apart"))
         self.layout_.addWidget(self.parts[0])
         self.layout_.addWidget(QLabel("×"))
         self.layout_.addWidget(self.parts[1])
@@ -337,8 +339,8 @@ class OptionalEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.enabled = QCheckBox()
-        self.enabled.setToolTip("Set it here; unchecked, " + ("it comes from the wire" if param.inferred
-                                                            else "it is left unset"))
+        self.enabled.setToolTip(tr("Set it here; unchecked, it comes from the wire") if param.inferred
+                                else tr("Set it here; unchecked, it is left unset"))
         self.inner = make_editor(param)
         self.hint = QLabel()
         self.hint.setProperty("role", "hint")

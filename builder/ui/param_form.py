@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from builder.blocks.params import BOOL, FILE, FLOAT, FOLDER, INT_LIST, REQUIRED, SHAPE, TEXT, TEXT_LIST, Param
+from builder.core.i18n import tr
 from builder.ui.param_editors import OptionalEditor, ParamEditor, PathEditor, TriStateEditor, make_editor
 
 # Typed in a text field, where an empty field means "not set": no separate "set it" check box needed.
@@ -58,7 +59,7 @@ class ParamForm(QWidget):
             editor = _editor_for(param)
             editor.edited.connect(lambda value, p=param: self.edited.emit(p, value))
             label = QLabel(f"{self.indent}{param.name}")
-            label.setToolTip(param.help)
+            label.setToolTip(tr(param.help))
             self.form.addRow(label, self._with_link(param, editor))
             self.editors[param.name] = editor
             self.labels[param.name] = label
@@ -72,7 +73,7 @@ class ParamForm(QWidget):
         layout.setSpacing(2)
         button = QToolButton()
         button.setText("⋯")
-        button.setToolTip("Give this value from a module parameter, so each use of the module sets it")
+        button.setToolTip(tr("Give this value from a module parameter, so each use of the module sets it"))
         button.clicked.connect(lambda _checked=False, p=param, b=button: self.link_clicked.emit(p, b))
         layout.addWidget(editor, 1)
         layout.addWidget(button)
@@ -117,8 +118,8 @@ def _default(param: Param) -> Any:
 
 def _hint(param: Param) -> str:
     if param.unset:
-        return param.unset
+        return tr(param.unset)
     default = _default(param)
     if default is None:
-        return "required" if param.required else "not set"
-    return f"default: {default}"
+        return tr("required") if param.required else tr("not set")
+    return tr("default: {value}", value=default)

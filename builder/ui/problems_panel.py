@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QWidget
 
 from builder.blocks.check import ModelReport
+from builder.core.i18n import tr
 from builder.core.problems import Problem
 from builder.edit.session import Session
 from builder.ui import theme
@@ -62,8 +63,8 @@ class ProblemsPanel(QListWidget):
             self._add(problem)
         errors = any(not p.warning for p in listed)
         if not errors and self._ready is not False:
-            item = QListWidgetItem("✔  No problems: the model is ready to train" if not listed else
-                                   "✔  Ready to train (the warnings above are worth a look)")
+            item = QListWidgetItem("✔  " + (tr("No problems: the model is ready to train") if not listed else
+                                            tr("Ready to train (the warnings above are worth a look)")))
             item.setForeground(theme.OK)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.addItem(item)
@@ -89,7 +90,7 @@ class ProblemsPanel(QListWidget):
         label.setWordWrap(True)
         label.setStyleSheet(f"color: {(theme.WARNING if problem.warning else theme.ERROR).name()}")
         button = QPushButton(problem.fix.label)
-        button.setToolTip("One step, undoable")
+        button.setToolTip(tr("One step, undoable"))
         button.clicked.connect(lambda: self.fix_requested.emit(problem.fix))
         layout.addWidget(label, 1)
         layout.addWidget(button)

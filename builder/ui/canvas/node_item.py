@@ -15,6 +15,7 @@ from builder.blocks.modules import module_inputs, module_outputs, param_of
 from builder.blocks.params import BOOL, CHOICE, FLOAT_PAIR, INT_LIST, INT_PAIR, SHAPE, Param, pair
 from builder.blocks.registry import BLOCKS
 from builder.core.graph import ModelGraph, Node, ref_name
+from builder.core.i18n import tr
 from builder.core.problems import Problem
 from builder.core.shapes import format_shape
 from builder.ui import theme
@@ -64,7 +65,7 @@ def summary_parts(type_name: str, params: dict[str, Any], module: ModuleLook | N
         return [_labelled(p, _normalized(p, params.get(p.name, p.default))) for p in module.params]
     spec = BLOCKS.get(type_name)
     if spec is None:
-        return ["unknown block"]
+        return [tr("unknown block")]
     parts = []
     for param in spec.params:
         if ref_name(params.get(param.name)) is not None:  # inside a module: the value is the module's
@@ -96,7 +97,7 @@ def _is_default(param: Param, value: Any) -> bool:
 def _labelled(param: Param, value: Any) -> str:
     label = param.name if param.short is None else param.short
     if param.kind == BOOL:
-        return label if value else f"no {label}"
+        return label if value else tr("no {name}", name=label)  # a flag set off: `no bias`
     if param.kind == CHOICE:
         return f"{param.short}{value}" if param.short else str(value)  # the choice names itself
     if param.kind == INT_LIST and isinstance(value, (list, tuple)):
@@ -270,9 +271,10 @@ class NodeItem(QGraphicsItem):
         lines += [f"<span style='color:{theme.ERROR.name()}'>✖ {m}</span>" for m in errors]
         lines += [f"<span style='color:{theme.WARNING.name()}'>⚠ {m}</span>" for m in warnings]
         if not self.problems and self.spec is not None:
-            lines.append(self.spec.description)
+            lines.append(tr(self.spec.description))
         if self.module is not None:
-            lines.append(f"A use of the module {self.module.name}: double-click to open its definition")
+            lines.append(tr("A use of the module {module}: double-click to open its definition",
+                            module=self.module.name))
         return "<br>".join(lines)
 
     @property
@@ -347,11 +349,11 @@ class NodeItem(QGraphicsItem):
                 painter.setPen(theme.DIM)
                 painter.drawText(QRectF(10, y, WIDTH - 20, LINE),
                                  Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                                 f"{compact_count(self.info.params)} params")
+                                 tr("{count} params", count=compact_count(self.info.params)))
         else:
             painter.setPen(theme.ERROR if self.has_error else theme.DIM)
             painter.drawText(QRectF(10, y, WIDTH - 20, LINE), Qt.AlignmentFlag.AlignVCenter,
-                             "shape unknown" if not self.has_error else "see problem")
+                             tr("shape unknown") if not self.has_error else tr("see problem"))
 
         if self.labelled:
             self._paint_port_names(painter)

@@ -6,18 +6,24 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from builder.blocks.registry import BLOCKS
+from builder.core.i18n import tr
 from builder.ui.icons import block_icon
 
 
 def matches(query: str) -> list[str]:
-    """Block types for a query: names starting with it first, then names or descriptions containing it."""
+    """Block types for a query: names starting with it first, then names, descriptions or categories containing
+    it (in English, and in the language in use: a learner may search `卷积` as well as `conv`)."""
     q = query.strip().lower()
     if not q:
         return [s.type for s in BLOCKS]
     starts = [s.type for s in BLOCKS if s.type.lower().startswith(q)]
     contains = [s.type for s in BLOCKS if s.type not in starts
-                and (q in s.type.lower() or q in s.description.lower() or q in s.category)]
+                and (q in s.type.lower() or any(q in text.lower() for text in _searched(s)))]
     return starts + contains
+
+
+def _searched(spec) -> tuple[str, ...]:
+    return (spec.description, spec.category, tr(spec.description), tr(spec.category))
 
 
 class QuickSearch(QFrame):
@@ -29,7 +35,7 @@ class QuickSearch(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.field = QLineEdit()
-        self.field.setPlaceholderText("Add a block…")
+        self.field.setPlaceholderText(tr("Add a block…"))
         self.list = QListWidget()
         self.list.setMinimumHeight(260)
         layout.addWidget(self.field)
@@ -45,7 +51,7 @@ class QuickSearch(QFrame):
         self.list.clear()
         for type_name in matches(text):
             item = QListWidgetItem(block_icon(type_name), type_name)
-            item.setToolTip(BLOCKS[type_name].description)
+            item.setToolTip(tr(BLOCKS[type_name].description))
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)

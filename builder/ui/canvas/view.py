@@ -10,6 +10,7 @@ from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent, QPainter, QPen, QResi
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsView
 
 from builder.core.graph import Edge
+from builder.core.i18n import N_, tr
 from builder.core.insert_room import room_for_insert
 from builder.core.layout import FRAME_MARGIN, READABLE_ZOOM
 from builder.edit.editor import EditError, Editor
@@ -25,8 +26,8 @@ MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
 # (in scene px it would shrink to nothing zoomed out). About the gap between an Add's ports, so the nearest
 # wins, and well under a block's height, so it never reaches a block the user was not aiming at.
 SNAP_PX = 24
-NOTHING_IN_REACH = {"in": "no input port within reach: drop the wire on a block's input",
-                    "out": "no output port within reach: drop the wire on a block's output"}
+NOTHING_IN_REACH = {"in": N_("no input port within reach: drop the wire on a block's input"),
+                    "out": N_("no output port within reach: drop the wire on a block's output")}  # tr() shown
 
 
 def block_mime(type_name: str) -> QMimeData:
@@ -206,9 +207,10 @@ class GraphView(QGraphicsView):
         self._wire = None
         self._wire_from = None
         if hit is not None and hit[1] == start[1]:
-            self.message.emit("connect an output (right side) to an input (left side)")
+            self.message.emit(tr("connect an output (right side) to an input (left side)"))
         elif chosen is None:
-            self.message.emit(NOTHING_IN_REACH["in" if start[1] == "out" else "out"])
+            wanted = "in" if start[1] == "out" else "out"
+            self.message.emit(tr(NOTHING_IN_REACH[wanted]))
         else:
             try:
                 self.editor.connect(*_wire_between(start, *chosen))
@@ -319,8 +321,8 @@ class GraphView(QGraphicsView):
         """Open the definition of the module a use uses (double-click), framed; Esc comes back."""
         name = self.graph_scene.session.enter(use_id)
         self.frame()
-        self.message.emit(f"Editing {name} as '{use_id}' sees it: every use of {name} changes with it. "
-                          "Esc goes back.")
+        self.message.emit(tr("Editing {module} as '{use}' sees it: every use of {module} changes with it. "
+                             "Esc goes back.", module=name, use=use_id))
 
     def leave(self, levels: int = 1) -> None:
         came_from = self.graph_scene.session.trail[-levels][1] if self.graph_scene.session.trail else None
