@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from builder.core.i18n import N_, tr
 from builder.train.inside import MAX_CHANNELS, NodeOutput, channel_grid, colour_map, normalized
 from builder.ui import theme
 
@@ -24,7 +25,8 @@ TILE = 72  # px a channel's tile is drawn at, whatever its size, at least
 MAX_TILE = 160  # and at most, when there is room for all of them
 PADDING = 2
 BIG = 220  # px of the enlarged channel
-IMAGE_FILES = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+IMAGE_FILES = N_("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)")
+NO_NODE = N_("Select a block to see what it outputs for a sample.")
 
 
 def pixmap(array: np.ndarray) -> QPixmap:
@@ -81,14 +83,14 @@ class InsidePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Select a block to see what it outputs for a sample.")
+        self.title = QLabel(tr(NO_NODE))
         self.title.setProperty("role", "hint")
         self.previous, self.next = QPushButton("◀"), QPushButton("▶")
         for button in (self.previous, self.next):
             button.setFixedWidth(32)
         self.sample_label = QLabel()
-        self.own = QPushButton("Your Image…")
-        self.own.setToolTip("See what the network makes of an image of yours")
+        self.own = QPushButton(tr("Your Image…"))
+        self.own.setToolTip(tr("See what the network makes of an image of yours"))
         self.own.clicked.connect(self.sample_requested)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -138,7 +140,7 @@ class InsidePanel(QWidget):
         self.next.setEnabled(count > 1)
 
     def show_waiting(self, node: str) -> None:
-        self.title.setText(f"{node}: computing…")
+        self.title.setText(tr("{node}: computing…", node=node))
 
     def show_message(self, text: str) -> None:
         self.title.setText(text)
@@ -151,16 +153,19 @@ class InsidePanel(QWidget):
 
     def show_output(self, output: NodeOutput, where: str) -> None:
         shape = "×".join(map(str, output.values.shape))
-        self.title.setText(f"{output.node} ({shape}) for {where}")
+        self.title.setText(tr("{node} ({shape}) for {sample}", node=output.node, shape=shape, sample=where))
         if output.is_image:
             self.bars.hide()
             self.scroll.show()
             self.show_grid(output)
             self.show_channel(0)
             shown = min(len(output.values), MAX_CHANNELS)
-            more = f" (the first {shown} of {len(output.values)})" if shown < len(output.values) else ""
-            self.stats.setText(f"{self.stats.text()}<br><br>{shown} channels{more}, each scaled to its own range, "
-                               "dark to bright; click one to see it here")
+            channels = (tr("{shown} channels (the first {shown} of {count}), each scaled to its own range, dark to "
+                           "bright; click one to see it here", shown=shown, count=len(output.values))
+                        if shown < len(output.values) else
+                        tr("{shown} channels, each scaled to its own range, dark to bright; click one to see it here",
+                           shown=shown))
+            self.stats.setText(f"{self.stats.text()}<br><br>{channels}")
         else:
             self.scroll.hide()
             self.bars.show()
@@ -170,8 +175,8 @@ class InsidePanel(QWidget):
             self.bars.addItem(pg.BarGraphItem(x=np.arange(len(values)), height=values, width=0.8,
                                               brush=theme.ACCENT.name()))
             self.big.clear()
-            self.stats.setText(f"{len(values)} values: min {values.min():.4g}, max {values.max():.4g}, "
-                               f"mean {values.mean():.4g}")
+            self.stats.setText(tr("{count} values: min {min}, max {max}, mean {mean}", count=len(values),
+                                  min=f"{values.min():.4g}", max=f"{values.max():.4g}", mean=f"{values.mean():.4g}"))
 
     def show_grid(self, output: NodeOutput) -> None:
         viewport = self.scroll.viewport()
@@ -187,15 +192,18 @@ class InsidePanel(QWidget):
         scale = max(1, room // max(channel.shape))
         self.big.setPixmap(pixmap(big.repeat(scale, axis=0).repeat(scale, axis=1)))
         low, high, mean = output.channel_stats()[index]
-        self.stats.setText(f"channel {index}: min {low:.4g}, max {high:.4g}, mean {mean:.4g}")
+        self.stats.setText(tr("channel {index}: min {min}, max {max}, mean {mean}", index=index, min=f"{low:.4g}",
+                              max=f"{high:.4g}", mean=f"{mean:.4g}"))
 
 
 def own_image_name(path: str) -> str:
-    return f"your image {Path(path).name}"
+    return tr("your image {file}", file=Path(path).name)
 
 
 def describe_sample(index: int, count: int, own: str | None) -> str:
-    return own if own else (f"validation sample {index + 1} of {count}" if count else "no sample yet")
+    if own:
+        return own
+    return tr("validation sample {number} of {count}", number=index + 1, count=count) if count else tr("no sample yet")
 
 
 def sample_tensor(values: Any):

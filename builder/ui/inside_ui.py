@@ -11,7 +11,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject
 
-from builder.ui.inside_panel import IMAGE_FILES, InsidePanel, describe_sample, own_image_name, sample_tensor
+from builder.core.i18n import tr
+from builder.ui.inside_panel import IMAGE_FILES, NO_NODE, InsidePanel, describe_sample, own_image_name, sample_tensor
 from builder.ui.job import Jobs
 
 
@@ -21,7 +22,7 @@ class InsideUI(QObject):
         self.window = window
         self.controller = controller
         self.panel = InsidePanel()
-        window.add_page(self.panel, "Inside", "bottom")
+        window.add_page(self.panel, tr("Inside"), "bottom")
         self.jobs = Jobs(self)
         self.samples: list[Any] | None = None  # the validation samples, as the network sees them
         self.index = 0
@@ -56,7 +57,7 @@ class InsideUI(QObject):
 
     def forget(self) -> None:
         self.samples, self.index, self.own, self._tried = None, 0, None, None
-        self.panel.show_message("Select a block to see what it outputs for a sample.")
+        self.panel.show_message(tr(NO_NODE))
         self.panel.set_samples(0, 0, "")
 
     def _on_edited(self) -> None:
@@ -72,14 +73,14 @@ class InsideUI(QObject):
     def pick_image(self) -> None:
         from builder.train.predict import PredictError, read_sample
 
-        path = self.window.dialogs.open_file("An image to look at", self.window._folder(), IMAGE_FILES)
+        path = self.window.dialogs.open_file(tr("An image to look at"), self.window._folder(), tr(IMAGE_FILES))
         if not path:
             return
         shape = self._input_shape()
         try:
             self.own = (own_image_name(path), read_sample(Path(path), shape))
         except PredictError as exc:
-            self.window.dialogs.error("Cannot read the image", str(exc))
+            self.window.dialogs.error(tr("Cannot read the image"), str(exc))
             return
         self.refresh()
 
@@ -99,11 +100,11 @@ class InsideUI(QObject):
         if node is None or not self.panel.isVisible():
             return  # nothing to show, or nobody looking: computed when the page is shown
         if session.model != self.trained_model() or session.trail:
-            self.panel.show_message(f"The Inside page shows the blocks of the trained model, "
-                                    f"{self.trained_model()}; {node} is in {session.model}.")
+            self.panel.show_message(tr("The Inside page shows the blocks of the trained model, {trained}; {node} is in "
+                                       "{model}.", trained=self.trained_model(), node=node, model=session.model))
             return
         if session.report is None or not session.report.ok:
-            self.panel.show_message("Fix the model's problems first: its outputs cannot be computed yet.")
+            self.panel.show_message(tr("Fix the model's problems first: its outputs cannot be computed yet."))
             return
         if self.samples is None and self.own is None:
             self._load_samples()
@@ -126,14 +127,14 @@ class InsideUI(QObject):
     def _load_samples(self) -> None:
         from builder.train.setup import preview_data
 
-        self.panel.show_message("reading a few validation samples…")
+        self.panel.show_message(tr("reading a few validation samples…"))
         project = copy.deepcopy(self.window.document.project)
         self.jobs.run(lambda: preview_data(project), self._samples_loaded)
 
     def _samples_loaded(self, result: Any) -> None:
         if isinstance(result, Exception):
             problems = getattr(result, "problems", None) or [str(result)]
-            self.panel.show_message(f"No validation samples: {problems[0]}. Use Your Image… instead.")
+            self.panel.show_message(tr("No validation samples: {problem}. Use Your Image… instead.", problem=problems[0]))
             self.samples = []
             return
         self.samples = list(result.inputs)
@@ -150,10 +151,10 @@ class InsideUI(QObject):
         if node != self.node():
             return  # another node was selected meanwhile: its own job follows
         if node not in outputs:
-            self.panel.show_message(f"{node} is computed inside forward (it has no layer to watch): select the "
-                                    "block before or after it")
+            self.panel.show_message(tr("{node} is computed inside forward (it has no layer to watch): select the block "
+                                       "before or after it", node=node))
             return
-        self.panel.show_output(outputs[node], where + self._weights_text(trained))
+        self.panel.show_output(outputs[node], self._weights_text(where, trained))
 
     def _on_answer(self, answer: Any) -> None:
         key = answer.key
@@ -163,12 +164,13 @@ class InsideUI(QObject):
         if isinstance(answer.value, Exception):
             self.panel.show_message(f"{node}: {answer.value}")
         elif node in answer.value:
-            self.panel.show_output(answer.value[node], where + " (the weights as they are learning)")
+            self.panel.show_output(answer.value[node], tr("{sample} (the weights as they are learning)", sample=where))
         else:
-            self.panel.show_message(f"{node} is computed inside forward (it has no layer to watch)")
+            self.panel.show_message(tr("{node} is computed inside forward (it has no layer to watch)", node=node))
 
-    def _weights_text(self, trained: Any) -> str:
-        return " (trained weights)" if trained is not None else " (untrained: fresh weights)"
+    def _weights_text(self, where: str, trained: Any) -> str:
+        return (tr("{sample} (trained weights)", sample=where) if trained is not None else
+                tr("{sample} (untrained: fresh weights)", sample=where))
 
 
 def _outputs(project: Any, trained: Any, tried: Any, sample: Any, node: str) -> tuple[dict, Any]:

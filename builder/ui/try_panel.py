@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from builder.core.i18n import N_, tr
 from builder.ui.inside_panel import pixmap
 
 SHOWN = 5  # classes shown as bars
 PICTURE = 180  # px of the input and output pictures
+TRY_HINT = N_("Drop an image here, or open or paste one, to see what the trained model makes of it.")
 
 
 def picture(values: np.ndarray) -> np.ndarray:
@@ -50,13 +52,13 @@ class TryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self.hint = QLabel("Drop an image here, or open or paste one, to see what the trained model makes of it.")
+        self.hint = QLabel(tr(TRY_HINT))
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
-        self.open = QPushButton("Open Image…")
+        self.open = QPushButton(tr("Open Image…"))
         self.open.clicked.connect(self.open_requested)
-        self.paste = QPushButton("Paste")
-        self.paste.setToolTip("Try the image on the clipboard")
+        self.paste = QPushButton(tr("Paste"))
+        self.paste.setToolTip(tr("Try the image on the clipboard"))
         self.paste.clicked.connect(self.paste_requested)
         top = QHBoxLayout()
         top.addWidget(self.hint, 1)
@@ -77,13 +79,13 @@ class TryPanel(QWidget):
             bars.addWidget(bar, row, 1)
         self.bars_box = QWidget()
         self.bars_box.setLayout(bars)
-        self.cam = QCheckBox("Where it looks (Grad-CAM)")
+        self.cam = QCheckBox(tr("Where it looks (Grad-CAM)"))
         self.cam.toggled.connect(self.cam_changed)
         self.cam_layer = QComboBox()
-        self.cam_layer.setToolTip("The conv layer Grad-CAM reads (the last one by default)")
+        self.cam_layer.setToolTip(tr("The conv layer Grad-CAM reads (the last one by default)"))
         self.cam_layer.currentIndexChanged.connect(lambda _i: self.cam_changed.emit())
         self.cam_class = QComboBox()
-        self.cam_class.setToolTip("The class whose evidence is shown (the predicted one by default)")
+        self.cam_class.setToolTip(tr("The class whose evidence is shown (the predicted one by default)"))
         for combo in (self.cam_layer, self.cam_class):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.cam_class.currentIndexChanged.connect(lambda _i: self.cam_changed.emit())
@@ -130,11 +132,11 @@ class TryPanel(QWidget):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("seed"))
+        row.addWidget(QLabel(tr("seed")))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         row.addWidget(self.seed)
-        self.generate = QPushButton("Generate")
+        self.generate = QPushButton(tr("Generate"))
         self.generate.clicked.connect(self.generate_requested)
         row.addWidget(self.generate)
         self.sliders_box = QWidget()
@@ -155,7 +157,7 @@ class TryPanel(QWidget):
         for pair in range(pairs):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(-30, 30)
-            slider.setToolTip(f"latent values {2 * pair} and {2 * pair + 1}")
+            slider.setToolTip(tr("latent values {first} and {second}", first=2 * pair, second=2 * pair + 1))
             slider.valueChanged.connect(lambda _v: self.generate_requested.emit())
             self.sliders.addWidget(slider, pair // 4, pair % 4)
             self.slider_list.append(slider)
@@ -202,13 +204,18 @@ class TryPanel(QWidget):
         self.bars_box.setVisible(self.mode == "classifier" and bool(ranked))
 
     def set_cam_choices(self, layers: list[str], classes: list[str]) -> None:
-        for combo, items, first in ((self.cam_layer, layers, None), (self.cam_class, classes, "predicted class")):
+        """The conv layers, and the classes after "predicted class"; each item's data is its layer or class name (None:
+        the predicted class), which keeps the choice across refills in any language."""
+        for combo, items, first in ((self.cam_layer, layers, None), (self.cam_class, classes, tr("predicted class"))):
             combo.blockSignals(True)
-            current = combo.currentText()
+            current = combo.currentData() if combo.count() else False
             combo.clear()
-            combo.addItems([first, *items] if first else items)
-            if current in [combo.itemText(i) for i in range(combo.count())]:
-                combo.setCurrentText(current)
+            if first:
+                combo.addItem(first, None)
+            for item in items:
+                combo.addItem(item, item)
+            if current not in (False, None) and combo.findData(current) >= 0:  # None: the predicted class, first
+                combo.setCurrentIndex(combo.findData(current))
             elif first is None and items:
                 combo.setCurrentIndex(len(items) - 1)  # the last conv layer
             combo.blockSignals(False)

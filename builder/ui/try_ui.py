@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QIODevice, QObject
 from PySide6.QtWidgets import QApplication
 
+from builder.core.i18n import tr
 from builder.ui.inside_panel import IMAGE_FILES
 from builder.ui.job import Jobs
 from builder.ui.try_panel import SHOWN, TryPanel
@@ -23,7 +24,7 @@ class TryUI(QObject):
         self.window = window
         self.controller = controller
         self.panel = TryPanel()
-        window.add_page(self.panel, "Try It", "bottom")
+        window.add_page(self.panel, tr("Try It"), "bottom")
         self.jobs = Jobs(self)
         self.sample: Any = None  # the image being tried, as the network sees it
         self._tried: tuple[Any, Any] | None = None  # (the weights, the Tried built from them)
@@ -57,7 +58,7 @@ class TryUI(QObject):
             for size in latent:
                 count *= size
             self.panel.set_latent_pairs(min(count // 2, 32))
-            self.panel.hint.setText("Generate an image from a seed; each slider moves a pair of its latent values.")
+            self.panel.hint.setText(tr("Generate an image from a seed; each slider moves a pair of its latent values."))
         if self.sample is not None:
             self.run()
 
@@ -67,7 +68,7 @@ class TryUI(QObject):
     # -- the image ------------------------------------------------------------------------------
 
     def open_image(self) -> None:
-        path = self.window.dialogs.open_file("An image to try", self.window._folder(), IMAGE_FILES)
+        path = self.window.dialogs.open_file(tr("An image to try"), self.window._folder(), tr(IMAGE_FILES))
         if path:
             self.try_file(path)
 
@@ -77,9 +78,9 @@ class TryUI(QObject):
         try:
             self.sample = read_sample(Path(path), self._input_shape())
         except (PredictError, ValueError) as exc:
-            self.window.dialogs.error("Cannot try the image", str(exc))
+            self.window.dialogs.error(tr("Cannot try the image"), str(exc))
             return
-        self.panel.hint.setText(f"{Path(path).name}, as the network sees it")
+        self.panel.hint.setText(tr("{file}, as the network sees it", file=Path(path).name))
         self.run()
 
     def paste(self) -> None:
@@ -89,7 +90,7 @@ class TryUI(QObject):
 
         image = QApplication.clipboard().image()
         if image.isNull():
-            self.window.status("the clipboard holds no image", 5000)
+            self.window.status(tr("the clipboard holds no image"), 5000)
             return
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -97,9 +98,9 @@ class TryUI(QObject):
         try:
             self.sample = sample_from_image(Image.open(io.BytesIO(bytes(buffer.data()))), self._input_shape())
         except (PredictError, ValueError) as exc:
-            self.window.dialogs.error("Cannot try the image", str(exc))
+            self.window.dialogs.error(tr("Cannot try the image"), str(exc))
             return
-        self.panel.hint.setText("the pasted image, as the network sees it")
+        self.panel.hint.setText(tr("the pasted image, as the network sees it"))
         self.run()
 
     def _input_shape(self) -> tuple[int, ...]:
@@ -110,7 +111,7 @@ class TryUI(QObject):
             project.training.get("model") or project.models[0].name
         report = check_model(project.model(name), project)
         if not report.ok:
-            raise ValueError(f"{name} has problems to fix first")
+            raise ValueError(tr("{model} has problems to fix first", model=name))
         return report.infos[report.inputs[0]].shape
 
     # -- running it -----------------------------------------------------------------------------
@@ -131,37 +132,39 @@ class TryUI(QObject):
 
     def _show(self, result: Any, trained: Any) -> None:
         if isinstance(result, Exception):
-            self.window.dialogs.error("Cannot try the image", str(result))
+            self.window.dialogs.error(tr("Cannot try the image"), str(result))
             return
         tried, outcome = result
         self._tried = (trained, tried)
-        untrained = "" if trained is not None else " (untrained: train the model first for real answers)"
         if outcome["kind"] == "classes":
             self.panel.show_classes(outcome["ranked"])
-            names = tried.classes or [f"class {i}" for i in range(len(outcome["probabilities"]))]
+            names = tried.classes or [tr("class {number}", number=i) for i in range(len(outcome["probabilities"]))]
             self.panel.set_cam_choices(outcome["conv"], names)
             layer, chosen = outcome.get("cam", (None, 0))
-            name = names[chosen] if 0 <= chosen < len(names) else f"class {chosen}"
-            self.panel.show_heat(outcome.get("heat"), f"Grad-CAM: where {layer} finds {name}")
+            name = names[chosen] if 0 <= chosen < len(names) else tr("class {number}", number=chosen)
+            self.panel.show_heat(outcome.get("heat"), tr("Grad-CAM: where {layer} finds {name}", layer=layer, name=name))
             best = outcome["ranked"][0]
-            self.window.status(f"{best.name} ({best.probability:.1%}){untrained}", 8000)
+            answer = f"{best.name} ({best.probability:.1%})"
+            self.window.status(answer if trained is not None else
+                               tr("{answer} (untrained: train the model first for real answers)", answer=answer), 8000)
         else:
-            self.panel.show_output_image(outcome.get("image"), "the model's output")
-            self.window.status(f"the model's output{untrained}", 8000)
+            self.panel.show_output_image(outcome.get("image"), tr("the model's output"))
+            self.window.status(tr("the model's output") if trained is not None else
+                               tr("the model's output (untrained: train the model first for real answers)"), 8000)
 
     def generate(self) -> None:
         trained = self.controller.trained
         if trained is None or not hasattr(trained, "generate_one"):
-            self.window.status("Train the GAN first", 5000)
+            self.window.status(tr("Train the GAN first"), 5000)
             return
         seed, offsets = self.panel.seed.value(), self.panel.offsets()
         self.jobs.run(lambda: trained.generate_one(seed, offsets), lambda result: self._generated(result, seed))
 
     def _generated(self, result: Any, seed: int) -> None:
         if isinstance(result, Exception):
-            self.window.dialogs.error("Cannot generate", str(result))
+            self.window.dialogs.error(tr("Cannot generate"), str(result))
         else:
-            self.panel.show_output_image(result, f"seed {seed}")
+            self.panel.show_output_image(result, tr("seed {seed}", seed=seed))
 
 
 def _try(project: Any, trained: Any, tried: Any, sample: Any, cam_layer: str | None, target: int) -> tuple[Any, dict]:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from builder.core.commands import SetRuns
 from builder.core.document import Document
+from builder.core.i18n import tr
 from builder.train import kept
 from builder.train.checkpoint import CheckpointError
 from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Health, Started
@@ -87,11 +88,11 @@ class TrainingController(QObject):
         """Make a run's weights the current ones (marked in the project: one undo step); a line for people."""
         run = next((r for r in self.document.project.runs if isinstance(r, dict) and r.get("id") == run_id), None)
         if run is None or not run.get("weights"):
-            return "that run has no weights kept"
+            return tr("that run has no weights kept")
         message = self._take_weights(run)
         if self.trained is not None and run.get("current") is not True:
             runs = [_marked(r, r is run) for r in self.document.project.runs]
-            self.document.execute(SetRuns(runs, "use a run's weights"))
+            self.document.execute(SetRuns(runs, tr("use a run's weights")))
         return message
 
     def _take_weights(self, run: dict) -> str:
@@ -101,9 +102,10 @@ class TrainingController(QObject):
                 trained = kept.read(self.document.project, run)
             except CheckpointError as exc:
                 self.trained = None
-                return f"the weights of the run of {run.get('started', '?')} could not be used: {exc}"
+                return tr("the weights of the run of {started} could not be used: {error}", started=run.get("started", "?"),
+                          error=exc)
         self.trained = trained
-        return f"using the weights of the run of {str(run.get('started', '?')).replace('T', ' ')}"
+        return tr("using the weights of the run of {started}", started=str(run.get("started", "?")).replace("T", " "))
 
     def ask(self, key: Any, question: Any) -> bool:
         """Run `question(trainer)` on the training thread between two steps; the Answer comes on `answered`.
@@ -191,7 +193,7 @@ class TrainingController(QObject):
             self.trained = self.pending[record["id"]] = trained
             record.update(weights=kept.file_names(record["id"], trained), current=True)
             runs = [_marked(r, False) for r in runs]
-        self.document.execute(SetRuns([*runs, record], "record training run"))
+        self.document.execute(SetRuns([*runs, record], tr("record training run")))
 
     def _on_done(self) -> None:
         thread = self.thread

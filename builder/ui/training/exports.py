@@ -11,9 +11,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 
 from builder.core.atomic import WriteError
+from builder.core.i18n import N_, tr
 from builder.ui.training.controller import TrainingController
 
-WEIGHTS_FILES = "Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)"
+WEIGHTS_FILES = N_("Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)")
 
 
 class TrainingExports(QObject):
@@ -25,15 +26,15 @@ class TrainingExports(QObject):
         self.controller = controller
         menu = window.menu("export")
         menu.addSeparator()
-        self.weights_pt = menu.addAction("Trained &Weights (.pt)…", lambda: self.export_weights(".pt"))
-        self.weights_st = menu.addAction("Trained Weights (.&safetensors)…", lambda: self.export_weights(".safetensors"))
-        self.folder_action = menu.addAction("Model &Folder (code, weights, README)…", self.export_folder)
+        self.weights_pt = menu.addAction(tr("Trained &Weights (.pt)…"), lambda: self.export_weights(".pt"))
+        self.weights_st = menu.addAction(tr("Trained Weights (.&safetensors)…"), lambda: self.export_weights(".safetensors"))
+        self.folder_action = menu.addAction(tr("Model &Folder (code, weights, README)…"), self.export_folder)
         menu.addSeparator()
-        self.script_action = menu.addAction("Training &Script (train.py, for torchrun)…", self.export_script)
-        self.onnx_action = menu.addAction("&ONNX…", lambda: self.export_portable("onnx"))
-        self.torchscript_action = menu.addAction("&TorchScript…", lambda: self.export_portable("torchscript"))
+        self.script_action = menu.addAction(tr("Training &Script (train.py, for torchrun)…"), self.export_script)
+        self.onnx_action = menu.addAction(tr("&ONNX…"), lambda: self.export_portable("onnx"))
+        self.torchscript_action = menu.addAction(tr("&TorchScript…"), lambda: self.export_portable("torchscript"))
         menu.addSeparator()
-        self.load_action = menu.addAction("&Load Weights into the Model…", self.load_weights)
+        self.load_action = menu.addAction(tr("&Load Weights into the Model…"), self.load_weights)
         controller.running_changed.connect(lambda _running: self.update_actions())
         self.update_actions()
 
@@ -69,19 +70,21 @@ class TrainingExports(QObject):
         trained = self.controller.trained
         if trained is None:
             return
-        path = self.dialogs.save_file("Export trained weights", self._folder() / f"{trained.class_name}{suffix}",
-                                      f"Weights (*{suffix})")
-        if path and self._wrote("Cannot export the weights", lambda: save_weights(trained.state, Path(path), trained.classes)):
-            self.window.status(f"wrote {path}", 5000)
+        path = self.dialogs.save_file(tr("Export trained weights"), self._folder() / f"{trained.class_name}{suffix}",
+                                      tr("Weights (*{suffix})", suffix=suffix))
+        if path and self._wrote(tr("Cannot export the weights"),
+                                lambda: save_weights(trained.state, Path(path), trained.classes)):
+            self.window.status(tr("wrote {path}", path=path), 5000)
 
     def export_folder(self) -> None:
         trained = self.controller.trained
-        folder = self.dialogs.folder("Export model folder", self._folder()) if trained is not None else ""
+        folder = self.dialogs.folder(tr("Export model folder"), self._folder()) if trained is not None else ""
         if not folder:
             return
         written: list[Path] = []
-        if self._wrote("Cannot export", lambda: written.extend(trained.export_folder(Path(folder)))):
-            self.window.status(f"wrote {', '.join(p.name for p in written)} to {folder}", 8000)
+        if self._wrote(tr("Cannot export"), lambda: written.extend(trained.export_folder(Path(folder)))):
+            self.window.status(tr("wrote {files} to {folder}", files=", ".join(p.name for p in written), folder=folder),
+                               8000)
 
     # -- scripts and portable formats -----------------------------------------------------------
 
@@ -91,23 +94,23 @@ class TrainingExports(QObject):
         from builder.train.setup import SetupError
         from builder.train.start import prepare_run
 
-        folder = self.dialogs.folder("Export training script", self._folder())
+        folder = self.dialogs.folder(tr("Export training script"), self._folder())
         if not folder:
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         written: list[Path] = []
         try:
             run = prepare_run(self.document.project)  # reads the data once, to check it as a run would
-            wrote = self._wrote("Cannot export a training script",
+            wrote = self._wrote(tr("Cannot export a training script"),
                                 lambda: written.extend(write_training_script(run, Path(folder))))
         except (SetupError, ScriptError) as exc:
             wrote = False
-            self.dialogs.error("Cannot export a training script", str(exc))
+            self.dialogs.error(tr("Cannot export a training script"), str(exc))
         finally:
             QGuiApplication.restoreOverrideCursor()
         if wrote:
-            self.window.status(f"wrote {', '.join(p.name for p in written)} to {folder}: python train.py, or "
-                               f"torchrun --nproc_per_node=N train.py", 10000)
+            self.window.status(tr("wrote {files} to {folder}: python train.py, or torchrun --nproc_per_node=N train.py",
+                                  files=", ".join(p.name for p in written), folder=folder), 10000)
 
     def export_portable(self, kind: str) -> None:
         """The trained model (or, before training, a freshly initialized one) as ONNX or TorchScript."""
@@ -119,11 +122,11 @@ class TrainingExports(QObject):
         name = trained.model_name if trained else (self.document.project.training.get("model") or self.session.model)
         report = check_model(self.document.project.model(name), self.document.project)
         if report.errors:
-            self.dialogs.error("Cannot export", f"The model {name} has problems to fix first.")
+            self.dialogs.error(tr("Cannot export"), tr("The model {model} has problems to fix first.", model=name))
             return
         code = trained.code if trained else generate_code(self.document.project, [name])
         suffix, pattern = (".onnx", "ONNX (*.onnx)") if kind == "onnx" else (".pt", "TorchScript (*.pt)")
-        path = self.dialogs.save_file(f"Export {kind}", self._folder() / f"{code.class_names[name]}{suffix}", pattern)
+        path = self.dialogs.save_file(tr("Export {format}", format=kind), self._folder() / f"{code.class_names[name]}{suffix}", pattern)
         if not path:
             return
         model = build_classes(code)[name]()
@@ -138,22 +141,23 @@ class TrainingExports(QObject):
             else:
                 result = export_torchscript(model, shapes, path)
         except (ExportError, WriteError) as exc:
-            self.dialogs.error(f"Cannot export {kind}", str(exc))
+            self.dialogs.error(tr("Cannot export {format}", format=kind), str(exc))
             return
-        checked = (f"checked with {result.checker}: max difference {result.max_difference:.1g}"
-                   if result.max_difference is not None else result.checker)
-        weights = "trained weights" if trained else "untrained (freshly initialized) weights"
-        self.window.status(f"wrote {path} with {weights}; {checked}", 10000)
+        checked = (tr("checked with {checker}: max difference {difference}", checker=result.checker,
+                      difference=f"{result.max_difference:.1g}") if result.max_difference is not None else result.checker)
+        self.window.status(tr("wrote {path} with trained weights; {checked}", path=path, checked=checked) if trained else
+                           tr("wrote {path} with untrained (freshly initialized) weights; {checked}", path=path,
+                              checked=checked), 10000)
 
     # -- loading --------------------------------------------------------------------------------
 
     def load_weights(self) -> None:
-        path = self.dialogs.open_file("Load weights", self._folder(), WEIGHTS_FILES)
+        path = self.dialogs.open_file(tr("Load weights"), self._folder(), tr(WEIGHTS_FILES))
         if not path:
             return
         model = self.document.project.training.get("model") or self.session.model
         if self.load_file(Path(path), model):
-            self.window.status(f"loaded {Path(path).name} into {model}", 6000)
+            self.window.status(tr("loaded {file} into {model}", file=Path(path).name, model=model), 6000)
 
     def load_file(self, path: Path, model: str) -> bool:
         """The weights in the file as the model's current ones (exported, evaluated, tried); a file that does
@@ -166,7 +170,7 @@ class TrainingExports(QObject):
         try:
             code, state = load_for_model(self.document.project, model, path)
         except CheckpointError as exc:
-            self.dialogs.error("Cannot load weights", str(exc))
+            self.dialogs.error(tr("Cannot load weights"), str(exc))
             return False
         self.controller.trained = TrainedModel(model, code, state, classes=kept_classes(Path(path)))
         self.update_actions()

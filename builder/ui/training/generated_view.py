@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from builder.core.i18n import tr
 from builder.train.images import grid_array
 from builder.train.showcase import GeneratedImages
 from builder.ui import theme
@@ -39,7 +40,7 @@ class GridImage(QWidget):
         painter.fillRect(self.rect(), theme.BACKGROUND)
         if self.images is None:
             painter.setPen(theme.DIM)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The generator's images appear after an epoch")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("The generator's images appear after an epoch"))
             return
         tiles = grid_array(self.images, self.columns())  # H×W×C bytes
         array = np.transpose(tiles, (2, 0, 1)).astype(np.float32) / 255
@@ -62,10 +63,10 @@ class GeneratedImagesView(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._show)
-        self.label = QLabel("no samples yet")
+        self.label = QLabel(tr("no samples yet"))
         self.label.setProperty("role", "hint")
-        self.generate = QPushButton("Generate now")
-        self.generate.setToolTip("Images from the generator as it is right now, from the same fixed latent vectors")
+        self.generate = QPushButton(tr("Generate now"))
+        self.generate.setToolTip(tr("Images from the generator as it is right now, from the same fixed latent vectors"))
         self.generate.clicked.connect(self.generate_requested)
         controls.addWidget(self.label)
         controls.addWidget(self.slider, 1)
@@ -77,7 +78,7 @@ class GeneratedImagesView(QWidget):
         self.grids = []
         self.slider.setEnabled(False)
         self.image.show_images(None)
-        self.label.setText("no samples yet")
+        self.label.setText(tr("no samples yet"))
 
     def add(self, grid: GeneratedImages) -> None:
         following = not self.grids or self.slider.value() == len(self.grids) - 1
@@ -93,5 +94,6 @@ class GeneratedImagesView(QWidget):
             return
         grid = self.grids[index]
         self.image.show_images(grid.images)
-        when = "now (asked for)" if grid.on_demand else "after"
-        self.label.setText(f"{when} epoch {grid.epoch} · {index + 1}/{len(self.grids)}")
+        values = {"epoch": grid.epoch, "number": index + 1, "count": len(self.grids)}
+        self.label.setText(tr("now (asked for) epoch {epoch} · {number}/{count}", **values) if grid.on_demand else
+                           tr("after epoch {epoch} · {number}/{count}", **values))

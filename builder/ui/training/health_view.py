@@ -10,9 +10,11 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from builder.core.i18n import N_, tr
 from builder.ui import theme
 
-COLUMNS = ("node", "output mean", "output std", "zeros", "gradient norm", "update |Δw|/|w|", "trend")
+COLUMNS = (N_("node"), N_("output mean"), N_("output std"), N_("zeros"), N_("gradient norm"), N_("update |Δw|/|w|"),
+           N_("trend"))
 KEPT = 60  # samples a live run's trends reach back
 SPARK = (110, 20)  # px of a trend line
 
@@ -22,11 +24,11 @@ class HealthView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Layer health appears here while a model trains: every 20 steps, per layer.")
+        self.title = QLabel(tr("Layer health appears here while a model trains: every 20 steps, per layer."))
         self.title.setProperty("role", "hint")
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -47,14 +49,17 @@ class HealthView(QWidget):
         self.warnings.setText("")
         self.history = []
 
-    def show_sample(self, sample: Any, problems: list[Any], where: str = "", history: list[Any] | None = None) -> None:
+    def show_sample(self, sample: Any, problems: list[Any], run_started: str | None = None,
+                    history: list[Any] | None = None) -> None:
         """The latest sample in the table; the trend of each node's key figure over `history` (a past run's
-        samples), or over the samples shown so far (a live run)."""
+        samples, `run_started` saying when it began), or over the samples shown so far (a live run)."""
         if history is not None:
             self.history = list(history)
         elif not self.history or self.history[-1] is not sample:
             self.history = [*self.history[-(KEPT - 1):], sample]
-        self.title.setText(f"Layer health at step {sample.step} (epoch {sample.epoch}){where}")
+        self.title.setText(tr("Layer health at step {step} (epoch {epoch}), from the run of {started}", step=sample.step,
+                              epoch=sample.epoch, started=run_started) if run_started is not None else
+                           tr("Layer health at step {step} (epoch {epoch})", step=sample.step, epoch=sample.epoch))
         self.table.setRowCount(len(sample.nodes))
         for row, (node, health) in enumerate(sample.nodes.items()):
             cells = [node, _figure(health.mean), _figure(health.std),
@@ -75,15 +80,15 @@ class HealthView(QWidget):
 
     def _show_trend(self, row: int, node: str, health: Any) -> None:
         """A ReLU's share of zeros, a weighted layer's gradient norm, else its outputs' std: over the samples kept."""
-        key, label = (("zeros", "share of zeros") if health.zeros is not None else
-                      ("grad_norm", "gradient norm") if health.grad_norm is not None else ("std", "output std"))
+        key, label = (("zeros", tr("share of zeros")) if health.zeros is not None else
+                      ("grad_norm", tr("gradient norm")) if health.grad_norm is not None else ("std", tr("output std")))
         values = [getattr(s.nodes[node], key) for s in self.history if node in s.nodes]
         values = [v for v in values if v is not None]
         item = QTableWidgetItem()
         if len(values) >= 2:
             item.setIcon(sparkline(values))
-            item.setToolTip(f"{node}: {label} over the last {len(values)} samples, "
-                            f"{_figure(values[0])} → {_figure(values[-1])}")
+            item.setToolTip(tr("{node}: {figure} over the last {count} samples, {first} → {last}", node=node, figure=label,
+                               count=len(values), first=_figure(values[0]), last=_figure(values[-1])))
         self.table.setItem(row, len(COLUMNS) - 1, item)
 
 

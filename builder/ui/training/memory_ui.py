@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
+from builder.core.i18n import tr
 from builder.edit.editor import EditError
 from builder.train.config import DATA_PARAMS, ConfigError, parse_settings
 from builder.train.memory import format_bytes, settings_estimate
@@ -29,12 +30,13 @@ class MemoryUI(QObject):
         self.label = QLabel()
         self.label.setProperty("role", "hint")
         window.add_status_widget(self.label)
-        self.find_action = QAction("Find the Largest &Batch Size…", window)
-        self.find_action.setToolTip("Measure training steps on the device at growing batch sizes, and offer to "
-                                    "set the largest that fits")
+        self.find_action = QAction(tr("Find the Largest &Batch Size…"), window)
+        self.find_action.setToolTip(tr("Measure training steps on the device at growing batch sizes, and offer to "
+                                       "set the largest that fits"))
         self.find_action.triggered.connect(self.find_largest)
         self.jobs = Jobs(self)
-        self.trying.connect(lambda batch: window.status(f"Finding the largest batch size: trying {batch:,}…", 0))
+        self.trying.connect(lambda batch: window.status(tr("Finding the largest batch size: trying {batch}…",
+                                                           batch=f"{batch:,}"), 0))
         window.session.checked.connect(lambda _report: self.show_estimate())
         window.document.edited.connect(self.show_estimate)
         controller.running_changed.connect(self._on_running)
@@ -54,9 +56,10 @@ class MemoryUI(QObject):
         except ConfigError:
             settings = None  # its problems are listed in Problems; the defaults meanwhile
         guess = settings_estimate(report, settings, device_type=_device_type(settings))
-        self.label.setText(f"≈ {format_bytes(guess.total)} to train at batch {guess.batch:,}  ")
-        self.label.setToolTip("\n".join([f"{report.model.name}, estimated:", *guess.lines(),
-                                         "Training → Find the Largest Batch Size measures it on the device."]))
+        self.label.setText(tr("≈ {size} to train at batch {batch}", size=format_bytes(guess.total),
+                              batch=f"{guess.batch:,}") + "  ")
+        self.label.setToolTip("\n".join([tr("{model}, estimated:", model=report.model.name), *guess.lines(),
+                                         tr("Training → Find the Largest Batch Size measures it on the device.")]))
 
     def _on_running(self, running: bool) -> None:
         self.find_action.setEnabled(not running and self.jobs.job is None)
@@ -70,7 +73,7 @@ class MemoryUI(QObject):
 
         project = copy.deepcopy(self.window.document.project)  # the window may edit on while it measures
         self.find_action.setEnabled(False)
-        self.window.status("Finding the largest batch size…", 0)
+        self.window.status(tr("Finding the largest batch size…"), 0)
         self.jobs.run(lambda: find_largest_batch(project, self.trying.emit), self._found)
 
     def _found(self, result: Any) -> None:
@@ -78,26 +81,28 @@ class MemoryUI(QObject):
         self.window.status("", 1)
         from builder.train.batch_finder import SetupError
 
+        title = tr("Find the Largest Batch Size")
         if isinstance(result, SetupError):
-            self.window.dialogs.error("Find the Largest Batch Size", "The project cannot train yet:\n\n"
-                                      + "\n".join(result.problems))
+            self.window.dialogs.error(title, tr("The project cannot train yet:\n\n{problems}",
+                                                problems="\n".join(result.problems)))
             return
         if isinstance(result, Exception):
-            self.window.dialogs.error("Find the Largest Batch Size", f"Measuring failed: {result}")
+            self.window.dialogs.error(title, tr("Measuring failed: {error}", error=result))
             return
         if result.batch is None:
-            self.window.dialogs.error("Find the Largest Batch Size", result.summary())
+            self.window.dialogs.error(title, result.summary())
             return
         current = self.window.document.project.data.get("batch_size", BATCH_SIZE.default)
         if result.batch == current:
-            self.window.dialogs.info("Find the Largest Batch Size", result.summary() +
-                                     f"\n\nThe batch size is {current:,} already.")
+            self.window.dialogs.info(title, tr("{summary}\n\nThe batch size is {batch} already.",
+                                               summary=result.summary(), batch=f"{current:,}"))
             return
-        advice = ("With every sample in one batch an epoch is a single step: fewer, smoother steps, which "
-                  "often learn less per epoch than smaller batches do." if result.batch == result.limit else
-                  "A larger batch usually wants a larger learning rate.")
-        if self.window.dialogs.yes_no(f"{result.summary()}\n\nSet the batch size to {result.batch:,} "
-                                      f"(now {current:,})? {advice}"):
+        advice = (tr("With every sample in one batch an epoch is a single step: fewer, smoother steps, which "
+                     "often learn less per epoch than smaller batches do.") if result.batch == result.limit else
+                  tr("A larger batch usually wants a larger learning rate."))
+        if self.window.dialogs.yes_no(tr("{summary}\n\nSet the batch size to {batch} (now {current})? {advice}",
+                                         summary=result.summary(), batch=f"{result.batch:,}", current=f"{current:,}",
+                                         advice=advice)):
             try:
                 self.window.editor.set_setting(("data", "batch_size"), result.batch, BATCH_SIZE)
             except EditError as exc:  # read-only: a run started meanwhile

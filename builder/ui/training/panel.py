@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from builder.blocks.params import Param
 from builder.core.document import SECTION_CHANGED, Change
+from builder.core.i18n import N_, tr
 from builder.edit.editor import EditError, Editor
 from builder.edit.session import Session
 from builder.train.config import DATA_PARAMS, DEFAULT_SOURCE, GAN_PARAMS, TRAINING_PARAMS
@@ -33,7 +34,7 @@ from builder.train.schedules import SCHEDULES
 from builder.ui.param_editors import ComboBox
 from builder.ui.param_form import ParamForm
 
-DEVICE_HELP = "Where training runs: auto picks a CUDA GPU when there is one."
+DEVICE_HELP = N_("Where training runs: auto picks a CUDA GPU when there is one.")
 CHOSEN_BY_MENU = ("model", "device", "generator", "discriminator")  # a menu of what is there, not a typed value
 
 
@@ -42,10 +43,10 @@ def source_choices() -> list[tuple[dict[str, Any], str]]:
     choices = []
     for kind in SOURCES.values():
         if kind.variant is None:
-            choices.append(({"kind": kind.kind}, kind.label))
+            choices.append(({"kind": kind.kind}, tr(kind.label)))
             continue
         for value in kind.param(kind.variant).choices:
-            choices.append(({"kind": kind.kind, kind.variant: value}, f"{kind.label}: {value}"))
+            choices.append(({"kind": kind.kind, kind.variant: value}, tr("{source}: {name}", source=tr(kind.label), name=value)))
     return choices
 
 
@@ -105,47 +106,47 @@ class TrainingPanel(QScrollArea):
 
     def _menu(self, group: QFormLayout, label: str, tip: str, key: tuple[str, ...]) -> QComboBox:
         combo = ComboBox()
-        combo.setToolTip(tip)
+        combo.setToolTip(tr(tip))
         combo.activated.connect(lambda _i: self._set(key, combo.currentData()))
         title = QLabel(label)
-        title.setToolTip(tip)
+        title.setToolTip(tr(tip))
         group.addRow(title, combo)
         return combo
 
     def _build_data(self) -> None:
-        group = self._group("Data")
+        group = self._group(tr("Data"))
         self.source = ComboBox()
         for value, label in source_choices():
             self.source.addItem(label, value)
-        self.source.setToolTip("Where the samples come from; the built-in sets need no files")
+        self.source.setToolTip(tr("Where the samples come from; the built-in sets need no files"))
         self.source.activated.connect(self._source_chosen)
         group.addRow("source", self.source)
         self.source_form = self._form(group, (), ("data", "source"), "  ")
         self.data_form = self._form(group, DATA_PARAMS, ("data",))
-        self.preview_button = QPushButton("Preview samples")
-        self.preview_button.setToolTip("Show a few samples as the network will see them, with their labels")
+        self.preview_button = QPushButton(tr("Preview samples"))
+        self.preview_button.setToolTip(tr("Show a few samples as the network will see them, with their labels"))
         self.preview_button.clicked.connect(self.preview_requested)
         group.addRow(self.preview_button)
 
     def _build_training(self) -> None:
-        group = self._group("Training")
-        self.model = self._menu(group, "model", "The model to train", ("training", "model"))
+        group = self._group(tr("Training"))
+        self.model = self._menu(group, "model", N_("The model to train"), ("training", "model"))
         self.training_form = self._form(group, tuple(p for p in TRAINING_PARAMS if p.name not in CHOSEN_BY_MENU),
                                         ("training",))
         self.device = self._menu(group, "device", DEVICE_HELP, ("training", "device"))
         self.options_form = self._form(group, (), ("training",), "  ")
         self.schedule = ComboBox()
-        self.schedule.addItem("none", None)
+        self.schedule.addItem(tr("none"), None)
         for name, spec in SCHEDULES.items():
             self.schedule.addItem(name, name)
-            self.schedule.setItemData(self.schedule.count() - 1, spec.description, 3)  # tooltip role
+            self.schedule.setItemData(self.schedule.count() - 1, tr(spec.description), 3)  # tooltip role
         self.schedule.activated.connect(self._schedule_chosen)
         group.addRow("schedule", self.schedule)
         self.schedule_form = self._form(group, (), ("training", "schedule"), "  ")
 
     def _build_gan(self) -> None:
         """The GAN settings, shown when the mode is gan: which model plays which part, and per side."""
-        group = self._group("GAN")
+        group = self._group(tr("GAN"))
         self.gan_box = group.parentWidget()
         help_of = {p.name: p.help for p in GAN_PARAMS}
         self.gan_models = {key: self._menu(group, key, help_of[key], ("training", key))
@@ -191,7 +192,8 @@ class TrainingPanel(QScrollArea):
                                   (self.gan_models["discriminator"], "discriminator", 1)):
             combo.clear()
             default = names[index] if index < len(names) else "?"
-            combo.addItem(f"{'first' if index == 0 else 'second'} model ({default})", None)
+            combo.addItem(tr("first model ({name})", name=default) if index == 0 else
+                          tr("second model ({name})", name=default), None)
             for name in names:
                 combo.addItem(name, name)
             combo.setCurrentIndex(max(combo.findData(training.get(key)), 0))
@@ -200,11 +202,11 @@ class TrainingPanel(QScrollArea):
         from builder.train.devices import available_devices
 
         self.device.clear()
-        self.device.addItem("auto", "auto")
+        self.device.addItem(tr("auto"), "auto")
         for value, label in available_devices():
             self.device.addItem(label, value)
         if self.device.findData(chosen) < 0:
-            self.device.addItem(f"{chosen} (not on this machine)", chosen)
+            self.device.addItem(tr("{device} (not on this machine)", device=chosen), chosen)
         self.device.setCurrentIndex(self.device.findData(chosen))
 
     # -- edits ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from builder.core.i18n import N_, tr
 from builder.train.events import EPOCH_LOSS, LEARNING_RATE, SCORE, STEP_LOSS, EpochRecord, Series
 from builder.train.relay import StepBatch
 from builder.ui import theme
@@ -24,6 +25,9 @@ from builder.ui import theme
 SMOOTHING = 0.95  # exponential moving average of the step values
 PLOTS = (STEP_LOSS, EPOCH_LOSS, SCORE, LEARNING_RATE)  # left to right
 OVERLAY_COLORS = ["#c792ea", "#f78c6c", "#82aaff", "#c3e88d", "#ffcb6b"]
+# A plot's title before a run names its series: the plot's key, for people.
+PLOT_TITLES = {STEP_LOSS: N_("step loss"), EPOCH_LOSS: N_("epoch loss"), SCORE: N_("score"),
+               LEARNING_RATE: N_("learning rate")}
 
 
 def _colors() -> list[QColor]:
@@ -122,18 +126,17 @@ class LivePlots(QWidget):
             for color, item in zip(_colors(), members):
                 self._add_curves(plot, item, color)
             per = members[0].per if members else "epoch"
-            title = " & ".join(dict.fromkeys(s.label for s in members)) or key
-            plot.setTitle(f"{title} · per {per}", color=theme.DIM.name(), size="9pt")
+            plot.setTitle(_title([s.label for s in members], key, per), color=theme.DIM.name(), size="9pt")
         self._dirty = set(self.buffers)
         self.redraw()
 
     def _add_curves(self, plot: pg.PlotItem, item: Series, color: QColor) -> None:
         if item.per == "step":
             self.curves[("raw", item.name)] = plot.plot(pen=pg.mkPen(color.darker(170), width=1), antialias=False)
-            self.curves[("smooth", item.name)] = plot.plot(pen=pg.mkPen(color, width=2), name=item.label)
+            self.curves[("smooth", item.name)] = plot.plot(pen=pg.mkPen(color, width=2), name=tr(item.label))
         else:
             self.curves[("epoch", item.name)] = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5,
-                                                          symbolBrush=color, name=item.label)
+                                                          symbolBrush=color, name=tr(item.label))
         for key in self.curves:
             if key not in self.buffers:
                 self.buffers[key] = Buffer()
@@ -236,6 +239,15 @@ class LivePlots(QWidget):
     def _overlay(self, plot: pg.PlotItem, points: list, pen: Any) -> None:
         item = plot.plot([p[0] for p in points], [p[1] for p in points], pen=pen)
         self._overlays.append((plot, item))
+
+
+def _title(labels: list[str], key: str, per: str) -> str:
+    """A plot's title: its series' labels (each once), or the plot's own name, and whether it is per step or per epoch."""
+    names = [tr(label) for label in dict.fromkeys(labels)]
+    title = names[0] if names else tr(PLOT_TITLES.get(key, key))
+    for name in names[1:]:
+        title = tr("{first} & {second}", first=title, second=name)
+    return tr("{title} · per step", title=title) if per == "step" else tr("{title} · per epoch", title=title)
 
 
 def _epoch_plots(run: dict[str, Any], current: tuple[Series, ...]) -> list[tuple[str, str]]:

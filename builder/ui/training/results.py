@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QToolTip, QWidget
 
+from builder.core.i18n import tr
 from builder.train.showcase import Predictions
 from builder.ui import theme
 
@@ -65,7 +66,8 @@ class ConfusionMatrix(QWidget):
             return self.legend()
         row, col = found
         count, total = self.matrix[row][col], sum(self.matrix[row]) or 1
-        return f"true {self.classes[row]}, predicted {self.classes[col]}: {count} ({count / total:.0%} of the row)"
+        return tr("true {true}, predicted {predicted}: {count} ({share} of the row)", true=self.classes[row],
+                  predicted=self.classes[col], count=count, share=f"{count / total:.0%}")
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self.matrix:
@@ -81,8 +83,8 @@ class ConfusionMatrix(QWidget):
         k = len(self.matrix)
         if k == 0:
             painter.setPen(theme.DIM)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The confusion matrix appears after an epoch\n"
-                             "(classification only)")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             tr("The confusion matrix appears after an epoch\n(classification only)"))
             return
         font = QFont(self.font())
         font.setPointSizeF(8.5)
@@ -90,8 +92,8 @@ class ConfusionMatrix(QWidget):
         cell = self._cell()
         center = Qt.AlignmentFlag.AlignCenter
         painter.setPen(theme.DIM)
-        painter.drawText(QRectF(LABEL_WIDTH, 0, cell * k, 16), center, "predicted")
-        painter.drawText(QRectF(LABEL_WIDTH + cell * k + 4, 0, RIGHT, 16), center, "accuracy")
+        painter.drawText(QRectF(LABEL_WIDTH, 0, cell * k, 16), center, tr("predicted"))
+        painter.drawText(QRectF(LABEL_WIDTH + cell * k + 4, 0, RIGHT, 16), center, tr("accuracy"))
         for j in range(k):
             painter.drawText(QRectF(LABEL_WIDTH + j * cell, 16, cell, 16), center, str(j))
         for i, row in enumerate(self.matrix):
@@ -184,10 +186,10 @@ class PredictionGrid(QWidget):
         """The caption's two lines: the prediction and, when wrong, the true class; or input/output."""
         p = self.predictions
         if p.classes is None:
-            return ("input" if index % 2 == 0 else "output", None)
+            return (tr("input") if index % 2 == 0 else tr("output"), None)
         true, guess = p.targets[index], p.outputs[index]
         name = p.classes[guess] if guess < len(p.classes) else str(guess)
-        return (name, None) if true == guess else (f"✗ {name}", f"true: {p.classes[true]}")
+        return (name, None) if true == guess else (f"✗ {name}", tr("true: {name}", name=p.classes[true]))
 
     def tooltip_at(self, x: float, y: float) -> str:
         if self.predictions is None:
@@ -199,10 +201,12 @@ class PredictionGrid(QWidget):
             return ""
         p = self.predictions
         if p.classes is None:
-            return f"sample {index // 2 + 1}: {'its input' if index % 2 == 0 else 'what the model made of it'}"
+            return (tr("sample {number}: its input", number=index // 2 + 1) if index % 2 == 0 else
+                    tr("sample {number}: what the model made of it", number=index // 2 + 1))
         true, guess = p.targets[index], p.outputs[index]
-        verdict = "right" if true == guess else "wrong"
-        return f"predicted {p.classes[guess] if guess < len(p.classes) else guess}, true {p.classes[true]} ({verdict})"
+        predicted = p.classes[guess] if guess < len(p.classes) else guess
+        return (tr("predicted {predicted}, true {true} (right)", predicted=predicted, true=p.classes[true]) if true == guess
+                else tr("predicted {predicted}, true {true} (wrong)", predicted=predicted, true=p.classes[true]))
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -221,7 +225,7 @@ class PredictionGrid(QWidget):
         p = self.predictions
         if p is None or not p.inputs:
             painter.setPen(theme.DIM)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Validation samples appear after an epoch")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("Validation samples appear after an epoch"))
             return
         font = QFont(self.font())
         font.setPointSizeF(7.5)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from builder.core.document import RUNS_CHANGED, Change, Document
+from builder.core.i18n import tr
 from builder.edit.editor import EditError, Editor
 from builder.train.history import describe_run
 
@@ -25,17 +26,17 @@ class RunsPanel(QWidget):
         self.editor = editor
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.hint = hint = QLabel("Tick runs to draw them next to the current one.")
+        self.hint = hint = QLabel(tr("Tick runs to draw them next to the current one."))
         hint.setProperty("role", "hint")
         self.list = QListWidget()
         buttons = QHBoxLayout()
-        self.remove = QPushButton("Remove")
-        self.remove.setToolTip("Remove the selected run from the history (undoable)")
-        self.use = QPushButton("Use these weights")
-        self.use.setToolTip("Make the selected run's weights the current ones (exported, kept as current)")
+        self.remove = QPushButton(tr("Remove"))
+        self.remove.setToolTip(tr("Remove the selected run from the history (undoable)"))
+        self.use = QPushButton(tr("Use these weights"))
+        self.use.setToolTip(tr("Make the selected run's weights the current ones (exported, kept as current)"))
         self.use.clicked.connect(self._use_selected)
-        self.health = QPushButton("Show Health")
-        self.health.setToolTip("The selected run's layer health, as it was while it trained")
+        self.health = QPushButton(tr("Show Health"))
+        self.health.setToolTip(tr("The selected run's layer health, as it was while it trained"))
         self.health.clicked.connect(self._health_of_selected)
         buttons.addStretch()
         buttons.addWidget(self.health)

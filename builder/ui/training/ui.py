@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QProgressBar
 
+from builder.core.i18n import N_, tr, trn
 from builder.core.problems import Problem
 from builder.train.events import EpochEnd, Failed, Finished, Health, Started
 from builder.train.progress import RunProgress
@@ -35,7 +36,7 @@ from builder.ui.training.results import PredictionGrid, ResultsView
 from builder.ui.training.runs import RunsPanel
 from builder.ui.try_ui import TryUI
 
-READ_ONLY_BANNER = "Training in progress: the graph is read-only. You can pan, zoom, and read the code and plots."
+READ_ONLY_BANNER = N_("Training in progress: the graph is read-only. You can pan, zoom, and read the code and plots.")
 
 
 class TrainingUI(QObject):
@@ -67,11 +68,12 @@ class TrainingUI(QObject):
     # -- building -------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        bar = self.window.add_toolbar("Training")
-        self.train_action = QAction("▶  Train", self.window)
+        bar = self.window.add_toolbar("Training")  # its object name stays "training_toolbar"
+        bar.setWindowTitle(tr("Training"))
+        self.train_action = QAction(tr("▶  Train"), self.window)
         self.train_action.setShortcut(QKeySequence("Ctrl+Return"))
         self.train_action.triggered.connect(self.start)
-        self.stop_action = QAction("■  Stop", self.window)
+        self.stop_action = QAction(tr("■  Stop"), self.window)
         self.stop_action.setShortcut(QKeySequence("Ctrl+."))
         self.stop_action.triggered.connect(self.stop)
         self.stop_action.setEnabled(False)
@@ -91,7 +93,7 @@ class TrainingUI(QObject):
 
     def _build_pages(self) -> None:
         self.panel = TrainingPanel(self.session, self.window.editor)
-        self.window.add_page(self.panel, "Training", "side")
+        self.window.add_page(self.panel, tr("Training"), "side")
         self.preview = PredictionGrid()
         self.preview.setMinimumHeight(150)
         self.preview_status = QLabel()
@@ -104,17 +106,17 @@ class TrainingUI(QObject):
         self.generated = GeneratedImagesView()
         self.runs = RunsPanel(self.document, self.window.editor)
         self.health = HealthView()
-        for page, title in ((self.plots, "Plots"), (self.results, "Results"), (self.generated, "Samples"),
-                            (self.health, "Health"), (self.runs, "Runs")):
+        for page, title in ((self.plots, tr("Plots")), (self.results, tr("Results")), (self.generated, tr("Samples")),
+                            (self.health, tr("Health")), (self.runs, tr("Runs"))):
             self.window.add_page(page, title, "bottom")
         self.window.set_page_visible(self.generated, False)  # shown for runs whose showcase is images
 
     def _build_menu(self) -> None:
-        menu = self.window.add_menu("&Training")
+        menu = self.window.add_menu(tr("&Training"))
         menu.addActions([self.train_action, self.stop_action])
         menu.addSeparator()
-        menu.addAction("Show Training &Settings", lambda: self.window.show_page(self.panel))
-        menu.addAction("Show &Plots", lambda: self.window.show_page(self.plots))
+        menu.addAction(tr("Show Training &Settings"), lambda: self.window.show_page(self.panel))
+        menu.addAction(tr("Show &Plots"), lambda: self.window.show_page(self.plots))
         menu.addSeparator()
         menu.addAction(self.memory.find_action)
 
@@ -158,7 +160,7 @@ class TrainingUI(QObject):
         self.preview_status.setText("")
         self.controller.forget_run()
         message = self.controller.load_current()  # the weights kept with the project, if any
-        self.progress_state.text = "trained (weights kept with the project)" if self.controller.trained else \
+        self.progress_state.text = tr("trained (weights kept with the project)") if self.controller.trained else \
             self.progress_state.text
         self._show_progress()
         if message:
@@ -173,8 +175,9 @@ class TrainingUI(QObject):
 
     def _unsaved_weights_note(self) -> str:
         count = self.controller.unsaved_weights()
-        return (f"and the trained weights of {count} run{'s' if count != 1 else ''}, kept only when the project is "
-                f"saved" if count else "")
+        return trn("and the trained weights of {count} run, kept only when the project is saved",
+                   "and the trained weights of {count} runs, kept only when the project is saved", count,
+                   count=count) if count else ""
 
     # -- warming up -----------------------------------------------------------------------------
 
@@ -209,11 +212,11 @@ class TrainingUI(QObject):
         self.window.show_project_problems([*others, *check.problems, *data], not problems, self.panel)
         self.train_action.setEnabled(not problems)
         if problems:
-            self.why.setText(f"<span style='color:#f0b44c'>Can't train yet:</span> {problems[0]}")
-            self.train_action.setToolTip("Can't train yet:\n" + "\n".join(problems))
+            self.why.setText(tr("<span style='color:#f0b44c'>Can't train yet:</span> {problem}", problem=problems[0]))
+            self.train_action.setToolTip(tr("Can't train yet:\n{problems}", problems="\n".join(problems)))
         else:
             self.why.setText("")
-            self.train_action.setToolTip("Train the model with the Training settings (Ctrl+Enter)")
+            self.train_action.setToolTip(tr("Train the model with the Training settings (Ctrl+Enter)"))
 
     # -- a run ----------------------------------------------------------------------------------
 
@@ -237,7 +240,7 @@ class TrainingUI(QObject):
         self.progress.setFormat(state.text)
 
     def _on_running(self, running: bool) -> None:
-        self.window.set_read_only(running, READ_ONLY_BANNER)
+        self.window.set_read_only(running, tr(READ_ONLY_BANNER))
         self.panel.setEnabled(not running)
         self.stop_action.setEnabled(running)
         self.train_action.setEnabled(not running)
@@ -255,7 +258,8 @@ class TrainingUI(QObject):
         self.progress_state.started(event)
         self._show_progress()
         warnings = "; ".join(str(w) for w in event.warnings)
-        self.window.status(event.describe() + (f" — warning: {warnings}" if warnings else ""), 15000)
+        self.window.status(tr("{description} — warning: {warnings}", description=event.describe(), warnings=warnings)
+                           if warnings else event.describe(), 15000)
 
     def _on_steps(self, batch: Any) -> None:
         self.plots.add_steps(batch)
@@ -293,12 +297,11 @@ class TrainingUI(QObject):
 
         samples = run_health(run)
         if not samples:
-            self.window.status("no layer health was kept for that run", 5000)
+            self.window.status(tr("no layer health was kept for that run"), 5000)
             return
         warnings = HealthWarnings(samples)
         problems = [replace(p, model=run.get("model")) for p in warnings.problems()]
-        self.health.show_sample(samples[-1], problems, f", from the run of {str(run.get('started')).replace('T', ' ')}",
-                                samples)
+        self.health.show_sample(samples[-1], problems, str(run.get("started")).replace("T", " "), samples)
         self.window.show_health(problems)
         self.window.show_page(self.health)
 
@@ -311,9 +314,10 @@ class TrainingUI(QObject):
         self.progress_state.failed(failure)
         self._show_progress()
         if isinstance(failure, Failed):
-            self.dialogs.error("Training stopped", f"{failure.message}.\n\n{failure.hint}", failure.details)
+            self.dialogs.error(tr("Training stopped"), tr("{reason}.\n\n{hint}", reason=failure.message, hint=failure.hint),
+                               failure.details)
         else:
-            self.dialogs.error("Cannot start training", "\n".join(failure))
+            self.dialogs.error(tr("Cannot start training"), "\n".join(failure))
 
     def generate(self) -> None:
         """During a run the worker draws at its next step; after it, the kept model does."""
@@ -323,7 +327,7 @@ class TrainingUI(QObject):
         trained = self.controller.trained
         images = trained.generate() if trained is not None else None
         if images is None:
-            self.window.status("Train the GAN first", 4000)
+            self.window.status(tr("Train the GAN first"), 4000)
             return
         self.generated.add(images)
 
@@ -332,7 +336,7 @@ class TrainingUI(QObject):
     def may_close(self) -> bool:
         if not self.controller.running:
             return True
-        if not self.dialogs.yes_no("Training is running. Stop it and close?", default=False):
+        if not self.dialogs.yes_no(tr("Training is running. Stop it and close?"), default=False):
             return False
         self.controller.stop_and_wait()
         return True
@@ -348,7 +352,7 @@ class TrainingUI(QObject):
     def start_preview(self) -> None:
         if self._preview is not None:
             return
-        self.preview_status.setText("loading samples…")
+        self.preview_status.setText(tr("loading samples…"))
         self._preview = PreviewLoader(self.document.project)
         self._preview.loaded.connect(self._show_preview)
         self._preview.failed.connect(lambda problems: self.preview_status.setText("\n".join(problems)))
@@ -358,8 +362,10 @@ class TrainingUI(QObject):
     def _show_preview(self, samples: Any) -> None:
         self.preview.show_predictions(samples)
         self.preview.show()
-        kind = "labels" if samples.classes else "input and target side by side"
-        self.preview_status.setText(f"{len(samples.inputs)} samples as the network sees them, with their {kind}")
+        count = len(samples.inputs)
+        self.preview_status.setText(
+            tr("{count} samples as the network sees them, with their labels", count=count) if samples.classes else
+            tr("{count} samples as the network sees them, with their input and target side by side", count=count))
 
     def _preview_done(self) -> None:
         if self._preview is not None:
