@@ -104,7 +104,7 @@ def main() -> None:
         for _ in range(20):  # let the plots' timer redraw
             app.processEvents()
             time.sleep(0.01)
-        ui.plots.redraw()
+        window.training.plots.redraw()
     window.grab().save(args.out)
     print(f"wrote {args.out}")
     if args.train_epochs:

@@ -110,7 +110,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", metavar="CODE", choices=sorted(LANGUAGES),
                         help=tr("the language of messages: en or zh_CN (default: from LANGUAGE, LC_ALL, LC_MESSAGES "
                                 "or LANG)"))
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog="builder")
     for module in COMMANDS:
         module.add_parser(commands)
     return parser
