@@ -21,6 +21,9 @@ from builder.train.schedules import SCHEDULES
 
 DEFAULT_SOURCE = {"kind": "synthetic", "name": "shapes"}
 
+# Our own choice values: the window shows each with its meaning ("分类 (classification)"); the values stay.
+CHOICE_WORDS = (N_("classification"), N_("reconstruction"), N_("regression"), N_("supervised"), N_("gan"))
+
 DATA_PARAMS = (
     Param("task", CHOICE, N_("What the network learns: class labels, to rebuild its input, or target values."),
           default="classification", choices=TASKS),

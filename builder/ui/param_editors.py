@@ -223,11 +223,19 @@ class BoolEditor(ParamEditor):
         self.box.setChecked(bool(value))
 
 
+def choice_text(value: Any) -> str:
+    """A choice as the menu shows it: the value, with its meaning first where the language has one for it
+    ("分类 (classification)"); PyTorch's own values (padding modes, Adam) have none and show as they are."""
+    text = str(value)
+    meaning = tr(text) if isinstance(value, str) else text
+    return text if meaning == text else f"{meaning} ({text})"
+
+
 class ChoiceEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.combo = ComboBox()
-        self.combo.addItems([str(c) for c in param.choices])
+        self.combo.addItems([choice_text(c) for c in param.choices])
         self.layout_.addWidget(self.combo)
         self.combo.currentIndexChanged.connect(lambda i: self._emit(param.choices[i]))
 
