@@ -70,3 +70,11 @@ def test_templates_new_check_and_train_from_an_unrelated_folder(installed):
     out = run(builder, "train", "x.json", "--epochs", "1", "--device", "cpu", cwd=elsewhere, env=env)
     assert "epoch 1/1" in out
     assert {"LeNet.pt", "model.py", "metrics.csv", "checkpoint.pt"} <= {p.name for p in (elsewhere / "x-training").iterdir()}
+
+
+def test_the_wheel_carries_the_chinese_catalogs(installed):
+    bin_folder, elsewhere = installed
+    env = clean_env()
+    run(bin_folder / "builder", "new", "lenet", "zh.json", cwd=elsewhere, env=env)
+    table = run(bin_folder / "builder", "--lang", "zh_CN", "check", "zh.json", cwd=elsewhere, env=env)
+    assert "模型 LeNet" in table or "节点" in table, table
