@@ -1,4 +1,5 @@
-"""`builder export PROJECT --code OUT.py`: the generated PyTorch source of the project's models."""
+"""`builder export PROJECT --code OUT.py`: the generated PyTorch source of the project's models; also a
+standalone train.py, and the model as .pt2 (torch.export), ONNX or TorchScript."""
 
 from __future__ import annotations
 
@@ -17,27 +18,31 @@ STDOUT = "-"  # --code -: the source goes to standard output
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        NAME, help=tr("write the generated code, a standalone training script, or ONNX / TorchScript files"),
+        NAME, help=tr("write the generated code, a standalone training script, or .pt2 / ONNX / TorchScript files"),
         description=tr("Write the Python source generated from the project's graphs (one nn.Module class per "
                        "model, importing only torch; the app trains modules built from this same source); a "
                        "standalone train.py that trains like the app, on one device or with torchrun; or the "
-                       "model as ONNX or TorchScript with a dynamic batch dimension, checked against the module."))
+                       "model as .pt2 (torch.export), ONNX or TorchScript with a dynamic batch dimension, checked "
+                       "against the module. TorchScript is deprecated in PyTorch: prefer .pt2."))
     parser.add_argument("project", metavar="PROJECT", help=tr("project file (.json)"))
     parser.add_argument("--code", metavar="OUT.py", help=tr("write the generated source here ('-': to standard "
                                                             "output, with every message on standard error)"))
     parser.add_argument("--train-script", metavar="DIR", help=tr("write train.py and model.py into DIR"))
+    parser.add_argument("--pt2", metavar="FILE.pt2", help=tr("write the model as an ExportedProgram (torch.export; "
+                                                             "Netron, Model Explorer and MATLAB read it)"))
     parser.add_argument("--onnx", metavar="FILE.onnx", help=tr("write the model as ONNX"))
-    parser.add_argument("--torchscript", metavar="FILE.pt", help=tr("write the model as TorchScript"))
-    parser.add_argument("--weights", metavar="FILE", help=tr("for --onnx/--torchscript: trained weights to put in "
-                                                             "(.pt or .safetensors); default: freshly initialized"))
+    parser.add_argument("--torchscript", metavar="FILE.pt", help=tr("write the model as TorchScript (deprecated in "
+                                                                    "PyTorch: prefer --pt2)"))
+    parser.add_argument("--weights", metavar="FILE", help=tr("for --pt2/--onnx/--torchscript: trained weights to put "
+                                                             "in (.pt or .safetensors); default: freshly initialized"))
     parser.add_argument("--model", metavar="NAME", help=tr("export only this model (default: all models for "
                                                            "--code, the trained model otherwise)"))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.code or args.train_script or args.onnx or args.torchscript):
-        raise ArgumentError(tr("builder export: say what to write: --code, --train-script, --onnx or "
+    if not (args.code or args.train_script or args.pt2 or args.onnx or args.torchscript):
+        raise ArgumentError(tr("builder export: say what to write: --code, --train-script, --pt2, --onnx or "
                                "--torchscript (see builder export --help)"))
     project = open_project(args.project, args.model)
     code_to_stdout = args.code == STDOUT
@@ -66,7 +71,7 @@ def _scripts_and_portable(project, args: argparse.Namespace) -> int:
     status = 0
     if args.train_script:
         status = max(status, _train_script(project, Path(args.train_script)))
-    if args.onnx or args.torchscript:
+    if args.pt2 or args.onnx or args.torchscript:
         status = max(status, _portable(project, args))
     return status
 
@@ -107,7 +112,7 @@ def _train_script(project, folder: Path) -> int:
 def _portable(project, args: argparse.Namespace) -> int:
     from builder.blocks.check import check_model
     from builder.compile import build_classes, generate_code
-    from builder.compile.portable import ExportError, export_onnx, export_torchscript
+    from builder.compile.portable import ExportError, export_onnx, export_pt2, export_torchscript
     from builder.train.checkpoint import CheckpointError
 
     name = args.model or project.training.get("model") or project.models[0].name
@@ -132,6 +137,8 @@ def _portable(project, args: argparse.Namespace) -> int:
     names = code.attributes[name]
     try:
         results = []
+        if args.pt2:
+            results.append(export_pt2(model, shapes, args.pt2))
         if args.torchscript:
             results.append(export_torchscript(model, shapes, args.torchscript))
         if args.onnx:

@@ -1,5 +1,6 @@
-"""Taking a model elsewhere: ONNX and TorchScript files with a dynamic batch dimension, each checked
-against the module it came from on random inputs."""
+"""Taking a model elsewhere: torch.export (.pt2), ONNX and TorchScript files with a dynamic batch dimension,
+each checked against the module it came from on random inputs. TorchScript is deprecated since torch 2.13:
+it stays while torch has it, and .pt2 is the format to recommend (Netron, Model Explorer and MATLAB read it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +34,12 @@ class Checked:
 
 
 @contextlib.contextmanager
-def _quiet_torch():
-    """Torch's exporter logs about optional packages (torchvision) and deprecations of its own:
-    nothing a user can act on."""
-    logger = logging.getLogger("torch.onnx")
+def _quiet_torch(logger_name: str = "torch.onnx"):
+    """Torch's exporters log about optional packages (torchvision) and deprecations of their own, and
+    torch.export prints the graph it gave up on: nothing a user can act on (the reason is in the error)."""
+    logger = logging.getLogger(logger_name)
     level = logger.level
-    logger.setLevel(logging.ERROR)
+    logger.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -55,24 +57,80 @@ def _outputs(result: torch.Tensor | tuple[torch.Tensor, ...]) -> list[torch.Tens
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
-def export_torchscript(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str | os.PathLike) -> Checked:
+def _difference(got: torch.Tensor | tuple[torch.Tensor, ...],
+                expected: torch.Tensor | tuple[torch.Tensor, ...]) -> float:
+    return max(float((a - b).abs().max()) for a, b in zip(_outputs(got), _outputs(expected)))
+
+
+def export_pt2(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str | os.PathLike) -> Checked:
+    """An ExportedProgram (torch.export) with a dynamic batch dimension, loaded back with torch.export.load
+    and run at another batch size than the one it was exported with."""
     path = Path(path)
     model = model.eval()
+    batch = torch.export.Dim("batch", min=1)
     try:
-        scripted = torch.jit.script(model)
-    except Exception as exc:  # noqa: BLE001 - scripting fails in many ways; tracing covers what it can't
-        try:
-            scripted = torch.jit.trace(model, _inputs(input_shapes, 2))
-        except Exception as trace_error:  # noqa: BLE001
-            raise ExportError(tr("TorchScript cannot take this model: {error}; tracing failed too: {trace_error}",
-                                 error=exc, trace_error=trace_error)) from None
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                _quiet_torch("torch"):
+            program = torch.export.export(model, _inputs(input_shapes, 2),
+                                          dynamic_shapes=tuple({0: batch} for _ in input_shapes))
+    except Exception as exc:  # noqa: BLE001 - torch.export refuses in many ways, each with its reason
+        raise ExportError(tr("torch.export cannot take this model: {reason}", reason=export_reason(exc))) from None
     buffer = io.BytesIO()
-    torch.jit.save(scripted, buffer)
+    torch.export.save(program, buffer)
     atomic_write_bytes(path, buffer.getbuffer())
-    loaded = torch.jit.load(str(path))
+    loaded = torch.export.load(str(path)).module()
     inputs = _inputs(input_shapes, CHECK_BATCH)
     with torch.no_grad():
-        diff = max(float((a - b).abs().max()) for a, b in zip(_outputs(loaded(*inputs)), _outputs(model(*inputs))))
+        diff = _difference(loaded(*inputs), model(*inputs))
+    return Checked(path, diff, "torch.export.load")
+
+
+def export_reason(exc: BaseException) -> str:
+    """torch.export's reason in one line: its first sentence, and the line of the model's code it stopped at.
+    Its advice (environment variables, links, draft_export) is for torch's developers, not for the user."""
+    text = str(exc)
+    constant = re.search(r"specialized it to be a constant \((\d+)\)", text)
+    if constant:
+        return tr("the model fixes the batch size at {size}, so it cannot take batches of other sizes",
+                  size=constant.group(1))
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    first = lines[0][:300] if lines else type(exc).__name__
+    if "data-dependent expression" in first:
+        first = tr("it decides by the values in a tensor (data-dependent control flow), which an exported graph "
+                   "cannot hold")
+    marker = "The following call raised this error:"
+    if marker in lines:
+        place = lines[lines.index(marker) + 1:lines.index(marker) + 3]
+        found = re.match(r'File "(.+)", line (\d+)', place[0]) if place else None
+        if found and len(place) == 2:
+            return f"{first} ({Path(found.group(1)).name}:{found.group(2)}: {place[1][:120]})"
+    return first
+
+
+def export_torchscript(model: nn.Module, input_shapes: list[tuple[int, ...]], path: str | os.PathLike) -> Checked:
+    """TorchScript, deprecated since torch 2.13 (export_pt2 is its successor): kept while torch has it."""
+    path = Path(path)
+    model = model.eval()
+    if not hasattr(torch.jit, "script"):
+        raise ExportError(tr("this version of torch no longer has TorchScript: export .pt2 (torch.export) instead"))
+    # torch warns on every TorchScript call; the menu and --help already say it is deprecated, once.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            scripted = torch.jit.script(model)
+        except Exception as exc:  # noqa: BLE001 - scripting fails in many ways; tracing covers what it can't
+            try:
+                scripted = torch.jit.trace(model, _inputs(input_shapes, 2))
+            except Exception as trace_error:  # noqa: BLE001
+                raise ExportError(tr("TorchScript cannot take this model: {error}; tracing failed too: "
+                                     "{trace_error}", error=exc, trace_error=trace_error)) from None
+        buffer = io.BytesIO()
+        torch.jit.save(scripted, buffer)
+        atomic_write_bytes(path, buffer.getbuffer())
+        loaded = torch.jit.load(str(path))
+    inputs = _inputs(input_shapes, CHECK_BATCH)
+    with torch.no_grad():
+        diff = _difference(loaded(*inputs), model(*inputs))
     return Checked(path, diff, "torch.jit.load")
 
 

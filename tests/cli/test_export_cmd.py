@@ -7,6 +7,7 @@ import torch
 from graphs import chain, project
 
 from builder.cli import main
+from builder.compile import build_model
 from builder.core.project import save_project
 
 
@@ -82,3 +83,19 @@ def test_a_file_that_cannot_be_written_is_one_line_and_status_2(tmp_path, capsys
     assert main(["export", str(path), "--code", str(tmp_path / "model.py")]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"builder: cannot write {tmp_path / 'model.py'}: it is a folder; the previous file, if any, is unchanged"
+
+
+def test_pt2_with_trained_weights_is_checked_after_loading(tmp_path, capsys):
+    from builder.train.checkpoint import save_weights
+
+    path = tmp_path / "net.json"
+    save_project(project(nets.lenet()), path)
+    model = build_model(project(nets.lenet()))
+    state = {key: torch.full_like(value, 0.01) for key, value in model.state_dict().items()}
+    save_weights(state, tmp_path / "w.safetensors")
+    assert main(["export", str(path), "--pt2", str(tmp_path / "net.pt2"), "--weights",
+                 str(tmp_path / "w.safetensors")]) == 0
+    assert "same outputs as the module" in capsys.readouterr().out
+    program = torch.export.load(str(tmp_path / "net.pt2"))
+    assert torch.equal(program.state_dict["conv1.weight"], state["conv1.weight"])
+    assert program.module()(torch.randn(3, 1, 28, 28)).shape[0] == 3

@@ -1,4 +1,4 @@
-"""ONNX and TorchScript exports reproduce the module, with a dynamic batch dimension."""
+"""torch.export (.pt2), ONNX and TorchScript exports reproduce the module, with a dynamic batch dimension."""
 
 import nets
 import pytest
@@ -7,7 +7,7 @@ from graphs import project
 
 from builder.blocks.check import check_model
 from builder.compile import build_model
-from builder.compile.portable import export_onnx, export_torchscript
+from builder.compile.portable import ExportError, export_onnx, export_pt2, export_torchscript
 
 
 @pytest.mark.parametrize("name", ["lenet", "unet", "separable_stack"])
@@ -37,3 +37,30 @@ def test_onnx_matches_with_onnxruntime(tmp_path, name):
         x = torch.randn(batch, *shapes[0])
         (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
         torch.testing.assert_close(torch.from_numpy(out), model.eval()(x), atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["lenet", "residual_block", "unet", "separable_stack"])
+def test_pt2_loads_back_and_takes_any_batch_size(tmp_path, name):
+    graph = nets.ALL[name]()
+    model = build_model(project(graph))
+    report = check_model(graph)
+    shapes = [report.infos[i].shape for i in report.inputs]
+    result = export_pt2(model, shapes, tmp_path / "m.pt2")
+    assert result.checker == "torch.export.load" and result.max_difference < 1e-5
+    loaded = torch.export.load(str(tmp_path / "m.pt2")).module()
+    for batch in (1, 13):
+        x = torch.randn(batch, *shapes[0])
+        torch.testing.assert_close(loaded(x), model.eval()(x))
+
+
+class FixedBatch(torch.nn.Module):
+    def forward(self, x):
+        return x.reshape(2, -1)  # a hand-written model that only takes batches of two
+
+
+def test_pt2_refusal_says_why_in_one_line_and_writes_nothing(tmp_path):
+    with pytest.raises(ExportError) as caught:
+        export_pt2(FixedBatch(), [(3, 4)], tmp_path / "m.pt2")
+    message = str(caught.value)
+    assert "batch size at 2" in message and "\n" not in message and len(message) < 300
+    assert not (tmp_path / "m.pt2").exists()

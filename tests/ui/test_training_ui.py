@@ -346,15 +346,20 @@ def test_generate_now_during_a_gan_run(qtbot, make_window):
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
 
 
-def test_export_menu_writes_a_training_script_onnx_and_torchscript(qtbot, make_window, tmp_path):
+def test_export_menu_writes_a_training_script_pt2_onnx_and_torchscript(qtbot, make_window, tmp_path):
     import pytest
 
     window = quick_window(make_window)
     ui = window.training
     window.dialogs.files = [tmp_path / "script", lambda suggested: tmp_path / suggested.name,
-                            lambda suggested: tmp_path / suggested.name]
+                            lambda suggested: tmp_path / suggested.name, lambda suggested: tmp_path / suggested.name]
     ui.exports.script_action.trigger()
     assert sorted(p.name for p in (tmp_path / "script").iterdir()) == ["model.py", "train.py"]
+    ui.exports.pt2_action.trigger()
+    assert "torch.export.load" in window.statusBar().currentMessage() and window.dialogs.errors == []
+    program = torch.export.load(str(tmp_path / "ShapesNet.pt2")).module()
+    assert program(torch.rand(5, 1, 28, 28)).shape == (5, 4)
+    assert "deprecated" in ui.exports.torchscript_action.text()
     ui.exports.torchscript_action.trigger()
     assert "untrained" in window.statusBar().currentMessage() and (tmp_path / "ShapesNet.pt").is_file()
     scripted = torch.jit.load(str(tmp_path / "ShapesNet.pt"))

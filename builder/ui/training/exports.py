@@ -1,4 +1,5 @@
-"""File → Export: the trained weights, a model folder, a training script, ONNX and TorchScript; and loading
+"""File → Export: the trained weights, a model folder, a training script, .pt2 (torch.export), ONNX and
+TorchScript (deprecated in PyTorch, kept while torch has it); and loading
 weights into the model. Each failure (a model with problems, a file that cannot be written or read)
 is shown by name in a dialog; the work in the window is never touched by one."""
 
@@ -14,6 +15,9 @@ from builder.core.atomic import WriteError
 from builder.core.i18n import N_, tr
 from builder.ui.training.controller import TrainingController
 
+# kind → file suffix, file dialog filter, the format's name in titles
+PORTABLE = {"pt2": (".pt2", "PyTorch program (*.pt2)", ".pt2"), "onnx": (".onnx", "ONNX (*.onnx)", "ONNX"),
+            "torchscript": (".pt", "TorchScript (*.pt)", "TorchScript")}
 WEIGHTS_FILES = N_("Weights (*.pt *.pth *.bin *.ckpt *.safetensors);;All files (*)")
 
 
@@ -31,8 +35,13 @@ class TrainingExports(QObject):
         self.folder_action = menu.addAction(tr("Model &Folder (code, weights, README)…"), self.export_folder)
         menu.addSeparator()
         self.script_action = menu.addAction(tr("Training &Script (train.py, for torchrun)…"), self.export_script)
+        self.pt2_action = menu.addAction(tr("&PyTorch Program (.pt2, torch.export)…"), lambda: self.export_portable("pt2"))
+        self.pt2_action.setStatusTip(tr("The recommended way to take the model elsewhere: Netron, Model Explorer "
+                                        "and MATLAB read it"))
         self.onnx_action = menu.addAction(tr("&ONNX…"), lambda: self.export_portable("onnx"))
-        self.torchscript_action = menu.addAction(tr("&TorchScript…"), lambda: self.export_portable("torchscript"))
+        self.torchscript_action = menu.addAction(tr("&TorchScript (deprecated)…"),
+                                                 lambda: self.export_portable("torchscript"))
+        self.torchscript_action.setStatusTip(tr("TorchScript is deprecated in PyTorch; prefer .pt2 (torch.export)"))
         menu.addSeparator()
         self.load_action = menu.addAction(tr("&Load Weights into the Model…"), self.load_weights)
         controller.running_changed.connect(lambda _running: self.update_actions())
@@ -47,7 +56,8 @@ class TrainingExports(QObject):
         has = self.controller.trained is not None and not self.controller.running
         for action in (self.weights_pt, self.weights_st, self.folder_action):
             action.setEnabled(has)
-        for action in (self.load_action, self.script_action, self.onnx_action, self.torchscript_action):
+        for action in (self.load_action, self.script_action, self.pt2_action, self.onnx_action,
+                       self.torchscript_action):
             action.setEnabled(not self.controller.running)
 
     def _folder(self) -> Path:
@@ -113,10 +123,10 @@ class TrainingExports(QObject):
                                   files=", ".join(p.name for p in written), folder=folder), 10000)
 
     def export_portable(self, kind: str) -> None:
-        """The trained model (or, before training, a freshly initialized one) as ONNX or TorchScript."""
+        """The trained model (or, before training, a freshly initialized one) as .pt2, ONNX or TorchScript."""
         from builder.blocks.check import check_model
         from builder.compile import build_classes, generate_code
-        from builder.compile.portable import ExportError, export_onnx, export_torchscript
+        from builder.compile.portable import ExportError, export_onnx, export_pt2, export_torchscript
 
         trained = self.controller.trained
         name = trained.model_name if trained else (self.document.project.training.get("model") or self.session.model)
@@ -125,8 +135,9 @@ class TrainingExports(QObject):
             self.dialogs.error(tr("Cannot export"), tr("The model {model} has problems to fix first.", model=name))
             return
         code = trained.code if trained else generate_code(self.document.project, [name])
-        suffix, pattern = (".onnx", "ONNX (*.onnx)") if kind == "onnx" else (".pt", "TorchScript (*.pt)")
-        path = self.dialogs.save_file(tr("Export {format}", format=kind), self._folder() / f"{code.class_names[name]}{suffix}", pattern)
+        suffix, pattern, title = PORTABLE[kind]
+        path = self.dialogs.save_file(tr("Export {format}", format=title), self._folder() / f"{code.class_names[name]}{suffix}",
+                                      pattern)
         if not path:
             return
         model = build_classes(code)[name]()
@@ -135,13 +146,15 @@ class TrainingExports(QObject):
         shapes = [tuple(report.infos[i].shape) for i in report.inputs]
         names = code.attributes[name]
         try:
-            if kind == "onnx":
+            if kind == "pt2":
+                result = export_pt2(model, shapes, path)
+            elif kind == "onnx":
                 result = export_onnx(model, shapes, path, [names[i] for i in report.inputs],
                                      [names[o] for o in report.outputs])
             else:
                 result = export_torchscript(model, shapes, path)
         except (ExportError, WriteError) as exc:
-            self.dialogs.error(tr("Cannot export {format}", format=kind), str(exc))
+            self.dialogs.error(tr("Cannot export {format}", format=title), str(exc))
             return
         checked = (tr("checked with {checker}: max difference {difference}", checker=result.checker,
                       difference=f"{result.max_difference:.1g}") if result.max_difference is not None else result.checker)
