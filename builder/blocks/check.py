@@ -24,8 +24,8 @@ from builder.blocks.modules import (
 from builder.blocks.params import unknown_param_message
 from builder.blocks.registry import BLOCKS
 from builder.blocks.spec import BlockSpec, Inferred, ShapeError, product
-from builder.core.graph import ModelGraph, Node
-from builder.core.i18n import tr
+from builder.core.graph import Edge, ModelGraph, ModuleParam, Node
+from builder.core.i18n import language, tr
 from builder.core.problems import Fix, Problem
 from builder.core.project import Project
 from builder.core.shapes import Shape, format_shape
@@ -63,6 +63,7 @@ class ModelReport:
     uses: dict[str, str] = field(default_factory=dict)  # node -> the model it uses, for uses of modules
     args: dict[str, Any] = field(default_factory=dict)  # the values of the model's own parameters in this check
     inner: dict[str, ModelReport] = field(default_factory=dict)  # use -> its module's check, even a failed one
+    state: CheckState | None = field(default=None, compare=False, repr=False)  # for the next check, after an edit
 
     @property
     def errors(self) -> list[Problem]:
@@ -124,6 +125,11 @@ def check_use(use_of: ModelReport, node_id: str) -> ModelReport | None:
     return use_of.inner.get(node_id)
 
 
+def model_frame(model: ModelGraph) -> tuple:
+    """A model as a check reads it, cheap to make and compare: edits replace nodes and wires, never change them."""
+    return model, tuple(model.nodes), tuple(model.edges), tuple(model.params)
+
+
 class _Checker:
     """One check of a model and, through its uses, of the modules it uses: each module once per distinct
     set of input shapes and parameter values."""
@@ -132,6 +138,9 @@ class _Checker:
         self.models = {m.name: m for m in project.models} if project is not None else {}
         self.memo: dict[tuple[str, tuple[Shape, ...], str], ModelReport] = {}
         self.stack: list[str] = []
+        # What the project's models were, for a later check that wants to reuse this one's memo and results.
+        self.frames = {name: model_frame(m) for name, m in self.models.items()}
+        self.language = language()  # the problems' words
 
     def check(self, model: ModelGraph, input_shapes: list[Shape] | None = None,
               args: dict[str, Any] | None = None) -> ModelReport:
@@ -146,95 +155,94 @@ class _Checker:
         ports = {n.id: structure.inputs.get(n.id, {}) for n in model.nodes}
         sources = {n: [wired[p] for p in sorted(wired)] for n, wired in ports.items()}
         source_ports = {n: [structure.source_ports[n][p] for p in sorted(wired)] for n, wired in ports.items()}
-        report = ModelReport(model, structure.order, sources, structure.consumers, problems=list(structure.problems),
-                             source_ports=source_ports, args=args)
-        report.problems.extend(Problem(None, m) for m in declaration_problems(model))
-        specs: dict[str, BlockSpec] = {}
-        resolved: dict[str, dict[str, Any]] = {}
-        given = dict(zip(module_inputs(model), input_shapes or []))
-        for node in model.nodes:
-            node, unresolved = substitute(model, node, args)
-            report.problems.extend(Problem(node.id, m) for m in unresolved)
-            spec = BLOCKS.get(node.type)
-            if spec is None and node.type in self.models:
-                used = self.models[node.type]
-                report.uses[node.id] = used.name
-                values, problems = use_args(used, node)
-                report.problems.extend(Problem(node.id, m) for m in problems)
-                ports_ok = _check_ports(_use_spec(used), node.id, ports[node.id], report)
-                if ports_ok and values is not None and not unresolved:
-                    resolved[node.id] = values
-                continue
-            if spec is None:
-                report.problems.append(Problem(node.id, _unknown_type(node.type, self.models)))
-                continue
-            specs[node.id] = spec
-            if unresolved:
-                continue
-            params, problems = resolve_params(spec, node)
-            report.problems.extend(Problem(node.id, m) for m in problems)
-            ports_ok = _check_ports(spec, node.id, ports[node.id], report)
-            if params is not None and ports_ok:
-                resolved[node.id] = params
-
-        types = {spec.type for spec in specs.values()}
+        report = ModelReport(model, structure.order, sources, structure.consumers, source_ports=source_ports,
+                             args=args)
+        state = CheckState(self, list(model.nodes), list(model.edges), list(model.params), ports,
+                           given=dict(zip(module_inputs(model), input_shapes or [])), stack=tuple(self.stack))
+        state.head = [*structure.problems, *(Problem(None, m) for m in declaration_problems(model))]
+        state.prepared = [self.prepare(report, state, node) for node in model.nodes]
+        types = {spec.type for spec in state.specs.values()}
         if "Input" not in types:
-            report.problems.append(Problem(None, tr("the model has no Input block")))
+            state.middle.append(Problem(None, tr("the model has no Input block")))
         if "Output" not in types:
-            report.problems.append(Problem(None, tr("the model has no Output block")))
-
+            state.middle.append(Problem(None, tr("the model has no Output block")))
         for node_id in structure.order:
-            if node_id not in resolved:
-                continue
-            ins = report.source_shapes(node_id)
-            if ins is None:
-                self._missing_port(report, node_id)
-                continue  # an upstream node has a problem of its own; don't pile up messages
-            params = dict(resolved[node_id])
-            if node_id in report.uses:
-                self._infer_use(report, node_id, ins, params)
-                continue
-            if node_id in given:
-                params["shape"] = given[node_id]
-            try:
-                inferred = specs[node_id].infer(params, ins)
-            except ShapeError as exc:
-                report.problems.append(Problem(node_id, str(exc)))
-                continue
-            if product(inferred.shape) > MAX_VALUES:
-                report.problems.append(Problem(node_id, tr(
-                    "its output, {shape}, has more values than a tensor can hold ({limit:,})",
-                    shape=format_shape(inferred.shape), limit=MAX_VALUES)))
-                continue
-            report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
-            if inferred.advice is not None:
-                advice = inferred.advice
-                fix = Fix(advice.insert_before, node_id) if advice.insert_before else None
-                report.problems.append(Problem(node_id, advice.message, warning=True, fix=fix))
-
-        _mark_live(report, structure.graph, specs, set(report.uses))
+            state.inferred[node_id] = self.infer(report, state, node_id)
+        state.tail = _mark_live(report, structure.graph, state.specs, set(report.uses))
+        report.problems = state.problems(report.order)
+        report.state = state
         return report
 
-    def _missing_port(self, report: ModelReport, node_id: str) -> None:
-        """A wire from an output port its source does not have (the source itself checked fine)."""
-        for source, port in zip(report.sources[node_id], report.source_ports[node_id]):
-            info = report.infos.get(source)
-            if info is not None and port >= len(info.outputs):
-                count = len(info.outputs)
-                if count == 1:
-                    message = tr("is wired from output {port} of '{source}', which has one output",
-                                 port=port, source=source)
-                else:
-                    message = tr("is wired from output {port} of '{source}', which has {count} outputs",
-                                 port=port, source=source, count=count)
-                report.problems.append(Problem(node_id, message))
+    def prepare(self, report: ModelReport, state: CheckState, original: Node) -> list[Problem]:
+        """A node's own part of the check: its type, its parameters and its wired ports. Returns its problems;
+        what it resolved to goes into the state (and report.uses, for a use of a module)."""
+        problems: list[Problem] = []
+        state.specs.pop(original.id, None)
+        state.resolved.pop(original.id, None)
+        node, unresolved = substitute(report.model, original, report.args)
+        problems.extend(Problem(node.id, m) for m in unresolved)
+        spec = BLOCKS.get(node.type)
+        if spec is None and node.type in self.models:
+            used = self.models[node.type]
+            report.uses[node.id] = used.name
+            values, wrong = use_args(used, node)
+            problems.extend(Problem(node.id, m) for m in wrong)
+            ports_ok = _check_ports(_use_spec(used), node.id, state.ports[node.id], problems)
+            if ports_ok and values is not None and not unresolved:
+                state.resolved[node.id] = values
+            return problems
+        if spec is None:
+            problems.append(Problem(node.id, _unknown_type(node.type, self.models)))
+            return problems
+        state.specs[node.id] = spec
+        if unresolved:
+            return problems
+        params, wrong = resolve_params(spec, node)
+        problems.extend(Problem(node.id, m) for m in wrong)
+        ports_ok = _check_ports(spec, node.id, state.ports[node.id], problems)
+        if params is not None and ports_ok:
+            state.resolved[node.id] = params
+        return problems
 
-    def _infer_use(self, report: ModelReport, node_id: str, ins: list[Shape], args: dict[str, Any]) -> None:
+    def infer(self, report: ModelReport, state: CheckState, node_id: str) -> list[Problem]:
+        """A node's output shape from the shapes wired into it (report.infos), and its problems."""
+        problems: list[Problem] = []
+        if node_id not in state.resolved:
+            return problems
+        ins = report.source_shapes(node_id)
+        if ins is None:
+            _missing_port(report, node_id, problems)
+            return problems  # an upstream node has a problem of its own; don't pile up messages
+        params = dict(state.resolved[node_id])
+        if node_id in report.uses:
+            self._infer_use(report, node_id, ins, params, problems)
+            return problems
+        if node_id in state.given:
+            params["shape"] = state.given[node_id]
+        try:
+            inferred = state.specs[node_id].infer(params, ins)
+        except ShapeError as exc:
+            problems.append(Problem(node_id, str(exc)))
+            return problems
+        if product(inferred.shape) > MAX_VALUES:
+            problems.append(Problem(node_id, tr(
+                "its output, {shape}, has more values than a tensor can hold ({limit:,})",
+                shape=format_shape(inferred.shape), limit=MAX_VALUES)))
+            return problems
+        report.infos[node_id] = NodeInfo(inferred.shape, inferred.params, inferred.macs, params)
+        if inferred.advice is not None:
+            advice = inferred.advice
+            fix = Fix(advice.insert_before, node_id) if advice.insert_before else None
+            problems.append(Problem(node_id, advice.message, warning=True, fix=fix))
+        return problems
+
+    def _infer_use(self, report: ModelReport, node_id: str, ins: list[Shape], args: dict[str, Any],
+                   problems: list[Problem]) -> None:
         name = report.uses[node_id]
         if name in self.stack:
             chain = SEPARATOR.join([*self.stack[self.stack.index(name):], name])
-            report.problems.append(Problem(node_id, tr("{name} uses itself: {chain}; a module cannot contain itself",
-                                                       name=name, chain=chain)))
+            problems.append(Problem(node_id, tr("{name} uses itself: {chain}; a module cannot contain itself",
+                                                name=name, chain=chain)))
             return
         key = (name, tuple(ins), args_key(args))
         inner = self.memo.get(key)
@@ -244,12 +252,64 @@ class _Checker:
         report.inner[node_id] = inner
         for problem in inner.errors:
             path = (problem.node, *problem.path) if problem.node is not None else problem.path
-            report.problems.append(Problem(node_id, problem.message, path=path))
+            problems.append(Problem(node_id, problem.message, path=path))
         if not inner.ok:
             return
         shapes = tuple(inner.infos[inner.sources[o][0]].outputs[inner.source_ports[o][0]] for o in inner.outputs)
         report.infos[node_id] = NodeInfo(shapes[0], inner.total_params, inner.total_macs, args,
                                          shapes if len(shapes) > 1 else (), inner)
+
+
+@dataclass
+class CheckState:
+    """What one check found node by node, kept with its report: after an edit of parameters only, the next
+    check redoes the edited nodes and what their shapes reach, and puts the rest together from here
+    (builder.blocks.recheck). The problems are kept in the pieces the full check lists them in."""
+
+    checker: _Checker  # with its memo of the modules' checks, valid while no other model changes
+    nodes: list[Node]  # the model's nodes as checked: an edit replaces a node object, so a changed one shows
+    edges: list[Edge]
+    params: list[ModuleParam]
+    ports: dict[str, dict[int, str]]  # node -> {input port: source}
+    given: dict[str, Shape]  # Input -> the shape a use gives it
+    specs: dict[str, BlockSpec] = field(default_factory=dict)
+    resolved: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodes whose parameters are fine
+    head: list[Problem] = field(default_factory=list)  # the wiring's and the declared parameters'
+    prepared: list[list[Problem]] = field(default_factory=list)  # each node's own, in document order
+    middle: list[Problem] = field(default_factory=list)  # no Input, no Output
+    inferred: dict[str, list[Problem]] = field(default_factory=dict)  # the shapes', listed in graph order
+    tail: list[Problem] = field(default_factory=list)  # nodes that reach no Output
+    stack: tuple[str, ...] = ()  # the models being checked around this one, the innermost last (this one)
+    order_position: dict[str, int] | None = None  # node -> its place in the graph order, made when needed
+
+    def position(self, order: list[str]) -> dict[str, int]:
+        if self.order_position is None:
+            self.order_position = {node_id: index for index, node_id in enumerate(order)}
+        return self.order_position
+
+    def problems(self, order: list[str]) -> list[Problem]:
+        found = list(self.head)
+        for own in self.prepared:
+            found += own
+        found += self.middle
+        for node_id in order:
+            found += self.inferred[node_id]
+        return found + self.tail
+
+
+def _missing_port(report: ModelReport, node_id: str, problems: list[Problem]) -> None:
+    """A wire from an output port its source does not have (the source itself checked fine)."""
+    for source, port in zip(report.sources[node_id], report.source_ports[node_id]):
+        info = report.infos.get(source)
+        if info is not None and port >= len(info.outputs):
+            count = len(info.outputs)
+            if count == 1:
+                message = tr("is wired from output {port} of '{source}', which has one output",
+                             port=port, source=source)
+            else:
+                message = tr("is wired from output {port} of '{source}', which has {count} outputs",
+                             port=port, source=source, count=count)
+            problems.append(Problem(node_id, message))
 
 
 def _use_spec(model: ModelGraph) -> BlockSpec:
@@ -291,11 +351,11 @@ def resolve_params(spec: BlockSpec, node: Node) -> tuple[dict[str, Any] | None, 
     return (None if problems else values), problems
 
 
-def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: ModelReport) -> bool:
-    before = len(report.problems)
+def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], problems: list[Problem]) -> bool:
+    before = len(problems)
 
     def fail(message: str) -> None:
-        report.problems.append(Problem(node_id, message))
+        problems.append(Problem(node_id, message))
 
     if spec.max_inputs == 0:
         if ports:
@@ -322,20 +382,18 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], report: M
             gap = min(p for p in range(max(ports)) if p not in ports)
             fail(tr("input port {gap} is empty but port {last} is wired; wire the ports in order", gap=gap,
                     last=max(ports)))
-    return len(report.problems) == before
+    return len(problems) == before
 
 
-def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec], uses: set[str]) -> None:
+def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec], uses: set[str]) -> list[Problem]:
+    """report.live, and a warning for each node that reaches no Output."""
     outputs = [n for n in report.order if n in specs and specs[n].is_output and n not in uses]
     live = _feeding(graph, outputs)
     report.live = live & set(report.order)
     if not outputs:
-        return
-    for node_id in report.order:
-        if node_id not in live:
-            report.problems.append(Problem(
-                node_id, tr("its output reaches no Output block, so it is left out of the generated code"),
-                warning=True))
+        return []
+    message = tr("its output reaches no Output block, so it is left out of the generated code")
+    return [Problem(node_id, message, warning=True) for node_id in report.order if node_id not in live]
 
 
 def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:

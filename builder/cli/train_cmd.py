@@ -38,6 +38,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                 "weights; printed after each epoch with warnings (dead ReLUs, vanishing or "
                                 "exploding gradients, learning rate too high or low for a layer), and written to "
                                 "DIR/health.csv", every=HEALTH_EVERY))
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help=tr("also write a TensorBoard log (losses, learning rate, weight and gradient histograms, "
+                                "sample images, the graph) into a folder per run inside DIR; view it with "
+                                "tensorboard --logdir DIR. Needs pip install \"nn-builder[tensorboard]\""))
+    parser.add_argument("--nproc-per-node", type=_positive, metavar="N",
+                        help=tr("train with N processes at once through torch's distributed launcher (torchrun's), "
+                                "gradients averaged by DistributedDataParallel: one per GPU on CUDA (NCCL), or N "
+                                "processes on the CPU (gloo). batch_size is per process, as with torchrun. "
+                                "--device cuda:all takes every GPU"))
     parser.set_defaults(run=run)
 
 
@@ -63,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from builder.train.start import new_trainer, prepare_run
 
     project = open_project(args.project)
+    if args.tensorboard:
+        _tensorboard_into(project, args.tensorboard)
     try:
         prepared = prepare_run(project, epochs=args.epochs, device=args.device)
     except SetupError as exc:
@@ -73,9 +84,25 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.health and project.training.get("mode") == "gan":
         print(tr("warning: --health samples a supervised run; a GAN's models are not sampled"), file=sys.stderr)
-    trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume, health_every=args.health)
+    processes = _processes(args, prepared)
+    trainer = new_trainer(prepared, checkpoint=out / "checkpoint.pt", resume=args.resume, health_every=args.health,
+                          processes=processes)
     with _stop_on_interrupt(trainer):
         return _consume(trainer, out)
+
+
+def _processes(args: argparse.Namespace, prepared) -> int:
+    """--nproc-per-node N, else one process per GPU where the device is cuda:all, else one; checked."""
+    from builder.train.distributed import processes_for, refusal
+
+    processes = args.nproc_per_node or processes_for(prepared.settings.training.device)
+    problem = refusal(prepared, processes) if processes > 1 else None
+    if problem:
+        raise ArgumentError(problem)
+    if processes > 1 and args.health:
+        print(tr("warning: --health samples a run in one process; with {count} processes it is left out",
+                 count=processes), file=sys.stderr)
+    return processes
 
 
 def _consume(trainer, out: Path) -> int:
@@ -97,6 +124,7 @@ def _consume(trainer, out: Path) -> int:
             for warning in event.warnings:
                 print(tr("warning: {problem}", problem=warning), file=sys.stderr)
             print(event.describe(), file=sys.stderr)
+            _say_tensorboard(trainer)
             history, columns, epochs = list(trainer.history), epoch_columns(event.series), event.epochs
             if event.start_epoch:  # a kill between the checkpoint and the epoch's files: write what is missing
                 _save_samples(trainer, out, event.start_epoch, only_missing=True)
@@ -122,6 +150,31 @@ def _consume(trainer, out: Path) -> int:
             bar = _close(bar)
             return _finish(trainer, event, out)
     return 1
+
+
+def _tensorboard_into(project: Project, folder: str) -> None:
+    """--tensorboard DIR: the project's training.tensorboard for this run, DIR taken from the current folder."""
+    from builder.train.tensorboard import missing
+
+    reason = missing()
+    if reason:
+        raise ArgumentError(tr("{key}: {problem}", key="--tensorboard", problem=reason))
+    project.training["tensorboard"] = str(Path(folder).resolve())
+
+
+def _say_tensorboard(trainer) -> None:
+    """Where the run's TensorBoard log is, and what it left out."""
+    import shlex
+
+    from builder.train.tensorboard import log_of
+
+    log = log_of(trainer)
+    if log is None or log.folder is None:
+        return
+    for note in log.notes:
+        print(tr("warning: {problem}", problem=note), file=sys.stderr)
+    print(tr("TensorBoard log: {folder} (view it with: tensorboard --logdir {root})", folder=log.folder,
+             root=shlex.quote(str(log.root))), file=sys.stderr)
 
 
 class _HealthOutput:

@@ -68,10 +68,11 @@ def signature(instances: list[ModelReport], is_module: bool, layered: list[str],
         sig.arguments.append((name, base.args[declared.name]))
         sig.declared.add(name)
         sig.sources[name] = ("arg", declared.name)
+    nodes = {n.id: n for n in model.nodes}  # model.node() looks through the list: quadratic for a big model
     if not is_module:
         for node_id in layered:
             for key, value in values_of(base, node_id).items():
-                ref = ref_name(model.node(node_id).params.get(key))
+                ref = ref_name(nodes[node_id].params.get(key))
                 sig.values[(node_id, key)] = Symbol(renamed[ref]) if ref in renamed else value
         return sig
     candidates = [(name, sig.sources[name]) for name, _ in sig.arguments]
@@ -80,7 +81,6 @@ def signature(instances: list[ModelReport], is_module: bool, layered: list[str],
         single = len(inputs) == 1
         noun = "channels" if len(base.infos[input_id].shape) > 1 else "features"
         candidates.append((f"in_{noun}" if single else f"{input_id}_{noun}", ("input", input_id, 0)))
-    nodes = {n.id: n for n in model.nodes}
     for node_id in layered:
         for key in values_of(base, node_id):
             ref = ref_name(nodes[node_id].params.get(key))

@@ -9,6 +9,7 @@ the network around it.
 from __future__ import annotations
 
 from builder.blocks.check import ModelReport, check_model, check_use
+from builder.blocks.recheck import recheck
 from builder.core.document import MODEL_REMOVED, MODEL_RENAMED, Change, Document
 from builder.core.events import Signal
 
@@ -23,6 +24,7 @@ class Session:
         self._model = self._first_model()
         self.trail: list[tuple[str, str]] = []  # (model, use) entered to reach the model shown, outermost first
         self.standalone = False  # inside a use whose module could not be checked through: its own defaults
+        self._root_report: ModelReport | None = None  # the root's last check, which the next one starts from
         self.report = self._check() if self._model else None
         document.edited.connect(self.recheck)
         document.reset.connect(self._on_reset)
@@ -90,7 +92,12 @@ class Session:
 
     def _check(self) -> ModelReport:
         project = self.document.project
-        report = check_model(self.document.model(self.root), project)
+        root = self.document.model(self.root)
+        previous = self._root_report
+        report = recheck(previous, root, project) if previous is not None else None
+        if report is None:  # more than parameters changed (or another model, or the model shown)
+            report = check_model(root, project)
+        self._root_report = report
         for _model, use in self.trail:
             inner = check_use(report, use) if report is not None else None
             report = inner

@@ -115,6 +115,8 @@ def _checkpoint_problem(state: dict[str, Any]) -> str | None:
         return tr("its epoch number is missing")
     if not _optimizer_ok(state.get("optimizer")):
         return tr("its optimizer state is missing")
+    if not all(_scaler_ok(state.get(key)) for key in ("scaler", "d_scaler")):
+        return tr("its loss scaler state (mixed precision) is damaged")
     if state.get("kind") == "gan":
         problem = _gan_problem(state)
         if problem:
@@ -129,6 +131,12 @@ def _checkpoint_problem(state: dict[str, Any]) -> str | None:
 def _optimizer_ok(optimizer: Any) -> bool:
     return (isinstance(optimizer, dict) and isinstance(optimizer.get("state"), dict)
             and isinstance(optimizer.get("param_groups"), list))
+
+
+def _scaler_ok(scaler: Any) -> bool:
+    """A GradScaler's state_dict (numbers; empty from a disabled one), or None where the run had none."""
+    return scaler is None or (isinstance(scaler, dict) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in scaler.values()))
 
 
 def _gan_problem(state: dict[str, Any]) -> str | None:

@@ -23,6 +23,7 @@ from builder.train.data.sources import check_spec, path_keys
 from builder.train.devices import DeviceError, resolve_device
 from builder.train.lints import training_lints
 from builder.train.losses import LOSSES
+from builder.train.tensorboard import setting_problems
 
 
 @dataclass
@@ -87,11 +88,16 @@ def check_project(project: Project, epochs: int | None = None, device: str | Non
     reason = _path_problem(project, "training.init_weights", start) if start is not None else None
     if reason:
         problems.append(Problem(None, reason))
+    if settings.training.tensorboard is not None:
+        problems += [Problem(None, p) for p in setting_problems(project, settings.training.tensorboard)]
     torch_device = None
     try:
         torch_device = resolve_device(settings.training.device)
     except DeviceError as exc:
         problems.append(Problem(None, tr("training.device: {error}", error=exc)))
+    if gan and settings.training.device == "cuda:all":  # a process per GPU trains a supervised model (distributed.py)
+        problems.append(Problem(None, tr("training.device: cuda:all trains a supervised model; a GAN trains on one "
+                                         "GPU: choose cuda or cuda:N")))
     if settings.training.mixed_precision and torch_device is not None and torch_device.type != "cuda":
         problems.append(Problem(None, tr("mixed_precision only applies on CUDA; training in float32 on the CPU"),
                                 warning=True))

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.blocks.params import BOOL, CHOICE, FILE, FLOAT, INT, TEXT, Param, located, unknown_param_message
+from builder.blocks.params import BOOL, CHOICE, FILE, FLOAT, FOLDER, INT, TEXT, Param, located, unknown_param_message
 from builder.core.i18n import N_, tr
 from builder.core.problems import printable
 from builder.core.project import Project
@@ -56,11 +56,20 @@ TRAINING_PARAMS = (
     Param("lr", FLOAT, N_("Learning rate: the size of each update step."), default=0.001, min=0.0,
           min_exclusive=True),
     Param("epochs", INT, N_("Passes over the training data."), default=10, min=1, max=1_000_000),
-    Param("device", TEXT, N_("auto (a CUDA GPU if there is one), cpu, cuda or cuda:N."), default="auto"),
+    Param("device", TEXT, N_("auto (a CUDA GPU if there is one), cpu, cuda, cuda:N, or cuda:all (every GPU, one "
+                             "process each; batch_size is then per process)."), default="auto"),
     Param("seed", INT, N_("Seed of weights, shuffling and dropout: the same seed gives the same run."), default=0,
           min=0),
     Param("mixed_precision", BOOL, N_("On CUDA, compute in 16-bit floats where safe: faster, less memory."),
           default=False),
+    Param("channels_last", BOOL, N_("Keep images and convolution weights in channels-last memory order (NHWC): "
+                                     "faster convolutions and pooling; only models that take images use it."),
+          default=True),
+    Param("compile", BOOL, N_("Compile the model with torch.compile before training: faster steps after a "
+                              "compilation that takes from seconds to minutes; needs a C++ compiler on the CPU."),
+          default=False),
+    Param("threads", INT, N_("CPU threads PyTorch computes with while training; empty: PyTorch's choice, one per "
+                             "core."), default=None, min=1, max=1024, optional=True, unset=N_("one per core")),
     Param("early_stopping", INT, N_("Stop after this many epochs without a better validation loss; empty never "
                                       "stops."), default=None, min=1, optional=True, unset=N_("off")),
     Param("keep_best", BOOL, N_("Keep the weights of the epoch with the best validation loss, not the last."),
@@ -68,6 +77,10 @@ TRAINING_PARAMS = (
     Param("init_weights", FILE, N_("Start from these weights instead of random ones (fine-tuning): a .pt or "
                                      ".safetensors file, relative to the project's folder."), default=None,
           optional=True, unset=N_("random, from the seed")),
+    Param("tensorboard", FOLDER, N_("Write TensorBoard logs (losses, learning rate, weight and gradient histograms, "
+                                      "sample images, the graph) into a folder per run inside this one, relative to "
+                                      "the project's folder; needs pip install \"nn-builder[tensorboard]\"."),
+          default=None, optional=True, unset=N_("off")),
 )
 
 # Only with "mode": "gan". Per-side optimizer options are the optimizer's own names with g_ or d_.
@@ -85,7 +98,7 @@ GAN_PARAMS = (
 )
 GAN_KEYS = tuple(p.name for p in GAN_PARAMS) + tuple(f"{side}_{name}" for side in "gd" for name in OPTION_NAMES)
 
-_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+|:all)?)$")
 
 
 class ConfigError(Exception):
@@ -120,7 +133,11 @@ class TrainingConfig:
     mixed_precision: bool
     early_stopping: int | None
     keep_best: bool
+    channels_last: bool = True  # images in NHWC order (engine.py: only for models that take images)
+    compile: bool = False  # torch.compile the model the steps call
+    threads: int | None = None  # torch.set_num_threads while training; None: torch's own choice
     init_weights: str | None = None  # a weights file to start from, relative to the project's folder
+    tensorboard: str | None = None  # a folder for TensorBoard logs, relative to the project's folder
     options: dict[str, Any] = field(default_factory=dict)  # the optimizer's options that were given
     schedule: tuple[str, dict[str, Any]] | None = None
     mode: str = "supervised"
@@ -184,7 +201,7 @@ def _training(section: dict[str, Any], task: str, problems: list[str]) -> Traini
     values = _values(section, TRAINING_PARAMS, "training", problems,
                      extra=(*OPTION_NAMES, "schedule", *GAN_KEYS))
     if values["device"] is not None and not _DEVICE.match(values["device"]):
-        problems.append(tr("training.device: must be auto, cpu, cuda or cuda:N, got '{device}'",
+        problems.append(tr("training.device: must be auto, cpu, cuda, cuda:N or cuda:all, got '{device}'",
                            device=values["device"]))
     if values["loss"] is None:
         values["loss"] = "BCEWithLogitsLoss" if gan else "CrossEntropyLoss" if task == "classification" else "MSELoss"

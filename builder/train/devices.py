@@ -12,10 +12,11 @@ class DeviceError(Exception):
 
 
 def resolve_device(name: str) -> torch.device:
-    """`auto` is the first CUDA GPU when there is one, else the CPU; others must exist."""
+    """`auto` is the first CUDA GPU when there is one, else the CPU; others must exist. `cuda:all` (every GPU, a
+    process each: distributed.py) is the first GPU here, where one process prepares the run."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
+    device = torch.device("cuda" if name == "cuda:all" else name)
     if device.type == "cuda":
         if not torch.cuda.is_available():
             if torch.version.cuda is None:
@@ -38,6 +39,9 @@ def available_devices() -> list[tuple[str, str]]:
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             devices.append((f"cuda:{i}", f"cuda:{i}: {torch.cuda.get_device_name(i)}"))
+        if torch.cuda.device_count() > 1:  # trained by a process per GPU (distributed.py)
+            devices.append(("cuda:all", tr("all {count} GPUs ({name}), one process each", count=torch.cuda.device_count(),
+                                           name=torch.cuda.get_device_name(0))))
     return devices
 
 

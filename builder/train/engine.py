@@ -60,6 +60,7 @@ from builder.train.optimizers import OPTIMIZERS
 from builder.train.schedules import SCHEDULES
 from builder.train.setup import Run
 from builder.train.showcase import Predictions, predictions
+from builder.train.speed import as_format, compiled, run_format, threads
 from builder.train.trained import TrainedModel
 
 # Data on the GPU: keep it resident when it fits in this share of the card's memory.
@@ -86,6 +87,9 @@ class BaseTrainer:
         self.check_every = check_every or (1 if self.device.type == "cpu" else 32)
         self.history: list[EpochRecord] = []
         self._stop = threading.Event()
+        # Each sees every event before the consumer does, on the training thread (so at EpochEnd the model holds
+        # the epoch's weights and last gradients): `see(trainer, event)`, then `close()` however the run ends.
+        self.observers: list[Any] = []
 
     def stop(self) -> None:
         """Ask the run to end; it does so before the next batch (safe from any thread)."""
@@ -99,8 +103,8 @@ class BaseTrainer:
         settings = self.run.settings
         if self.checkpoint_path is not None:  # what a run killed while writing its checkpoint left behind
             remove_leftovers(self.checkpoint_path)
-        return guard(self._train(), settings.training.lr, settings.data.batch_size, self._restore_last_good,
-                     self._free_gpu, self.run)
+        return guard(observed(with_threads(self._train(), settings.training.threads), self), settings.training.lr,
+                     settings.data.batch_size, self._restore_last_good, self._free_gpu, self.run)
 
     def _train(self) -> Iterator[Event]:
         raise NotImplementedError
@@ -169,6 +173,7 @@ class Trainer(BaseTrainer):
         self._best: dict[str, Any] | None = None  # {"epoch", "loss", "state"}
         self._last_good: dict[str, torch.Tensor] | None = None
         self._bad_epochs = 0
+        self._format = torch.contiguous_format  # the memory order of the model and its batches (speed.py)
 
     def series(self) -> tuple[Series, ...]:
         classification = self.run.objective.num_classes is not None
@@ -196,6 +201,8 @@ class Trainer(BaseTrainer):
         training = settings.training
         device = self.device
         model = run.new_model().to(device)
+        self._format = run_format(run, model)  # channels_last for image models, when the settings ask for it
+        model.to(memory_format=self._format)
         self.model = model
         optimizer = OPTIMIZERS[training.optimizer].make(model.parameters(), training.lr, training.options)
         schedule_spec = SCHEDULES[training.schedule[0]] if training.schedule else None
@@ -210,7 +217,7 @@ class Trainer(BaseTrainer):
         start_epoch = 0
         if self.resume:
             start_epoch = self._restore(model, optimizer, scheduler, scaler, generator)
-        train_batches, val_batches = make_loaders(self.run, generator, self.multiprocessing_context)
+        train_batches, val_batches = self._loaders(generator)
         steps = len(train_batches)
         precision = tr("{dtype} mixed", dtype=str(amp_dtype).removeprefix("torch.")) if amp else "float32"
         yield Started(run.model_name, describe(device), start_epoch, training.epochs, steps,
@@ -224,6 +231,8 @@ class Trainer(BaseTrainer):
             return
 
         probe = HealthProbe(model, run.code, run.report, self.health_every) if self.health_every else None
+        # What the steps call: the model, or its DDP wrapper; compiled with training.compile.
+        step_model = compiled(self._replicated(model), training.compile)
         global_step = start_epoch * steps
         for epoch in range(start_epoch + 1, training.epochs + 1):
             started = time.perf_counter()
@@ -233,17 +242,17 @@ class Trainer(BaseTrainer):
             lr = optimizer.param_groups[0]["lr"]
             autocast = torch.autocast("cuda", dtype=amp_dtype) if amp else nullcontext()
             for index, (x, y) in enumerate(train_batches, start=1):
-                if self._stop.is_set():
+                if self._stop_now():
                     yield self._finished("stopped", tr("stopped by request during epoch {epoch}", epoch=epoch))
                     return
-                x = x.to(device, non_blocking=True)
-                y = y.to(device, non_blocking=True)
+                x = as_format(x.to(device, non_blocking=True), self._format)
+                y = y.to(device, non_blocking=True)  # as it is, also an image to rebuild: so does train.py
                 global_step += 1
                 sampled = probe is not None and probe.due(global_step)
                 if sampled:
                     probe.before_forward()
                 with autocast:
-                    output = model(x)
+                    output = step_model(x)
                 loss = run.objective(output, y)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:
@@ -270,11 +279,11 @@ class Trainer(BaseTrainer):
                     check_finite(pending, index)
                 yield Step(epoch, index, steps, len(x), {"loss": loss}, lr)
             check_finite(pending, steps)
-            if self._stop.is_set():
+            if self._stop_now():
                 yield self._finished("stopped", tr("stopped by request at the end of epoch {epoch}", epoch=epoch))
                 return
 
-            train_loss = totals.result().loss
+            train_loss = self._agreed_mean(totals.result().loss)
             evaluation = self.evaluate(val_batches) if len(run.split.val) else None
             monitored = evaluation.loss if evaluation else train_loss
             if scheduler is not None:
@@ -303,7 +312,22 @@ class Trainer(BaseTrainer):
         yield self._finished("completed", tr("trained {count} epochs", count=training.epochs))
 
     def evaluate(self, batches: Any) -> Evaluation:
-        return evaluate(self.model, batches, self.run.objective, self.device, self._stop)
+        return evaluate(self.model, batches, self.run.objective, self.device, self._stop, self._format)
+
+    # What a data-parallel run (distributed.py) changes, one process of several; a lone process keeps these.
+    def _loaders(self, generator: torch.Generator) -> tuple[Any, Any]:
+        return make_loaders(self.run, generator, self.multiprocessing_context)
+
+    def _replicated(self, model: nn.Module) -> nn.Module:
+        return model
+
+    def _stop_now(self) -> bool:
+        """Whether the run ends before this batch: with several processes, the same answer in each."""
+        return self._stop.is_set()
+
+    def _agreed_mean(self, value: float) -> float:
+        """A per-process figure (the epoch's training loss) as the mean over the processes."""
+        return value
 
     def _track_best(self, epoch: int, loss: float, model: nn.Module) -> bool:
         if self._best is None or loss < self._best["loss"]:
@@ -383,6 +407,25 @@ def guard(events: Iterator[Event], lr: float, batch_size: int, restore: Any, fre
                      _hint_for(exc, run), epoch, step, traceback.format_exc())
 
 
+def observed(events: Iterator[Event], trainer: BaseTrainer) -> Iterator[Event]:
+    """The run's events, each shown to the trainer's observers first. Inside the guard: an observer's fault
+    (a log folder that cannot be written) ends the run with a Failed event like any other."""
+    try:
+        for event in events:
+            for observer in trainer.observers:
+                observer.see(trainer, event)
+            yield event
+    finally:  # finished, failed, or abandoned by its consumer: the observers flush and close
+        for observer in trainer.observers:
+            observer.close()
+
+
+def with_threads(events: Iterator[Event], count: int | None) -> Iterator[Event]:
+    """The run's events with torch computing on `count` threads (training.threads), put back when it ends."""
+    with threads(count):
+        yield from events
+
+
 def check_finite(pending: list[torch.Tensor], last_step: int) -> None:
     """Raise NonFiniteLoss naming the first bad step among the losses gathered since the last check
     (one read of the device for all of them)."""
@@ -398,7 +441,8 @@ def check_finite(pending: list[torch.Tensor], last_step: int) -> None:
 
 
 def evaluate(model: nn.Module, batches: Any, objective: Objective, device: torch.device,
-             stop: threading.Event | None = None) -> Evaluation:
+             stop: threading.Event | None = None,
+             memory_format: torch.memory_format = torch.contiguous_format) -> Evaluation:
     """Loss and, for classification, accuracy and the confusion matrix on the given batches."""
     metrics = MetricAccumulator(device, objective.num_classes)
     was_training = model.training
@@ -407,7 +451,7 @@ def evaluate(model: nn.Module, batches: Any, objective: Objective, device: torch
         for x, y in batches:
             if stop is not None and stop.is_set():
                 break
-            x = x.to(device, non_blocking=True)
+            x = as_format(x.to(device, non_blocking=True), memory_format)
             y = y.to(device, non_blocking=True)
             output = model(x)
             loss = objective(output, y)
@@ -453,7 +497,9 @@ def _fits_on_device(device: torch.device, x: torch.Tensor, y: torch.Tensor | Non
 
 
 def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    # Contiguous: a channels_last model's weights are saved in the usual order (safetensors takes no other).
+    return {k: v.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
+            for k, v in model.state_dict().items()}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,8 @@ generator learns from the discriminator's verdict on its images, labelled real.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ from builder.train.checkpoint import CheckpointError
 from builder.train.checks import check_project, generator_range
 from builder.train.config import Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
+from builder.train.data.image_cache import cache_folder_for
 from builder.train.data.sources import load_source
-from builder.train.devices import describe
+from builder.train.devices import autocast_dtype, describe
 from builder.train.engine import BaseTrainer, check_finite
 from builder.train.events import (
     EPOCH_LOSS,
@@ -133,7 +135,8 @@ def prepare_gan(project: Project, epochs: int | None = None, device: str | None 
     request = SourceRequest(spec=settings.data.source, input_shape=taken, output_shape=taken, task="reconstruction",
                             folder=project.folder, seed=settings.data.seed if settings.data.seed is not None
                             else training.seed, in_memory=settings.data.in_memory,
-                            skip_unreadable=settings.data.skip_unreadable)
+                            skip_unreadable=settings.data.skip_unreadable,
+                            cache_folder=cache_folder_for(project.path))
     try:
         data = load_source(request)
     except DataError as exc:
@@ -149,34 +152,79 @@ def _shape(report: ModelReport, node: str) -> tuple[int, ...]:
     return tuple(report.infos[node].shape)
 
 
+@dataclass(frozen=True)
+class Precision:
+    """How a GAN run computes: in float32 (`dtype` None), or mixed, the forward passes autocast to `dtype`.
+
+    As in the supervised engine, mixed precision applies on CUDA only: bfloat16 where the GPU has it,
+    else float16, whose small range needs loss scaling. Each optimizer then gets its own GradScaler:
+    D and G step from separate losses and backward passes, of gradients of very different sizes, and D
+    may step several times per batch (d_steps), which one shared scaler allows only with an update()
+    between steps: the AMP docs' single scaler is for optimizers stepped from one backward pass.
+    """
+
+    device_type: str
+    dtype: torch.dtype | None = None
+
+    def autocast(self) -> AbstractContextManager:
+        return torch.autocast(self.device_type, dtype=self.dtype) if self.dtype else nullcontext()
+
+    def scaler(self) -> torch.amp.GradScaler | None:
+        return torch.amp.GradScaler(self.device_type) if self.dtype == torch.float16 else None
+
+    def label(self) -> str:
+        return tr("{dtype} mixed", dtype=str(self.dtype).removeprefix("torch.")) if self.dtype else "float32"
+
+
+def precision_for(device: torch.device, mixed_precision: bool) -> Precision:
+    """The project's mixed_precision on this device (on the CPU it trains in float32, checks.py warns)."""
+    amp = mixed_precision and device.type == "cuda"
+    return Precision(device.type, autocast_dtype(device) if amp else None)
+
+
 def discriminator_step(generator: nn.Module, discriminator: nn.Module, optimizer: torch.optim.Optimizer,
                        criterion: nn.Module, real: torch.Tensor, z: torch.Tensor,
+                       autocast: Callable[[], AbstractContextManager] = nullcontext,
+                       scaler: torch.amp.GradScaler | None = None,
                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """One discriminator update: real images labelled 1, `G(z).detach()` labelled 0.
 
     Returns (loss, D's scores on real, D's scores on fake, the fake images still attached to G's
     graph, for the generator's step). The detach is what keeps this loss out of the generator.
     """
-    fake = generator(z)
     batch = real.shape[0]
-    real_scores = discriminator(real).reshape(batch)
-    fake_scores = discriminator(fake.detach()).reshape(batch)
+    with autocast():
+        fake = generator(z)
+        real_scores = discriminator(real).reshape(batch)
+        fake_scores = discriminator(fake.detach()).reshape(batch)
+    # The loss in float32, outside autocast (as the supervised engine does): BCELoss refuses to run under it.
+    real_scores, fake_scores = real_scores.float(), fake_scores.float()
     loss = criterion(real_scores, torch.ones_like(real_scores)) + criterion(fake_scores, torch.zeros_like(fake_scores))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
+    _update(loss, optimizer, scaler)
     return loss.detach(), real_scores.detach(), fake_scores.detach(), fake
 
 
 def generator_step(discriminator: nn.Module, optimizer: torch.optim.Optimizer, criterion: nn.Module,
-                   fake: torch.Tensor) -> torch.Tensor:
+                   fake: torch.Tensor, autocast: Callable[[], AbstractContextManager] = nullcontext,
+                   scaler: torch.amp.GradScaler | None = None) -> torch.Tensor:
     """One generator update: the (just updated) discriminator's verdict on a fresh pass, labelled real."""
-    scores = discriminator(fake).reshape(fake.shape[0])
+    with autocast():
+        scores = discriminator(fake).reshape(fake.shape[0])
+    scores = scores.float()
     loss = criterion(scores, torch.ones_like(scores))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
+    _update(loss, optimizer, scaler)
     return loss.detach()
+
+
+def _update(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:  # float16: the loss scaled up so small gradients survive; a step with inf/NaN gradients is skipped
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
 
 class GanTrainer(BaseTrainer):
@@ -189,6 +237,8 @@ class GanTrainer(BaseTrainer):
         self.generator: nn.Module | None = None
         self.discriminator: nn.Module | None = None
         self.fixed_z: torch.Tensor | None = None
+        self.precision = precision_for(self.device, run.settings.training.mixed_precision)
+        self.scalers: tuple[torch.amp.GradScaler | None, torch.amp.GradScaler | None] = (None, None)  # G's, D's
         self._last_good: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]] | None = None
 
     def series(self) -> tuple[Series, ...]:
@@ -243,6 +293,8 @@ class GanTrainer(BaseTrainer):
         opt_g = self._optimizer(generator, training.g_lr, training.g_options)
         opt_d = self._optimizer(discriminator, training.d_lr, training.d_options)
         criterion = LOSSES[training.loss].make()
+        precision = self.precision
+        scaler_g, scaler_d = self.scalers = precision.scaler(), precision.scaler()
         shuffle = torch.Generator().manual_seed(training.seed)
         noise = torch.Generator(device=device).manual_seed(training.seed)
         self.fixed_z = torch.randn(SAMPLE_COUNT, *run.latent_shape, generator=noise, device=device)
@@ -251,7 +303,7 @@ class GanTrainer(BaseTrainer):
         steps = len(batches)
         probability = torch.sigmoid if run.logits else (lambda t: t)
         yield Started(f"{run.generator} vs {run.discriminator}", describe(device), start_epoch, training.epochs, steps,
-                      len(run.data.dataset), 0, tuple(run.warnings), "float32", None, self.series(),
+                      len(run.data.dataset), 0, tuple(run.warnings), precision.label(), None, self.series(),
                       tr("{count:,} real images", count=len(run.data.dataset)))
         if start_epoch >= training.epochs:
             yield self._finished("completed", tr("already trained {count} epochs; ask for more epochs to go on",
@@ -272,8 +324,8 @@ class GanTrainer(BaseTrainer):
                 for _ in range(training.d_steps):
                     z = torch.randn(batch, *run.latent_shape, generator=noise, device=device)
                     d_loss, real_scores, fake_scores, fake = discriminator_step(
-                        generator, discriminator, opt_d, criterion, real, z)
-                g_loss = generator_step(discriminator, opt_g, criterion, fake)
+                        generator, discriminator, opt_d, criterion, real, z, precision.autocast, scaler_d)
+                g_loss = generator_step(discriminator, opt_g, criterion, fake, precision.autocast, scaler_g)
                 d_real, d_fake = probability(real_scores).mean(), probability(fake_scores).mean()
                 sums += torch.stack([d_loss, g_loss, d_real, d_fake]).to(torch.float64) * batch
                 count += batch
@@ -291,6 +343,7 @@ class GanTrainer(BaseTrainer):
                 self._save_checkpoint(epoch, shuffle, {
                     "kind": "gan", "model": self._last_good[0], "discriminator": self._last_good[1],
                     "optimizer": opt_g.state_dict(), "d_optimizer": opt_d.state_dict(),
+                    "scaler": _state(scaler_g), "d_scaler": _state(scaler_d),
                     "noise": noise.get_state(), "fixed_z": self.fixed_z.cpu(), "best": None, "bad_epochs": 0})
             yield EpochEnd(record, False)
         yield self._finished("completed", tr("trained {count} epochs", count=training.epochs))
@@ -301,7 +354,8 @@ class GanTrainer(BaseTrainer):
             raise CheckpointError(tr("{path}: made by a supervised run, not a GAN; train without --resume to start "
                                      "over", path=self.checkpoint_path))
         epoch = self._restore_states(state, {"model": self.generator, "discriminator": self.discriminator},
-                                     {"optimizer": opt_g, "d_optimizer": opt_d}, shuffle)
+                                     {"optimizer": opt_g, "d_optimizer": opt_d, "scaler": self.scalers[0],
+                                      "d_scaler": self.scalers[1]}, shuffle)
         noise.set_state(state["noise"])
         self.fixed_z = state["fixed_z"].to(self.device)
         self._last_good = (_cpu(self.generator), _cpu(self.discriminator))
@@ -362,6 +416,10 @@ class TrainedGan(TrainedModel):
             flat[2 * pair:2 * pair + 2] += offset
         with torch.no_grad():
             return self.gan.to_image_range(generator(z))[0].numpy()
+
+
+def _state(scaler: torch.amp.GradScaler | None) -> dict[str, Any] | None:
+    return scaler.state_dict() if scaler is not None else None
 
 
 def _cpu(model: nn.Module) -> dict[str, torch.Tensor]:

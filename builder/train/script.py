@@ -28,11 +28,11 @@ import builder.train.data.csv_source as csv_module
 import builder.train.data.idx as idx_module
 import builder.train.data.images as images_module
 import builder.train.data.synthetic as synthetic_module
-from builder.core.i18n import tr
 from builder.train.losses import BINARY_OR_ONE_HOT, INDEX, LOSSES
 from builder.train.objective import Objective
 from builder.train.schedules import SCHEDULES
 from builder.train.setup import Run
+from builder.train.speed import image_model
 
 TEMPLATE = "script_template.py"  # in this package
 # source kind -> (its reader module, the function that loads it, what the script then needs)
@@ -50,15 +50,25 @@ _IMPORT = re.compile(r"^(?:import [\w.]+(?: as \w+)?|from [\w.]+ import [\w, ]+)
 
 
 def training_script(run: Run) -> str:
+    needs = READERS[run.settings.data.source.get("kind", "synthetic")][2]
+    return filled_script(TEMPLATE, run, settings_of(run), {"model": run.class_name, "needs": needs})
+
+
+def filled_script(template_name: str, run: Any, settings: dict[str, Any], fields: dict[str, str],
+                  split: bool = True) -> str:
+    """A template of this package filled in for the run (a supervised one, or a GAN's: gan_script_template.py):
+    its settings, the data reader for the run's source kind (and the split, with `split`), the docstring's
+    fields (and {project})."""
     kind = run.settings.data.source.get("kind", "synthetic")
-    reader, load_function, needs = READERS[kind]
-    template = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
+    reader, load_function, _needs = READERS[kind]
+    template = resources.files(__package__).joinpath(template_name).read_text(encoding="utf-8")
     docstring, template_imports, code = split_template(template)
     embedded = [source_parts(inspect.getsource(m)) for m in (shapes_module, base_module, reader)]
     imports = set(template_imports) | {line for _, found in embedded for line in found}
-    code = fill_section(code, "settings", lambda block: settings_block(block, settings_of(run)))
-    code = fill_section(code, "data reader", lambda _: reader_section(kind, load_function, [t for t, _ in embedded]))
-    docstring = docstring.format(model=run.class_name, needs=needs, project=_project_name(run))
+    code = fill_section(code, "settings", lambda block: settings_block(block, settings))
+    code = fill_section(code, "data reader",
+                        lambda _: reader_section(kind, load_function, [t for t, _ in embedded], split))
+    docstring = docstring.format(**fields, project=_project_name(run))
     return f"{docstring}\n\nfrom __future__ import annotations\n\n{import_block(imports)}\n\n{code}"
 
 
@@ -85,15 +95,14 @@ def trn(singular, plural, n, **values):
 _MARKED = re.compile(r"\b(?:tr|trn|N_)\(")
 
 
-def reader_section(kind: str, load_function: str, modules: list[str]) -> str:
+def reader_section(kind: str, load_function: str, modules: list[str], split: bool = True) -> str:
     """The reader for a source kind and the shared pieces it uses, ending with the name the template calls it by."""
     return "\n\n".join([
         f"# NN Builder's own reader for '{kind}' sources, copied here so this file runs on its own, and the shared\n"
-        "# pieces it uses (shapes, the data base, the split).\n",
+        f"# pieces it uses (shapes, the data base{', the split' if split else ''}).\n",
         *([ENGLISH_ONLY] if any(_MARKED.search(m) for m in modules) else []),
         *modules,
-        inspect.getsource(batches_module.Split),
-        inspect.getsource(batches_module.split_indices),
+        *([inspect.getsource(batches_module.Split), inspect.getsource(batches_module.split_indices)] if split else []),
         f"load_source = {load_function}  # the reader for '{kind}' sources, above\n",
     ])
 
@@ -154,8 +163,11 @@ def settings_of(run: Run) -> dict[str, Any]:
         "EPOCHS": training.epochs,
         "SCHEDULE": _schedule(training.schedule, training.epochs),
         "SEED": training.seed,
-        "DEVICE": training.device,
+        "DEVICE": "cuda" if training.device == "cuda:all" else training.device,  # all GPUs: run it with torchrun
         "MIXED_PRECISION": training.mixed_precision,
+        "CHANNELS_LAST": training.channels_last and image_model(run),  # as the engine decides: the same losses
+        "COMPILE": training.compile,
+        "THREADS": training.threads,
         "KEEP_BEST": training.keep_best,
         "EARLY_STOPPING": training.early_stopping,
     }
@@ -228,18 +240,14 @@ def _literal(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} into the training script")
 
 
-class ScriptError(Exception):
-    """A run the standalone script cannot reproduce, with the reason."""
-
-
-def write_training_script(run: Run, folder: Path) -> list[Path]:
-    """`train.py` and `model.py` into a folder. Raises ScriptError for a run it cannot write (a GAN)."""
+def write_training_script(run: Any, folder: Path) -> list[Path]:
+    """`train.py` and `model.py` into a folder, for a supervised run or a GAN's (script_gan.py)."""
     from builder.core.atomic import atomic_write_text
+    from builder.train.gan import GanRun
+    from builder.train.script_gan import gan_training_script
 
-    if not isinstance(run, Run):
-        raise ScriptError(tr("the training script trains one supervised model; GAN projects are not supported yet: "
-                             "train them in the app or with builder train"))
+    source = gan_training_script(run) if isinstance(run, GanRun) else training_script(run)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder / "train.py", training_script(run))
+    atomic_write_text(folder / "train.py", source)
     atomic_write_text(folder / "model.py", run.code.source)
     return [folder / "train.py", folder / "model.py"]

@@ -31,7 +31,7 @@ import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, Subset, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, Subset, TensorDataset
 
 from builder.train.batches import split_indices
 from builder.train.data.base import DataError, SourceRequest
@@ -62,6 +62,9 @@ SCHEDULE = None  # (torch.optim.lr_scheduler class, options), stepped once per e
 SEED = 0
 DEVICE = "auto"
 MIXED_PRECISION = False
+CHANNELS_LAST = True  # images and convolution weights in NHWC memory order: faster (for models that take images)
+COMPILE = False  # torch.compile the model: faster steps after a compilation of seconds to minutes
+THREADS = None  # CPU threads torch computes with; None: one per core
 KEEP_BEST = True  # save the weights of the epoch with the best validation loss
 EARLY_STOPPING = None
 # --- end of settings ---
@@ -84,12 +87,31 @@ def load_data():
         sys.exit(f"train.py: {error}")
 
 
-def part(data, indices):
-    """A split's samples: from the in-memory tensors when there are some, else read from disk."""
-    if data.tensors is not None:
-        x, y = data.tensors
-        return TensorDataset(x[indices], x[indices] if y is None else y[indices])
-    return Subset(data.dataset, indices.tolist())
+def part(data, indices, device):
+    """A split's samples: the in-memory tensors when there are some (on the GPU when they fit in a quarter of its
+    free memory, so that no batch crosses the bus), else read from disk."""
+    if data.tensors is None:
+        return Subset(data.dataset, indices.tolist())
+    x, y = data.tensors
+    x, y = x[indices], x[indices] if y is None else y[indices]
+    if device.type == "cuda" and x.nbytes + y.nbytes < torch.cuda.mem_get_info(device)[0] / 4:
+        x, y = x.to(device), y.to(device)
+    return TensorDataset(x, y)
+
+
+def batches(dataset, sampler, generator=None):
+    """A DataLoader over a split. In memory, each batch of indices the sampler draws goes to the tensors at once:
+    one indexing per batch instead of a read per sample and a collate, and the same batches."""
+    if isinstance(dataset, TensorDataset):
+        return DataLoader(dataset, batch_size=None, sampler=BatchSampler(sampler, BATCH_SIZE, drop_last=False),
+                          generator=generator)
+    return DataLoader(dataset, batch_size=BATCH_SIZE, sampler=sampler, num_workers=NUM_WORKERS, generator=generator)
+
+
+def to_device(x, device):
+    """A batch of inputs on the device, in the model's memory order."""
+    layout = torch.channels_last if CHANNELS_LAST else torch.contiguous_format
+    return x.to(device, non_blocking=True, memory_format=layout)
 
 
 def target(y):
@@ -121,9 +143,9 @@ def evaluate(model, loader, criterion, device, distributed):
     """Validation loss and accuracy, summed over every process's share."""
     sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss * n, correct, n
     model.eval()
-    with torch.no_grad():
+    with torch.inference_mode():
         for x, y in loader:
-            x, y = x.to(device), y.to(device)
+            x, y = to_device(x, device), y.to(device)
             output = model(x)
             sums[0] += criterion(output.float(), target(y)).double() * len(x)
             if CLASS_TARGETS is not None:
@@ -157,34 +179,41 @@ def main():
 
     data = load_data()
     split = split_indices(len(data.dataset), VAL_SPLIT, DATA_SEED)
-    train_set, val_set = part(data, split.train), part(data, split.val)
+    train_set, val_set = part(data, split.train, device), part(data, split.val, device)
+    if THREADS:
+        torch.set_num_threads(THREADS)
 
     torch.manual_seed(SEED)  # the same initial weights as NN Builder's, for the same seed
     model = new_model().to(device)
+    if CHANNELS_LAST:
+        model = model.to(memory_format=torch.channels_last)
     optimizer = getattr(torch.optim, OPTIMIZER)(model.parameters(), lr=LR, **OPTIMIZER_OPTIONS)
     scheduler = getattr(torch.optim.lr_scheduler, SCHEDULE[0])(optimizer, **SCHEDULE[1]) if SCHEDULE else None
     criterion = getattr(nn, LOSS)()
     if distributed:
         sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=SHUFFLE, seed=SEED)
-        loader = DataLoader(train_set, batch_size=BATCH_SIZE, sampler=sampler, num_workers=NUM_WORKERS)
-        val_sampler = DistributedSampler(val_set, num_replicas=world, rank=rank, shuffle=False)
-        val_loader = DataLoader(val_set, batch_size=BATCH_SIZE, sampler=val_sampler, num_workers=NUM_WORKERS,
-                                generator=torch.Generator().manual_seed(0))
+        loader = batches(train_set, sampler)
+        val_loader = batches(val_set, DistributedSampler(val_set, num_replicas=world, rank=rank, shuffle=False),
+                             torch.Generator().manual_seed(0))
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     else:
-        loader = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=SHUFFLE, num_workers=NUM_WORKERS,
-                            generator=torch.Generator().manual_seed(SEED))
+        shuffling = torch.Generator().manual_seed(SEED)  # as DataLoader(shuffle=SHUFFLE, generator=...) draws from it
+        sampler = RandomSampler(train_set, generator=shuffling) if SHUFFLE else range(len(train_set))  # in order
+        loader = batches(train_set, sampler, shuffling)
         # Its own generator: a DataLoader without one draws from the global RNG that dropout uses.
-        val_loader = DataLoader(val_set, batch_size=BATCH_SIZE, num_workers=NUM_WORKERS,
-                                generator=torch.Generator().manual_seed(0))
+        val_loader = batches(val_set, range(len(val_set)), torch.Generator().manual_seed(0))
         net = model
+    if COMPILE:
+        net = torch.compile(net)  # the steps call the compiled model; `model` keeps the weights and their names
     amp = MIXED_PRECISION and device.type == "cuda"
     amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16)
 
     start, history, best = 0, [], None
     if args.resume:
-        state = torch.load(out / "checkpoint.pt", map_location=device, weights_only=True)
+        # On the CPU: the random states must stay there (set_rng_state takes CPU tensors only); the weights and the
+        # optimizer's state move to the model's device as they load.
+        state = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and state["scheduler"] is not None:
@@ -201,7 +230,7 @@ def main():
         sums = torch.zeros(2, dtype=torch.float64, device=device)  # loss * n, n
         lr = optimizer.param_groups[0]["lr"]
         for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            x, y = to_device(x, device), y.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
                 output = net(x)
             loss = criterion(output.float(), target(y))
@@ -209,7 +238,8 @@ def main():
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            sums += torch.stack([loss.detach().double() * len(x), torch.tensor(len(x), device=device).double()])
+            sums[0] += loss.detach().double() * len(x)  # on the device: no wait for the GPU per step
+            sums[1] += len(x)
         if distributed:
             dist.all_reduce(sums)
         train_loss = (sums[0] / sums[1]).item()

@@ -22,6 +22,7 @@ from builder.train.checkpoint import CheckpointError, load_into, load_weights
 from builder.train.checks import check_project, settings_for
 from builder.train.config import ConfigError, Settings
 from builder.train.data.base import DataError, LoadedData, SourceRequest
+from builder.train.data.image_cache import cache_folder_for
 from builder.train.data.sources import load_source
 from builder.train.losses import BINARY_OR_ONE_HOT, LOSSES
 from builder.train.objective import Objective
@@ -79,7 +80,8 @@ def prepare(project: Project, epochs: int | None = None, device: str | None = No
     output_shape = report.infos[report.outputs[0]].shape
     request = SourceRequest(spec=settings.data.source, input_shape=input_shape, output_shape=output_shape,
                             task=settings.data.task, folder=project.folder, seed=_data_seed(settings),
-                            in_memory=settings.data.in_memory, skip_unreadable=settings.data.skip_unreadable)
+                            in_memory=settings.data.in_memory, skip_unreadable=settings.data.skip_unreadable,
+                            cache_folder=cache_folder_for(project.path))
     try:
         data = load_source(request)
     except DataError as exc:
@@ -197,7 +199,8 @@ def preview_data(project: Project) -> Predictions:
     task = "reconstruction" if gan else settings.data.task
     request = SourceRequest(spec=settings.data.source, input_shape=input_shape, output_shape=output_shape, task=task,
                             folder=project.folder, seed=_data_seed(settings), in_memory=settings.data.in_memory,
-                            skip_unreadable=settings.data.skip_unreadable)
+                            skip_unreadable=settings.data.skip_unreadable,
+                            cache_folder=cache_folder_for(project.path))
     try:
         data = load_source(request)
     except DataError as exc:

@@ -76,7 +76,7 @@ def run_app(path: str | None = None, language: str | None = None) -> int:
     if problem:
         print(tr("builder: cannot open the window: {problem}", problem=problem), file=sys.stderr)
         return 3
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from builder.core.document import Document
@@ -85,6 +85,7 @@ def run_app(path: str | None = None, language: str | None = None) -> int:
     from builder.ui import theme
     from builder.ui.language import apply_language, chosen_language
     from builder.ui.main_window import MainWindow
+    from builder.ui.startup_report import VARIABLE, report_startup
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NN Builder")
@@ -98,12 +99,15 @@ def run_app(path: str | None = None, language: str | None = None) -> int:
         except ProjectError as exc:
             print(f"builder: {exc}", file=sys.stderr)
             return 2
-        window = MainWindow(Document(project), settings=settings)
+        # PyTorch loads once the window has painted: editing needs none of it (see torch_loader.py).
+        window = MainWindow(Document(project), settings=settings, torch_in_background=True)
+        if os.environ.get(VARIABLE):
+            report_startup(window, os.environ[VARIABLE])
         window.show()
         if font_warning:
             window.status(font_warning, 20_000)
         window.offer_recovery()
-        QTimer.singleShot(1500, window.training.warm_up)
+        window.torch.when_loaded(lambda shown=window: shown.training.warm_up())  # once training is there
         status = app.exec()
         if not window.restart_requested:
             return status

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, 
 from builder.core.i18n import tr
 from builder.edit.session import Session
 from builder.ui import theme
+from builder.ui.torch_loader import TorchLoader
 
 
 def _format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -43,9 +44,10 @@ class PythonHighlighter(QSyntaxHighlighter):
 class CodePanel(QWidget):
     """Regenerated a moment after the last edit (not on every keystroke), and only when visible."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, torch: TorchLoader | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.torch = torch  # the generator needs torch: while it loads in the background, the panel says so
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -75,6 +77,10 @@ class CodePanel(QWidget):
         self._timer.start()
 
     def update_code(self) -> None:
+        if self.torch is not None and not self.torch.ready:
+            self.torch.when_loaded(self.update_code)
+            self.status.setText(self.torch.why_waiting())
+            return
         from builder.compile import CompileError, generate_code  # torch loads with the first code view
 
         report = self.session.report

@@ -205,9 +205,7 @@ def _plain(text: str) -> str:
 # -- about ----------------------------------------------------------------------------------------
 
 def about_html() -> str:
-    import torch  # loaded already by the window's training part
-
-    rows = [("PyTorch", torch.__version__), ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
+    rows = [("PyTorch", _torch_version()), ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
             ("Python", platform.python_version())]
     cells = "".join(f"<tr><td>{_e(name)}</td><td>{_e(version)}</td></tr>" for name, version in rows)
     links = "".join(f"<p>{_e(label)}: <a href='{_e(url)}'>{_e(url)}</a></p>" for label, url in _project_urls())
@@ -215,6 +213,16 @@ def about_html() -> str:
     summary = tr(summary) if summary else ""
     return (f"<h3>{APP_NAME} {_e(__version__)}</h3><p>{_e(summary)}</p>"
             f"<table cellspacing='0' cellpadding='3'>{cells}</table>{links}")
+
+
+def _torch_version() -> str:
+    """As installed, read without importing torch: About opens at once while PyTorch still loads."""
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:  # a build of one's own, not installed as a package
+        import torch
+
+        return torch.__version__
 
 
 def _metadata() -> Any:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,7 +41,13 @@ from builder.ui.language import install_language_menu
 from builder.ui.modules_ui import install_modules_ui
 from builder.ui.palette import Palette
 from builder.ui.problems_panel import ProblemsPanel
+from builder.ui.torch_loader import TorchLoader
+from builder.ui.torch_waiting import WaitingTrainBar
 from builder.ui.undo_keys import DocumentUndoKeys
+
+if TYPE_CHECKING:  # both import torch: the window imports them when PyTorch is there
+    from builder.ui.import_ui import ImportUI
+    from builder.ui.training.ui import TrainingUI
 
 MAX_RECENT = 8
 FILTER = N_("NN Builder projects (*.json);;All files (*)")  # tr(FILTER) where shown
@@ -55,8 +62,13 @@ def recovery_folder() -> Path:
 
 
 class MainWindow(QMainWindow):
+    first_painted = Signal()  # once, after the window's first frame is drawn
+
     def __init__(self, document: Document | None = None, settings: QSettings | None = None,
-                 autosaver: Autosaver | None = None, autosave_ms: int = 60_000) -> None:
+                 autosaver: Autosaver | None = None, autosave_ms: int = 60_000,
+                 torch_in_background: bool = False) -> None:
+        """`torch_in_background`: open without PyTorch, which loads once the window has painted (the app's
+        start); the training part, the code and the import of PyTorch code come in as it has loaded."""
         super().__init__()
         self.document = document or Document(new_project())
         self.settings = settings or QSettings("NN Builder", "NN Builder")
@@ -71,6 +83,11 @@ class MainWindow(QMainWindow):
         self._settings_page: QWidget | None = None  # where a setting's problem leads (the Training panel)
         self._ready: bool | None = None  # the project's readiness, from the training part (None: not known)
         self.restart_requested = False  # closed to start again (View → Language): the app opens the project anew
+        self._painted = False
+        self._menu_anchor: QAction | None = None  # the Help menu's, once it is there
+        self.torch = TorchLoader(torch_in_background, parent=self)
+        self.training: TrainingUI | None = None  # with PyTorch: at once, or once loaded in the background
+        self.importer: ImportUI | None = None
         self.session = Session(self.document)
         self.editor = Editor(self.session)
         self.scene = GraphScene(self.session)
@@ -82,14 +99,11 @@ class MainWindow(QMainWindow):
         self.totals = QLabel()
         self.statusBar().addPermanentWidget(self.totals)
         self.modules = install_modules_ui(self)
-        from builder.ui.training.ui import TrainingUI  # torch loads with the training part of the window
-
-        self.training = TrainingUI(self)
-        from builder.ui.import_ui import install_import_ui  # the import's own code needs torch too
-
-        self.importer = install_import_ui(self)
         install_language_menu(self)
-        self.help = install_help_menu(self)  # after the training part's menu: Help comes last
+        self.help = install_help_menu(self)
+        self._menu_anchor = self.help.menu.menuAction()  # menus added from now on go before Help: it comes last
+        self._waiting_bar = WaitingTrainBar(self, self.torch) if not self.torch.ready else None
+        self.torch.when_loaded(self._add_torch_parts)
         QTimer.singleShot(0, self.arrange_docks)  # once shown: sizing docks before that leaves stray tab bars
         self.resize(1440, 900)
 
@@ -153,7 +167,7 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.palette = Palette()
         self.inspector = Inspector(self.session, self.editor)
-        self.code = CodePanel(self.session)
+        self.code = CodePanel(self.session, torch=self.torch)
         self.problems = ProblemsPanel(self.session)
         # Pages share a dock through a tab widget rather than tabified docks: a second tabified group
         # leaves a stray, visible tab bar in Qt 6.11.
@@ -170,6 +184,27 @@ class MainWindow(QMainWindow):
         self.problems_dock = self._dock(tr("Problems and training"), self.bottom_tabs,
                                         Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
         self.splitDockWidget(self.inspector_dock, self.code_dock, Qt.Orientation.Vertical)
+
+    def _add_torch_parts(self) -> None:
+        """Training and the import of PyTorch code, which need torch: at once, or as it has loaded."""
+        from builder.ui.import_ui import install_import_ui
+        from builder.ui.training.ui import TrainingUI
+
+        self.training = TrainingUI(self)
+        self.importer = install_import_ui(self)
+        if self._waiting_bar is not None:  # the training toolbar takes the waiting one's place
+            self._waiting_bar.remove()
+            self._waiting_bar = None
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._on_first_paint)  # after the whole first frame: its children too
+
+    def _on_first_paint(self) -> None:
+        self.first_painted.emit()
+        self.torch.start()  # in the background, when the window opened without it
 
     def arrange_docks(self) -> None:
         """Default sizes, once every dock (the training ones too) is in place."""
@@ -338,7 +373,11 @@ class MainWindow(QMainWindow):
                    for tabs in (self.side_tabs, self.bottom_tabs))
 
     def add_menu(self, title: str) -> QMenu:
-        return self.menuBar().addMenu(title)
+        if self._menu_anchor is None:
+            return self.menuBar().addMenu(title)
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self._menu_anchor, menu)
+        return menu
 
     def menu(self, name: str) -> QMenu:
         """One of the window's own menus, for a part to add to: file, export, edit, view or model."""
@@ -549,6 +588,10 @@ class MainWindow(QMainWindow):
         return True
 
     def export_code(self) -> None:
+        if not self.torch.ready:  # the generator needs torch: the export goes on once it has loaded
+            self.torch.when_loaded(self.export_code)
+            self.status(self.torch.why_waiting())
+            return
         from builder.compile import CompileError, generate_code
 
         try:

@@ -169,3 +169,32 @@ def test_health_prints_each_layer_after_each_epoch_and_writes_health_csv(tmp_pat
     assert list(rows[0]) == ["epoch", "step", "node", "mean", "std", "zeros", "grad_norm", "update_ratio"]
     assert {r["node"] for r in rows} == {"conv1", "relu1", "conv2", "relu2", "fc"}
     assert rows[0]["step"] == "3" and float(next(r for r in rows if r["node"] == "relu1")["zeros"]) >= 0
+
+
+def test_tensorboard_writes_a_run_folder_inside_dir_and_says_where(tmp_path, capsys, monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    path = saved(tmp_path, shapes_project(samples=200, training={"epochs": 2}))
+    monkeypatch.chdir(tmp_path)  # DIR is taken from the current folder, like --out
+    assert main(["train", str(path), "--out", "run", "--tensorboard", "logs"]) == 0
+    (folder,) = (tmp_path / "logs").iterdir()
+    assert folder.name.endswith("_Net")
+    assert f"TensorBoard log: {folder} (view it with: tensorboard --logdir {tmp_path / 'logs'})" in (
+        capsys.readouterr().err)
+    log = EventAccumulator(str(folder))
+    log.Reload()
+    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    written = [(e.step, e.value) for e in log.Scalars("epoch/val_loss")]
+    assert [s for s, _v in written] == [1, 2]
+    assert [round(v, 4) for _s, v in written] == [round(float(r["val_loss"]), 4) for r in rows]
+
+
+def test_tensorboard_without_the_package_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import sys
+
+    path = saved(tmp_path, shapes_project(samples=200))
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # as if it were not installed
+    assert main(["train", str(path), "--tensorboard", str(tmp_path / "logs")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        '--tensorboard: TensorBoard logs need the tensorboard package: pip install "nn-builder[tensorboard]"']
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "shapes-training").exists()

@@ -40,7 +40,7 @@ def test_every_mistake_is_located():
         "data.batch_size: must be at least 1, got 0",
         "data.task: must be one of classification, reconstruction, regression; got 'segmentation'",
         "training.lr: must be greater than 0, got -1",
-        "training.device: must be auto, cpu, cuda or cuda:N, got 'gpu'",
+        "training.device: must be auto, cpu, cuda, cuda:N or cuda:all, got 'gpu'",
         "training.loss: must be one of CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss; got 'NLLLoss'",
         "training.momentum: Adam has no option 'momentum' (it takes betas, eps, weight_decay)",
         "training.betas: must be a pair [beta1, beta2], got 1 values",

@@ -4,8 +4,9 @@ import pytest
 import torch
 from nets import small_gan_project
 
+import builder.train.gan as gan
 from builder.train.events import EpochEnd, Finished, Started, Step
-from builder.train.gan import GanTrainer, discriminator_step, prepare_gan
+from builder.train.gan import GanTrainer, Precision, discriminator_step, prepare_gan
 from builder.train.losses import LOSSES
 from builder.train.setup import SetupError
 
@@ -159,3 +160,65 @@ def test_resuming_a_gan_from_a_supervised_checkpoint_is_refused(tmp_path):
     list(Trainer(prepare(shapes_project(cnn(), training={"epochs": 1, "device": "cpu"})), checkpoint=tmp_path / "c.pt"))
     events = list(GanTrainer(prepare_gan(small_gan_project(samples=64)), checkpoint=tmp_path / "c.pt", resume=True))
     assert events[-1].kind == "error" and "train without --resume to start over" in events[-1].message
+
+
+def losses(trainer):
+    return [r.values for r in trainer.history]
+
+
+def test_mixed_precision_on_the_cpu_trains_in_float32_as_the_supervised_engine_does():
+    plain = GanTrainer(prepare_gan(small_gan_project(samples=64, epochs=1)))
+    list(plain)
+    run = prepare_gan(small_gan_project(samples=64, epochs=1, mixed_precision=True))
+    mixed = GanTrainer(run)
+    started, *_ = list(mixed)
+    assert started.precision == "float32" and mixed.scalers == (None, None)
+    assert any("mixed_precision only applies on CUDA" in w.message for w in run.warnings)
+    assert losses(mixed) == losses(plain)
+
+
+def forward_dtypes(model, seen):
+    model.register_forward_hook(lambda _module, _inputs, output: seen.add(output.dtype))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_mixed_precision_autocasts_both_models_and_a_resumed_run_keeps_each_loss_scaler(tmp_path, monkeypatch, dtype):
+    """What CUDA gives (float16 on GPUs without bfloat16), made on the CPU: autocast is the same there. float16 gets
+    one GradScaler per optimizer, each saved in the checkpoint and restored on resume, so the resumed run scales
+    and skips steps exactly as the uninterrupted one; bfloat16 needs no scaling."""
+    monkeypatch.setattr(gan, "precision_for", lambda device, _mixed: Precision(device.type, dtype))
+    straight = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=2)), checkpoint=tmp_path / "a.pt")
+    events = iter(straight)
+    started = next(events)  # the models are made: hooks on them see every forward pass
+    seen = set()
+    forward_dtypes(straight.generator, seen)
+    forward_dtypes(straight.discriminator, seen)
+    assert isinstance(list(events)[-1], Finished)
+    assert started.precision == f"{str(dtype).removeprefix('torch.')} mixed" and seen == {dtype}
+    first = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=1)), checkpoint=tmp_path / "b.pt")
+    list(first)
+    saved = torch.load(tmp_path / "b.pt", weights_only=True)
+    resumed = GanTrainer(prepare_gan(small_gan_project(samples=96, epochs=2)), checkpoint=tmp_path / "b.pt",
+                         resume=True)
+    assert isinstance(list(resumed)[-1], Finished)
+    assert losses(resumed) == losses(straight) and all(v == v for r in losses(straight) for v in r.values())
+    for key, value in weights(straight).items():
+        assert torch.equal(value, weights(resumed)[key]), key
+    if dtype == torch.bfloat16:
+        assert straight.scalers == (None, None) and saved["scaler"] is None and saved["d_scaler"] is None
+        return
+    g_scaler, d_scaler = straight.scalers
+    assert g_scaler is not d_scaler and saved["scaler"]["_growth_tracker"] > 0 and saved["d_scaler"]["_growth_tracker"] > 0
+    assert [s.state_dict() for s in resumed.scalers] == [s.state_dict() for s in straight.scalers]
+
+
+def test_a_damaged_loss_scaler_state_is_refused_before_anything_resumes(tmp_path):
+    list(GanTrainer(prepare_gan(small_gan_project(samples=64, epochs=1)), checkpoint=tmp_path / "c.pt"))
+    state = torch.load(tmp_path / "c.pt", weights_only=True)
+    state["d_scaler"] = {"scale": "big"}
+    torch.save(state, tmp_path / "c.pt")
+    trainer = GanTrainer(prepare_gan(small_gan_project(samples=64, epochs=2)), checkpoint=tmp_path / "c.pt",
+                         resume=True)
+    events = list(trainer)
+    assert events[-1].kind == "error" and "its loss scaler state (mixed precision) is damaged" in events[-1].message
+    assert trainer.history == []

@@ -110,16 +110,17 @@ def _delete_later_now() -> None:
 def make_window(qtbot, qapp, tmp_path):
     theme.apply(qapp)
 
-    def make(project=None, autosave_ms=60_000):
+    def make(project=None, autosave_ms=60_000, shown=True, **options):
         if project is None:
             project = load_template(EXAMPLE)  # as the app opens it: untitled, so nothing saves over the example
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Document(project), settings=settings, autosaver=Autosaver(tmp_path / "recovery"),
-                            autosave_ms=autosave_ms)
+                            autosave_ms=autosave_ms, **options)
         window.dialogs = ScriptedDialogs()
         qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
+        if shown:
+            window.show()
+            qtbot.waitExposed(window)
         return window
 
     return make

@@ -307,3 +307,18 @@ def test_the_node_summary_shows_what_makes_the_layer_differ_from_the_default(win
 ])
 def test_the_summary_is_read_from_the_declarations(type_name, params, shown):
     assert summary(type_name, params) == shown
+
+
+def test_an_edit_repaints_only_the_blocks_whose_labels_changed_and_their_tooltips_follow(window):
+    repainted = []
+    for node_id, item in window.scene.nodes.items():
+        item.update = lambda *_args, n=node_id: repainted.append(n)  # what set_report asks Qt to repaint
+    window.editor.set_param("fc", "out_features", 3)
+    assert sorted(set(repainted)) == ["fc", "scores"]  # upstream shapes are as they were
+    assert window.scene.nodes["scores"].info.shape == (3,)
+    window.editor.set_param("pool2", "kernel_size", 30)  # a window larger than its input
+    pool2 = window.scene.nodes["pool2"]
+    message = window.session.report.problems_of("pool2")[0].message
+    assert pool2.has_error and message in pool2.toolTip()
+    window.editor.set_param("pool2", "kernel_size", 2)
+    assert not pool2.has_error and message not in pool2.toolTip()

@@ -302,6 +302,10 @@ def test_a_gan_run_fills_the_sample_grids_and_exports_both_models(qtbot, make_wi
     ui.exports.folder_action.trigger()
     assert sorted(p.name for p in (tmp_path / "gan-export").iterdir()) == [
         "D.pt", "D.safetensors", "G.pt", "G.safetensors", "README.md", "model.py", "sample.py"]
+    window.dialogs.files = [tmp_path / "gan-script"]
+    ui.exports.script_action.trigger()  # a GAN's own train.py (tests/train/test_script_gan.py runs it)
+    assert sorted(p.name for p in (tmp_path / "gan-script").iterdir()) == ["model.py", "train.py"]
+    assert window.dialogs.errors == [] and window.statusBar().currentMessage().endswith(": python train.py")
 
 
 def try_generating(qtbot, window):
@@ -367,3 +371,20 @@ def test_export_menu_writes_a_training_script_pt2_onnx_and_torchscript(qtbot, ma
     pytest.importorskip("onnxscript")
     ui.exports.onnx_action.trigger()
     assert (tmp_path / "ShapesNet.onnx").is_file() and window.dialogs.errors == []
+
+
+def test_the_tensorboard_folder_set_in_the_panel_gets_a_log_of_each_run(qtbot, make_window, tmp_path):
+    project = small(load_template(EXAMPLE), epochs=1)
+    project.path = tmp_path / "net.json"
+    window = make_window(project)
+    folder = window.training.panel.training_form.editors["tensorboard"]
+    assert isinstance(folder, PathEditor) and folder.folder == tmp_path  # Browse starts beside the project
+    folder.field.setText("logs")
+    folder.field.editingFinished.emit()
+    assert window.document.project.training["tensorboard"] == "logs"
+    ui = window.training
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
+        ui.train_action.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
+    (run,) = (tmp_path / "logs").iterdir()  # relative to the project's folder
+    assert run.name.endswith("_ShapesNet") and any(p.name.startswith("events.out.tfevents") for p in run.iterdir())

@@ -32,6 +32,7 @@ class SourceRequest:
     seed: int = 0
     in_memory: bool | None = None  # None: decide by size (IN_MEMORY_LIMIT); True/False: forced
     skip_unreadable: bool = False  # leave out files that cannot be read (with a warning) rather than refuse
+    cache_folder: Path | None = None  # where decoded images may be kept for the next run; None: beside the data
 
     def path(self, key: str) -> Path:
         """A path-valued key of the spec, resolved against the project folder."""

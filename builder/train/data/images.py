@@ -4,13 +4,22 @@ Images are read as torchvision's ToTensor reads them (float32 in [0, 1], channel
 converted to the Input's channels and resized to its height and width. Small folders are
 decoded up front, so a broken file is reported before training starts; large ones are read
 file by file as batches need them.
+
+Many files are read by a few worker processes, each given a chunk of a few thousand files and giving back one
+uint8 array: one task per file spends its time on locks and pickling, and threads wait on each other for the
+interpreter while they open small images. A folder of a few thousand files is read in this process, where
+starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +40,14 @@ from builder.train.data.base import (
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
+# Reads files into one uint8 (N, H, W, C) array: (files, the folder they are under, mode, size, project folder)
+# -> (pixels, {index: message} of the files that failed). decode_files does it; a cache can stand in front of it.
+Reader = Callable[[list[Path], Path, str, Shape, Path], tuple[np.ndarray, dict[int, str]]]
 
-def load(request: SourceRequest) -> LoadedData:
+
+def load(request: SourceRequest, reader: Reader | None = None) -> LoadedData:
+    """The folder's images, decoded by `reader` (default: decode_files) when they are kept in memory."""
+    read = reader or _decode_under
     folder = request.path("path")
     root = request.folder
     _check_folder(folder, root)
@@ -77,7 +92,7 @@ def load(request: SourceRequest) -> LoadedData:
     dataset = ImageFiles(files, mode, size, root, labels, targets, target_mode, target_size)
     # Every file is looked at before training (decoded when kept in memory, its header checked otherwise), so
     # all the unreadable ones are named at once, not one per attempt to train.
-    pixels, failures = dataset.read_all(in_ram)
+    pixels, failures = read(files, folder, mode, size, root) if in_ram else (None, check_files(files, root))
     warnings = []
     if failures:
         if not request.skip_unreadable:
@@ -109,8 +124,13 @@ def load(request: SourceRequest) -> LoadedData:
     if labels is not None:
         y = torch.tensor(labels, dtype=torch.int64)
     elif targets is not None:
-        y = dataset.read_targets()
-    return LoadedData(None, (pixels, y), classes, described, files, warnings)  # in memory: served from the tensors
+        target_pixels, target_failures = read(targets, request.path("targets"), target_mode, target_size, root)
+        if target_failures:
+            raise DataError(next(iter(target_failures.values())))
+        y = _to_tensor(target_pixels)
+    x = _to_tensor(pixels)
+    del pixels  # the uint8 copy: only the float one is kept
+    return LoadedData(None, (x, y), classes, described, files, warnings)  # in memory: served from the tensors
 
 
 MAX_NAMED = 10  # unreadable files named in one message; the rest are counted
@@ -165,36 +185,6 @@ class ImageFiles(Dataset):
         """One image as uint8 (height, width, channels), converted and resized."""
         return read_image(path, mode, size, self.root)
 
-    def read_all(self, decode: bool) -> tuple[torch.Tensor | None, dict[int, str]]:
-        """Every input file decoded into one float tensor (None when `decode` is False: only the headers are
-        checked), and the files that failed: {index: message}, in file order."""
-        h, w = self.size
-        out = np.empty((len(self.files), h, w, len(self.mode)), dtype=np.uint8) if decode else None
-        failures: dict[int, str] = {}
-
-        def fill(i: int) -> None:
-            try:
-                if decode:
-                    out[i] = self.read(self.files[i], self.mode, self.size)
-                else:
-                    check_image(self.files[i], self.root)
-            except DataError as error:
-                failures[i] = str(error)
-
-        _each(fill, len(self.files))
-        return (_to_tensor(out) if decode else None), dict(sorted(failures.items()))
-
-    def read_targets(self) -> torch.Tensor:
-        """The target images, decoded (regression)."""
-        h, w = self.target_size
-        out = np.empty((len(self.targets), h, w, len(self.target_mode)), dtype=np.uint8)
-
-        def fill(i: int) -> None:
-            out[i] = self.read(self.targets[i], self.target_mode, self.target_size)
-
-        _each(fill, len(self.targets))
-        return _to_tensor(out)
-
     def subset(self, keep: list[int]) -> ImageFiles:
         """The same files, those at `keep` only (the readable ones)."""
         def pick(items: list | None) -> list | None:
@@ -204,14 +194,111 @@ class ImageFiles(Dataset):
                           self.target_mode, self.target_size)
 
 
-def _each(work, count: int) -> None:
-    """work(i) for every i, on a few threads (Pillow decodes outside the GIL) when there are many."""
-    if count < 64:
-        for i in range(count):
-            work(i)
-        return
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        list(pool.map(work, range(count)))  # re-raises what work itself did not catch
+PARALLEL_FROM = 4000  # files; fewer are read in this process (starting workers would take longer)
+CHUNK_BYTES = 16 * 1024**2  # decoded pixels per chunk a worker reads and sends back at most
+MAX_WORKERS = 8
+
+
+def decode_files(files: list[Path], mode: str, size: Shape, root: Path,
+                 out: np.ndarray | None = None) -> tuple[np.ndarray, dict[int, str]]:
+    """Every file decoded into one uint8 (N, H, W, C) array (into `out` when given: a row per file), and the
+    files that failed: {index: message}, in file order. Failed files' rows are left as they were."""
+    h, w = size
+    if out is None:
+        out = np.empty((len(files), h, w, len(mode)), dtype=np.uint8)
+    failed = _in_chunks(files, mode, size, out)
+    return out, _messages(failed, files, lambda path: read_image(path, mode, size, root), out)
+
+
+def check_files(files: list[Path], root: Path) -> dict[int, str]:
+    """The files whose header is not one Pillow can read: {index: message}, in file order."""
+    failed = _in_chunks(files, None, (), None)
+    return _messages(failed, files, lambda path: check_image(path, root), None)
+
+
+def _decode_under(files: list[Path], _folder: Path, mode: str, size: Shape,
+                  root: Path) -> tuple[np.ndarray, dict[int, str]]:
+    return decode_files(files, mode, size, root)
+
+
+def _messages(failed: list[int], files: list[Path], read, out: np.ndarray | None) -> dict[int, str]:
+    """The message of each failed file, from read_image or check_image (the chunks only note which failed):
+    made here, in this process's language. A file fixed since then gives its pixels instead."""
+    messages: dict[int, str] = {}
+    for i in failed:
+        try:
+            pixels = read(files[i])
+        except DataError as error:
+            messages[i] = str(error)
+            continue
+        if out is not None:
+            out[i] = pixels
+    return messages
+
+
+def _in_chunks(files: list[Path], mode: str | None, size: Shape, out: np.ndarray | None) -> list[int]:
+    """Decode every file into `out` (mode None: check its header only); the indices of those that failed.
+    Chunks go to worker processes when there are many files and more than one core."""
+    names = [str(path) for path in files]  # what a worker needs, and cheaper to send than Paths
+    per_file = max(1, out[0].nbytes) if out is not None and len(out) else 1024
+    workers = max(1, min(MAX_WORKERS, _cores(), math.ceil(len(files) / 16)))
+    chunk = max(16, min(CHUNK_BYTES // per_file, math.ceil(len(files) / (workers * 4))))
+    starts = range(0, len(files), chunk)
+    if len(files) >= PARALLEL_FROM and workers > 1:
+        try:
+            with ProcessPoolExecutor(workers, mp_context=_process_context()) as pool:
+                results = pool.map(_read_chunk, [(names[s:s + chunk], mode, size) for s in starts])
+                return _gather(starts, results, out)
+        except BrokenProcessPool:
+            pass  # a worker was killed (out of memory, say): read them here, where a failure is reported
+        except OSError:
+            pass  # no processes to be had (a limit on them, no /dev/shm): read them here
+    failed: list[int] = []
+    for s in starts:
+        view = out[s:s + chunk] if out is not None else None
+        failed.extend(s + i for i in _read_chunk((names[s:s + chunk], mode, size), view)[1])
+    return failed
+
+
+def _gather(starts: range, results, out: np.ndarray | None) -> list[int]:
+    failed: list[int] = []
+    for s, (pixels, bad) in zip(starts, results):
+        if out is not None:
+            out[s:s + len(pixels)] = pixels
+        failed.extend(s + i for i in bad)
+    return failed
+
+
+def _read_chunk(task: tuple, out: np.ndarray | None = None) -> tuple[np.ndarray | None, list[int]]:
+    """One worker's share: the chunk's pixels (into `out`, or a new array) and the indices that failed. Only
+    which failed: the messages are made by read_image, later, for those few."""
+    names, mode, size = task
+    if mode is not None and out is None:
+        out = np.zeros((len(names), *size, len(mode)), dtype=np.uint8)
+    failed = []
+    for i, name in enumerate(names):
+        try:
+            with Image.open(name) as img:
+                if mode is None:
+                    img.verify()
+                else:
+                    out[i] = _converted(img, mode, size)
+        except Exception:  # noqa: BLE001 - any failure at all: read_image says what it was
+            failed.append(i)
+    return out, failed
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use (a container's, a taskset's)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _process_context():
+    # Linux forks: a worker starts in milliseconds with everything imported. Elsewhere forking a process that
+    # runs threads (the window, torch) is unsafe, so workers start afresh.
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
 def check_image(path: Path, root: Path) -> None:
@@ -236,16 +323,12 @@ def check_image(path: Path, root: Path) -> None:
 
 def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
     """An image file as uint8 (height, width, channels) in `mode` and `size`; DataError if unreadable."""
-    h, w = size
     try:
         if path.stat().st_size == 0:
             raise DataError(tr("{path}: cannot be read as an image: the file is empty (0 bytes)",
                                path=show_path(path, root)))
         with Image.open(path) as img:
-            img = img.convert(mode) if img.mode != mode else img
-            if img.size != (w, h):
-                img = img.resize((w, h), Image.Resampling.BILINEAR)
-            array = np.array(img)  # a copy: writable, and free of the file
+            array = _converted(img, mode, size)
     except DataError:
         raise
     except UnidentifiedImageError:
@@ -256,17 +339,31 @@ def read_image(path: Path, mode: str, size: Shape, root: Path) -> np.ndarray:
     except Exception as error:  # a corrupt file can fail deep inside any decoder, in any way
         raise DataError(tr("{path}: cannot be read as an image: {error}", path=show_path(path, root),
                            error=error)) from None
+    return array
+
+
+def _converted(img: Image.Image, mode: str, size: Shape) -> np.ndarray:
+    """An open image as uint8 (height, width, channels) in `mode` and `size`."""
+    h, w = size
+    img = img.convert(mode) if img.mode != mode else img
+    if img.size != (w, h):
+        img = img.resize((w, h), Image.Resampling.BILINEAR)
+    array = np.array(img)  # a copy: writable, and free of the file
     return array[:, :, None] if array.ndim == 2 else array
 
 
 def _to_tensor(batch: np.ndarray) -> torch.Tensor:
-    """uint8 (N, H, W, C) -> float32 (N, C, H, W) in [0, 1], as ToTensor does it."""
-    return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255).contiguous()
+    """uint8 (N, H, W, C) -> float32 (N, C, H, W) in [0, 1], as ToTensor does it: filled in place, so the only
+    memory taken is the result's."""
+    n, h, w, c = batch.shape
+    out = torch.empty((n, c, h, w), dtype=torch.float32)
+    out.copy_(torch.from_numpy(batch).permute(0, 3, 1, 2))
+    return out.div_(255)
 
 
 def _images_under(folder: Path) -> list[Path]:
     """Image files anywhere below a folder, hidden files and folders skipped, sorted by relative path."""
-    found: list[Path] = []
+    found: list[tuple[str, Path, str]] = []  # (relative path with /, its folder, name): pathlib is slow at 60,000
     seen: set[str] = set()
     for here, dirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(here)
@@ -275,8 +372,12 @@ def _images_under(folder: Path) -> list[Path]:
             continue
         seen.add(real)
         dirs[:] = [d for d in dirs if _visible(d)]
-        found.extend(Path(here) / n for n in names if _visible(n) and n.lower().endswith(EXTENSIONS))
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+        relative = os.path.relpath(here, folder).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        parent = Path(here)
+        found.extend((prefix + n, parent, n) for n in names if _visible(n) and n.lower().endswith(EXTENSIONS))
+    found.sort(key=lambda item: item[0])
+    return [parent / name for _relative, parent, name in found]
 
 
 def _target_for(relative: Path, target_folder: Path, root: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 from builder.blocks.params import CHOICE, FILE, FLOAT, FOLDER, INT, PATH_KINDS, TEXT, TEXT_LIST, Param
 from builder.core.i18n import N_, tr
 from builder.core.problems import printable
-from builder.train.data import arrays, csv_source, idx, images, synthetic
+from builder.train.data import arrays, csv_source, idx, image_cache, synthetic
 from builder.train.data.base import TASKS, DataError, LoadedData, SourceRequest
 
 
@@ -59,7 +59,7 @@ SOURCES: dict[str, SourceKind] = {kind.kind: kind for kind in (
             Param("path", FOLDER, N_("The folder of images, relative to the project folder.")),
             Param("targets", FOLDER, N_("regression only: a folder of target images with the same file names."),
                   default=None, optional=True, unset=N_("none")),
-        ), images.load),
+        ), image_cache.load),  # images.load, with decoded folders kept for the next run
     SourceKind(
         "npz", N_("NumPy .npz file"), N_("a NumPy .npz file holding an array of inputs and one of labels or "
                                          "targets"), (

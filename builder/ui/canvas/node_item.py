@@ -142,6 +142,7 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
         self._hover = False
+        self._tooltip_stale = True
         self.summary_lines = self._wrapped_summary()
         pos = (node.ui or {}).get("pos")
         if isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, (int, float)) for v in pos):
@@ -231,6 +232,7 @@ class NodeItem(QGraphicsItem):
         if resized:
             self.prepareGeometryChange()  # a line more or less: the block's height and its ports move
         self.summary_lines = lines
+        self._tooltip_stale = True
         self.update()
         if resized:
             for edge in self.edges:
@@ -252,17 +254,28 @@ class NodeItem(QGraphicsItem):
         return [SEPARATOR.join(parts[:cut])] + ([rest] if rest else [])
 
     def set_report(self, info: NodeInfo | None, problems: list[Problem], wired_ports: int) -> None:
+        """Repainted only when what it shows changed: after an edit, most blocks of a large graph keep their
+        shapes (a check made again from the last one hands them the very same info)."""
         grew = wired_ports != self.wired_ports
         if grew:
             self.prepareGeometryChange()
-        changed = grew or info != self.info or problems != self.problems
+        changed = grew or (info is not self.info and info != self.info) or problems != self.problems
         self.info, self.problems, self.wired_ports = info, problems, wired_ports
         if changed:
-            self.setToolTip(self._tooltip())
+            self._tooltip_stale = True  # written when the pointer comes to it: thousands per edit are slow
             self.update()
             if grew:
                 for edge in self.edges:
                     edge.adjust()
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt's name)
+        self.refresh_tooltip()
+        return super().toolTip()
+
+    def refresh_tooltip(self) -> None:
+        if self._tooltip_stale:
+            self._tooltip_stale = False
+            self.setToolTip(self._tooltip())
 
     def _tooltip(self) -> str:
         errors = [p.message for p in self.problems if not p.warning]
@@ -384,6 +397,7 @@ class NodeItem(QGraphicsItem):
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event: Any) -> None:
+        self.refresh_tooltip()  # before the scene asks for it to show
         self._hover = True
         self.update()
         super().hoverEnterEvent(event)

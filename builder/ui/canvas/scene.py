@@ -10,7 +10,7 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent
 
 from builder.blocks.check import ModelReport
 from builder.core.document import (
@@ -126,6 +126,13 @@ class GraphScene(QGraphicsScene):
         """Layer-health warnings as badges on their nodes (with the check's own problems)."""
         self.health = list(problems)
         self._on_checked(self.session.report)
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:  # noqa: N802 (Qt's name)
+        """A block's tooltip is written when it is about to show (see NodeItem.set_report)."""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                item.refresh_tooltip()
+        super().helpEvent(event)
 
     # -- helpers for the view -------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ class DataCheck(QObject):
         if text == self._key:
             return
         self._key, self.problems = text, []
-        self._project = copy.deepcopy(project)  # later edits don't reach the running check
+        self._project = project  # copied when the check starts, not on every edit (a big model takes a while)
         self._timer.start()
 
     def forget(self) -> None:
@@ -77,7 +77,7 @@ class DataCheck(QObject):
         if self._reader is not None:
             self._again = True  # one more check once this one is done, for the newest project
             return
-        self._reader = _Reader(self._project)
+        self._reader = _Reader(copy.deepcopy(self._project))  # later edits don't reach the running check
         self._reader.done.connect(self._on_done)
         self._reader.finished.connect(self._on_finished)
         self._reader.start()

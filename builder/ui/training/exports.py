@@ -100,7 +100,8 @@ class TrainingExports(QObject):
 
     def export_script(self) -> None:
         """train.py and model.py: the same training, standalone, on one device or many with torchrun."""
-        from builder.train.script import ScriptError, write_training_script
+        from builder.train.gan import GanRun
+        from builder.train.script import write_training_script
         from builder.train.setup import SetupError
         from builder.train.start import prepare_run
 
@@ -113,14 +114,17 @@ class TrainingExports(QObject):
             run = prepare_run(self.document.project)  # reads the data once, to check it as a run would
             wrote = self._wrote(tr("Cannot export a training script"),
                                 lambda: written.extend(write_training_script(run, Path(folder))))
-        except (SetupError, ScriptError) as exc:
+        except SetupError as exc:
             wrote = False
             self.dialogs.error(tr("Cannot export a training script"), str(exc))
         finally:
             QGuiApplication.restoreOverrideCursor()
-        if wrote:
+        files = ", ".join(p.name for p in written)
+        if wrote and isinstance(run, GanRun):  # a GAN's script trains on one device
+            self.window.status(tr("wrote {files} to {folder}: python train.py", files=files, folder=folder), 10000)
+        elif wrote:
             self.window.status(tr("wrote {files} to {folder}: python train.py, or torchrun --nproc_per_node=N train.py",
-                                  files=", ".join(p.name for p in written), folder=folder), 10000)
+                                  files=files, folder=folder), 10000)
 
     def export_portable(self, kind: str) -> None:
         """The trained model (or, before training, a freshly initialized one) as .pt2, ONNX or TorchScript."""

@@ -37,8 +37,7 @@ class MemoryUI(QObject):
         self.jobs = Jobs(self)
         self.trying.connect(lambda batch: window.status(tr("Finding the largest batch size: trying {batch}…",
                                                            batch=f"{batch:,}"), 0))
-        window.session.checked.connect(lambda _report: self.show_estimate())
-        window.document.edited.connect(self.show_estimate)
+        window.session.checked.connect(lambda _report: self.show_estimate())  # after every edit, settings' too
         controller.running_changed.connect(self._on_running)
         window.add_shut_down(self.jobs.wait)
         self.show_estimate()

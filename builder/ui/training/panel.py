@@ -172,7 +172,7 @@ class TrainingPanel(QScrollArea):
         self.source_form.set_params(tuple(p for p in kind.params if p.name != kind.variant) if kind else ())
         self.source_form.set_values(source, project.folder)
         self.data_form.set_values(data)
-        self.training_form.set_values(training)
+        self.training_form.set_values(training, project.folder)  # path pickers (init_weights, tensorboard) start there
         optimizer = OPTIMIZERS.get(training.get("optimizer", "Adam"))
         self.options_form.set_params(optimizer.options if optimizer else ())
         self.options_form.set_values(training)

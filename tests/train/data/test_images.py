@@ -256,3 +256,54 @@ def test_skip_unreadable_leaves_them_out_with_a_warning(tmp_path, digits, in_mem
                               f"digits/3/img7.png: cannot be read")
     x, _y = data.dataset[len(data.dataset) - 1]
     assert x.shape == (1, 8, 8)
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    """300 images of assorted sizes and modes in 3 classes (resized and converted on reading), two broken."""
+    rng = np.random.default_rng(0)
+    for i in range(300):
+        h, w = int(rng.integers(5, 12)), int(rng.integers(5, 12))
+        shape = (h, w) if i % 3 else (h, w, 3)
+        save(tmp_path / "mixed" / f"c{i % 3}" / f"{i:03}.png", rng.integers(0, 256, shape))
+    (tmp_path / "mixed" / "c1" / "broken.png").write_bytes(b"broken")
+    (tmp_path / "mixed" / "c2" / "empty.png").write_bytes(b"")
+    return tmp_path
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_worker_processes_read_exactly_what_this_process_reads(mixed, monkeypatch, in_memory):
+    req = request(mixed, {"path": "mixed"}, input_shape=(3, 8, 8), in_memory=in_memory, skip_unreadable=True)
+    sequential = load_source(req)
+    monkeypatch.setattr(images, "PARALLEL_FROM", 2)  # workers for any folder
+    monkeypatch.setattr(images, "_cores", lambda: 3)  # even on a one-core machine
+    monkeypatch.setattr(images, "CHUNK_BYTES", 8 * 8 * 3 * 7)  # many chunks of 7 files, gathered in order
+    parallel = load_source(req)
+    assert parallel.files == sequential.files and len(parallel.dataset) == 300
+    assert parallel.warnings == sequential.warnings
+    assert parallel.warnings[0].startswith("mixed/: left out 2 unreadable files of 302 (skip_unreadable)")
+    if in_memory:
+        assert torch.equal(parallel.tensors[0], sequential.tensors[0])
+        assert torch.equal(parallel.tensors[1], sequential.tensors[1])
+    expected = torch.from_numpy(images.read_image(parallel.files[0], "RGB", (8, 8), mixed)).permute(2, 0, 1) / 255
+    assert torch.equal(parallel.dataset[0][0], expected)
+
+
+def test_worker_processes_name_every_bad_file(mixed, monkeypatch):
+    monkeypatch.setattr(images, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "_cores", lambda: 2)
+    message = error_of(request(mixed, {"path": "mixed"}))
+    assert message.startswith("mixed/: 2 files cannot be read as images: mixed/c1/broken.png: cannot be read as an "
+                              "image: not a format Pillow knows; mixed/c2/empty.png: cannot be read as an image: the "
+                              "file is empty (0 bytes).")
+
+
+def test_without_worker_processes_the_folder_is_read_here(mixed, monkeypatch):
+    def no_processes(*_args, **_kwargs):
+        raise OSError(38, "Function not implemented")  # as where a sandbox allows no new processes
+
+    monkeypatch.setattr(images, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "_cores", lambda: 2)
+    monkeypatch.setattr(images, "ProcessPoolExecutor", no_processes)
+    data = load_source(request(mixed, {"path": "mixed"}, skip_unreadable=True))
+    assert len(data.dataset) == 300 and data.tensors[0].shape == (300, 1, 8, 8)
