@@ -89,10 +89,11 @@ def main() -> None:
         app_rate, app_epochs, app_acc = samples_per_second(folder / "app" / "metrics.csv", train_samples)
         ddp_rate, ddp_epochs, ddp_acc = samples_per_second(folder / "x" / "ddp" / "metrics.csv", train_samples)
         many_rate, many_epochs, many_acc = app_processes(path, args.device, processes, train_samples)
-    print(f"app engine (builder train)     {app_rate:10,.0f} samples/s  {app_epochs} epochs  val_accuracy {app_acc}")
-    print(f"train.py under torchrun (DDP)  {ddp_rate:10,.0f} samples/s  {ddp_epochs} epochs  val_accuracy {ddp_acc}")
-    print(f"app engine, {processes} process(es) (DDP)   {many_rate:10,.0f} samples/s  {many_epochs} epochs  "
-          f"val_accuracy {many_acc}")
+    for label, rate, epochs, accuracy in (
+            ("app engine (builder train)", app_rate, app_epochs, app_acc),
+            ("train.py under torchrun (DDP)", ddp_rate, ddp_epochs, ddp_acc),
+            (f"app engine, {processes} process(es) (DDP)", many_rate, many_epochs, many_acc)):
+        print(f"{label:34}{rate:10,.0f} samples/s  {epochs} epochs  val_accuracy {accuracy}")
     print(f"torchrun script / app engine: {ddp_rate / app_rate:.2f}")
     print(f"app engine on {processes} process(es) / in one: {many_rate / app_rate:.2f}")
 

@@ -1,23 +1,42 @@
-"""CUDA check: `builder train` in float32 and in mixed precision on the GPU, against the CPU.
-
-Trains a small VGG-style net on the built-in shapes set (3×64×64) through the real command line and
-reports samples/s per configuration (from metrics.csv, leaving out the first, warming-up epoch on
-the GPU), the final validation accuracy, and the mixed-precision and GPU speed-ups.
-Run where a GPU is: python bench/gpu_train_check.py [--samples N] [--epochs N] [--cpu-epochs N]
+"""CUDA check of training speed: a ResNet-18-style model (the resnet18 template at torchvision's widths, 64 to 512
+channels) on the built-in shapes set at 3×64×64, batch 256, data in memory. Reports samples/s, leaving out the
+first (warming-up) epoch of each, and the ratios with their targets:
+- the engine in bfloat16 autocast + channels_last against the engine in float32, contiguous (target >= 1.5x);
+- the engine against a hand-written AMP loop with the same levers (DataLoader over a pinned TensorDataset,
+  non_blocking copies, autocast, channels_last) (target >= 1.0x);
+- the exported train.py (python train.py, in-memory data kept on the GPU) against the engine (target >= 0.95x);
+- the engine with training.compile: samples/s once compiled, and the compile time (its first epoch less a
+  compiled epoch).
+Run where a GPU is: python bench/gpu_train_check.py [--samples N] [--epochs N] [--width N]
+On a machine without one, --tiny runs every path on the CPU at a toy size (the figures mean nothing there):
+    python bench/gpu_train_check.py --tiny
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from builder.core.project import Project
+from builder.core.templates import load_template
+from builder.train.engine import Trainer
+from builder.train.events import Failed
+from builder.train.script import write_training_script
+from builder.train.setup import Run, prepare
 
 
 def project(samples: int, epochs: int, mixed: bool) -> dict:
+    """A small VGG-style project on shapes 3×64×64 (gpu_ddp_check.py trains it)."""
     layers = []
     channels = [32, 64, 128]
     for i, c in enumerate(channels):
@@ -38,49 +57,146 @@ def project(samples: int, epochs: int, mixed: bool) -> dict:
             "training": {"optimizer": "Adam", "lr": 0.002, "epochs": epochs, "seed": 0, "mixed_precision": mixed}}
 
 
-def train(folder: Path, name: str, doc: dict, device: str, epochs: int) -> dict:
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(doc))
-    out = folder / name
-    command = [sys.executable, "-m", "builder", "train", str(path), "--device", device, "--epochs", str(epochs),
-               "--out", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True)
+def resnet18(samples: int, epochs: int, size: int, width: int, batch: int, device: str) -> Project:
+    """The resnet18 template at size×size, its widths scaled from the template's 16 to `width`."""
+    doc = load_template("resnet18")
+    model = doc.models[0]
+    model.node("image").params["shape"] = [3, size, size]
+    model.node("conv1").params["out_channels"] = width
+    for node in model.nodes:
+        if "planes" in node.params:
+            node.params["planes"] = node.params["planes"] * width // 16
+    doc.data = {**doc.data, "source": {"kind": "synthetic", "name": "shapes", "samples": samples},
+                "batch_size": batch, "val_split": 0.1}
+    doc.training = {**doc.training, "epochs": epochs, "device": device, "lr": 0.002}
+    return doc
+
+
+def variant(doc: Project, **training) -> Run:
+    changed = copy.deepcopy(doc)
+    changed.training = {**changed.training, **training}
+    return prepare(changed)
+
+
+def per_second(run: Run, seconds: list[float]) -> float:
+    timed = seconds[1:] if len(seconds) > 1 else seconds  # epoch 1 holds cuDNN's autotuning (and compiling)
+    return len(run.split.train) / (sum(timed) / len(timed))
+
+
+def engine(run: Run) -> tuple[float, list[float]]:
+    trainer = Trainer(run)
+    for event in trainer:
+        if isinstance(event, Failed):
+            raise SystemExit(f"the engine failed: {event}")
+    seconds = [r.seconds for r in trainer.history]
+    return per_second(run, seconds), seconds
+
+
+def hand_written(run: Run) -> float:
+    """The AMP loop a person writes for in-memory data, with the engine's levers: bf16 autocast (float16 with a
+    GradScaler where bf16 is missing), channels_last, a pinned DataLoader; validation under inference_mode."""
+    device = run.device
+    x, y = run.data.tensors
+    pin = device.type == "cuda"
+    generator = torch.Generator().manual_seed(run.settings.training.seed)
+    train = DataLoader(TensorDataset(x[run.split.train], y[run.split.train]), batch_size=run.settings.data.batch_size,
+                       shuffle=True, generator=generator, pin_memory=pin)
+    val = DataLoader(TensorDataset(x[run.split.val], y[run.split.val]), batch_size=run.settings.data.batch_size,
+                     pin_memory=pin)
+    torch.manual_seed(run.settings.training.seed)
+    model = run.model_class().to(device, memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=run.settings.training.lr)
+    criterion = torch.nn.CrossEntropyLoss()
+    amp = device.type == "cuda"
+    dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and dtype == torch.float16)
+    seconds = []
+    for _epoch in range(run.settings.training.epochs):
+        started = time.perf_counter()
+        model.train()
+        for inputs, labels in train:
+            inputs = inputs.to(device, non_blocking=True, memory_format=torch.channels_last)
+            labels = labels.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=dtype, enabled=amp):
+                loss = criterion(model(inputs), labels)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        model.eval()
+        correct = torch.zeros((), dtype=torch.int64, device=device)
+        with torch.inference_mode(), torch.autocast(device.type, dtype=dtype, enabled=amp):
+            for inputs, labels in val:
+                inputs = inputs.to(device, non_blocking=True, memory_format=torch.channels_last)
+                correct += (model(inputs).argmax(1) == labels.to(device, non_blocking=True)).sum()
+        correct.item()  # waits for the GPU: the epoch's time is all of its work
+        seconds.append(time.perf_counter() - started)
+    return per_second(run, seconds)
+
+
+def exported(run: Run, folder: Path, device: str) -> float:
+    """The exported train.py, run as a person runs it; samples/s from its metrics.csv."""
+    write_training_script(run, folder)
+    result = subprocess.run([sys.executable, "train.py", "--out", "out", "--device", device], cwd=folder,
+                            capture_output=True, text=True)
     if result.returncode != 0:
-        print(result.stdout, result.stderr, sep="\n")
-        raise SystemExit(f"{name}: builder train failed ({result.returncode})")
-    rows = list(csv.DictReader((out / "metrics.csv").open()))
-    timed = rows[1:] if device != "cpu" and len(rows) > 1 else rows  # epoch 1 on a GPU includes warm-up
-    train_samples = int(doc["data"]["source"]["samples"] * (1 - doc["data"]["val_split"]))
-    seconds = sum(float(r["seconds"]) for r in timed) / len(timed)
-    return {"name": name, "samples_per_s": train_samples / seconds, "accuracy": float(rows[-1]["val_accuracy"]),
-            "epochs": len(rows), "log": result.stderr.strip().splitlines()[0]}
+        raise SystemExit(f"train.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    rows = list(csv.DictReader((folder / "out" / "metrics.csv").open()))
+    return per_second(run, [float(r["seconds"]) for r in rows])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--samples", type=int, default=8000)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--cpu-epochs", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=8192)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--width", type=int, default=64, help="the first stage's channels (torchvision: 64)")
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--no-compile", action="store_true", help="leave out the torch.compile run")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a toy size on the CPU: checks that every path runs where there is no GPU")
+    parser.add_argument("--save", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
-    import torch
-
-    if not torch.cuda.is_available():
-        raise SystemExit("no CUDA GPU here: this check is for a GPU machine")
-    print(f"torch {torch.__version__}, {torch.cuda.get_device_name(0)}, bf16: {torch.cuda.is_bf16_supported()}")
+    if args.tiny:
+        args.samples, args.epochs, args.size, args.width, args.batch = 96, 2, 16, 4, 32
+        device = "cpu"
+    elif torch.cuda.is_available():
+        device = "cuda"
+    else:
+        raise SystemExit("no CUDA GPU here: this check is for a GPU machine (--tiny runs it on the CPU at a toy size)")
+    name = torch.cuda.get_device_name(0) if device == "cuda" else "CPU (--tiny: the paths only, not the speeds)"
+    print(f"torch {torch.__version__}, {name}", flush=True)
+    doc = resnet18(args.samples, args.epochs, args.size, args.width, args.batch, device)
+    fast = variant(doc, mixed_precision=True, channels_last=True)
+    print(f"{fast.model_name} at {args.size}×{args.size}, width {args.width}, "
+          f"{sum(p.numel() for p in fast.model_class().parameters()):,} weights; {len(fast.split.train):,} training "
+          f"samples, batch {args.batch}, {args.epochs} epochs (the first left out)", flush=True)
+    figures: dict[str, float] = {}
+    figures["engine float32"], _ = engine(variant(doc, mixed_precision=False, channels_last=False))
+    figures["engine bf16 + channels_last"], _ = engine(fast)
+    figures["hand-written AMP loop"] = hand_written(fast)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        results = [
-            train(folder, "cuda-float32", project(args.samples, args.epochs, False), "cuda", args.epochs),
-            train(folder, "cuda-mixed", project(args.samples, args.epochs, True), "cuda", args.epochs),
-            train(folder, "cpu-float32", project(args.samples, args.cpu_epochs, False), "cpu", args.cpu_epochs),
-        ]
-    for r in results:
-        print(f"{r['name']:14s} {r['samples_per_s']:10,.0f} samples/s   val_accuracy {r['accuracy']:.1%} after "
-              f"{r['epochs']} epoch(s)   [{r['log']}]")
-    by = {r["name"]: r["samples_per_s"] for r in results}
-    print(f"mixed precision vs float32 on the GPU: {by['cuda-mixed'] / by['cuda-float32']:.2f}x")
-    print(f"GPU float32 vs CPU: {by['cuda-float32'] / by['cpu-float32']:.1f}x; "
-          f"GPU mixed vs CPU: {by['cuda-mixed'] / by['cpu-float32']:.1f}x")
+        figures["exported train.py"] = exported(fast, Path(tmp), device)
+    if not args.no_compile:
+        rate, seconds = engine(variant(doc, mixed_precision=True, channels_last=True, compile=True))
+        figures["engine + torch.compile"] = rate
+        figures["compile seconds"] = seconds[0] - (min(seconds[1:]) if len(seconds) > 1 else 0.0)
+    for key, value in figures.items():
+        print(f"  {key:30s} {value:10,.1f} {'s' if key.endswith('seconds') else 'samples/s'}")
+    ratios = [("bf16 + channels_last vs float32", figures["engine bf16 + channels_last"] / figures["engine float32"],
+               1.5),
+              ("engine vs hand-written AMP loop", figures["engine bf16 + channels_last"]
+               / figures["hand-written AMP loop"], 1.0),
+              ("exported train.py vs engine", figures["exported train.py"] / figures["engine bf16 + channels_last"],
+               0.95)]
+    if "engine + torch.compile" in figures:
+        ratios.append(("torch.compile vs not (once compiled)", figures["engine + torch.compile"]
+                       / figures["engine bf16 + channels_last"], 0.0))
+    for label, ratio, target in ratios:
+        verdict = "" if not target else f"  (target >= {target:.2f}: {'met' if ratio >= target else 'NOT met'})"
+        print(f"{label:40s} {ratio:6.2f}x{verdict}")
+    if args.save:
+        args.save.write_text(json.dumps({"device": name, **figures}, indent=1))
 
 
 if __name__ == "__main__":

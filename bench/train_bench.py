@@ -19,6 +19,7 @@ Run: nice .venv/bin/python bench/train_bench.py [--samples N] [--epochs N] [--re
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from builder.train.batches import TensorBatches
 from builder.train.engine import Trainer
 from builder.train.events import Failed
 from builder.train.setup import Run, prepare
+
+print = functools.partial(print, flush=True)  # noqa: A001 - each line as soon as it is measured
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,7 @@ def levers(run: Run, repeats: int) -> None:
 
 def headline(samples: int, epochs: int, batch: int, repeats: int) -> Run:
     run = prepared(samples, epochs, batch)
-    bare_levers = Levers(channels_last=run.settings.training.channels_last, sliced=True, inference_mode=True,
-                         fused=None)
+    bare_levers = Levers(channels_last=run.settings.training.channels_last, sliced=True, inference_mode=True)
     times = timed({"hand-written": lambda: hand_written(run), "engine": lambda: engine(run),
                    "bare": lambda: hand_written(run, bare_levers)}, repeats)
     print(f"{len(run.split.train):,} training + {len(run.split.val):,} validation samples "
@@ -175,7 +177,6 @@ def long_run(samples: int, epochs: int, batch: int, repeats: int) -> None:
     default = prepared(samples, epochs, batch)
     t = default.settings.training
     flipped = {f"channels_last {not t.channels_last}": {"channels_last": not t.channels_last},
-
                "threads 1": {"threads": 1},
                f"compile {not t.compile}": {"compile": not t.compile}}
     runs = {"default": lambda: engine(default), "hand-written": lambda: hand_written(default)}
@@ -205,7 +206,12 @@ def main() -> None:
     parser.add_argument("--long-epochs", type=int, default=10)
     parser.add_argument("--long-repeats", type=int, default=3)
     parser.add_argument("--no-levers", action="store_true", help="only the engine against the hand-written loop")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for every run (default: torch's, one per core); on a machine shared with "
+                             "other work, 1 keeps the figures from drowning in the threads' waiting on each other")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     run = headline(args.samples, args.epochs, args.batch, args.repeats)
     if not args.no_levers:
         levers(run, args.repeats)

@@ -10,8 +10,6 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from builder.blocks.modules import (
     SEPARATOR,
     args_key,
@@ -168,7 +166,7 @@ class _Checker:
             state.middle.append(Problem(None, tr("the model has no Output block")))
         for node_id in structure.order:
             state.inferred[node_id] = self.infer(report, state, node_id)
-        state.tail = _mark_live(report, structure.graph, state.specs, set(report.uses))
+        state.tail = _mark_live(report, structure.predecessors, state.specs, set(report.uses))
         report.problems = state.problems(report.order)
         report.state = state
         return report
@@ -385,10 +383,11 @@ def _check_ports(spec: BlockSpec, node_id: str, ports: dict[int, str], problems:
     return len(problems) == before
 
 
-def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpec], uses: set[str]) -> list[Problem]:
+def _mark_live(report: ModelReport, predecessors: dict[str, list[str]], specs: dict[str, BlockSpec],
+               uses: set[str]) -> list[Problem]:
     """report.live, and a warning for each node that reaches no Output."""
     outputs = [n for n in report.order if n in specs and specs[n].is_output and n not in uses]
-    live = _feeding(graph, outputs)
+    live = _feeding(predecessors, outputs)
     report.live = live & set(report.order)
     if not outputs:
         return []
@@ -396,7 +395,7 @@ def _mark_live(report: ModelReport, graph: nx.DiGraph, specs: dict[str, BlockSpe
     return [Problem(node_id, message, warning=True) for node_id in report.order if node_id not in live]
 
 
-def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:
+def _feeding(predecessors: dict[str, list[str]], targets: list[str]) -> set[str]:
     """The targets and every node with a path to one of them.
 
     One walk backwards from all targets at once: the ancestors of each target in turn cost
@@ -404,7 +403,7 @@ def _feeding(graph: nx.DiGraph, targets: list[str]) -> set[str]:
     found = set(targets)
     stack = list(targets)
     while stack:
-        for source in graph.predecessors(stack.pop()):
+        for source in predecessors.get(stack.pop(), ()):
             if source not in found:
                 found.add(source)
                 stack.append(source)

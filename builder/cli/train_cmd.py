@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem)
         return 1
+    if prepared.data.description:  # what was read, and how: "...; read 60,000 images from the cache in 0.4 s"
+        print(prepared.data.description, file=sys.stderr)
     out = output_folder(project, args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.health and project.training.get("mode") == "gan":

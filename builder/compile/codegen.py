@@ -52,11 +52,15 @@ class GeneratedCode:
 
 
 def generate_code(project: Project, model_names: list[str] | None = None,
-                  normalization: Normalization | None = None) -> GeneratedCode:
+                  normalization: Normalization | None = None,
+                  checked: dict[str, ModelReport] | None = None) -> GeneratedCode:
     """Source for the named models (all by default) and the modules they use, one class per model, used
-    models first; raises CompileError if any has errors."""
+    models first; raises CompileError if any has errors. `checked` may hold models' own checks already made
+    (the editor's of the model shown), for a graph of thousands of blocks not to be checked twice."""
     wanted = model_names or [m.name for m in project.models]
-    reports = {name: check_model(project.model(name), project) for name in wanted}
+    known = checked or {}
+    reports = {name: known[name] if name in known and known[name].model is project.model(name)
+               else check_model(project.model(name), project) for name in wanted}
     errors = [(name, p) for name, r in reports.items() for p in r.errors]
     if errors:
         raise CompileError(errors)

@@ -96,6 +96,12 @@ class DistributedTrainer:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def pids(self) -> dict[int, int]:
+        """The process id of each rank that has connected, by rank."""
+        with self._sending:
+            return {rank: pid for rank, pid in self._links.values()}
+
     def showcase(self, epoch: int, on_demand: bool = False) -> Any:
         """The predictions rank 0 made after its latest epoch (the processes hold the model, not this one); none
         to show before the first."""
@@ -180,9 +186,13 @@ class DistributedTrainer:
 
     def _end(self, ended: Finished | None, failures: list[tuple[float, int, Failed]],
              error: BaseException | None) -> Event:
-        """How the run ended: rank 0's Finished; else the earliest failure (the others follow from it)."""
+        """How the run ended: rank 0's Finished; else a rank killed without a word (out of memory, say: the others
+        failed for want of it); else the earliest failure told (the others follow from it)."""
         if ended is not None:
             return ended
+        silent = _killed(error, {rank for _when, rank, _failed in failures}, self.processes)
+        if silent:
+            return Failed("error", silent, "")
         if failures:
             _when, rank, failed = min(failures, key=lambda f: f[0])
             return Failed(failed.kind, tr("process {rank} of {count}: {error}", rank=rank, count=self.processes,
@@ -234,15 +244,21 @@ class DistributedTrainer:
 
 def _launch(processes: int, spec: dict[str, Any], outcome: dict[str, BaseException]) -> None:
     """torchrun's launch, standalone: every process on this machine, a rendezvous on a free local port."""
+    import tempfile
+
+    from torch.distributed.elastic.multiprocessing.api import DefaultLogsSpecs
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
     # The agent runs in a thread, where it cannot take signals (Ctrl-C is ours): it would say so on every run.
     for name in ("torch.distributed.elastic", "torch.multiprocessing"):  # it says what _end says, and worse
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=processes, run_id=f"builder-{uuid.uuid4().hex}",
-                          rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0, start_method="spawn")
     try:
-        elastic_launch(config, work)(spec)
+        with tempfile.TemporaryDirectory(prefix="builder-ddp-") as logs:  # the agent's files, gone with the run
+            config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=processes,
+                                  run_id=f"builder-{uuid.uuid4().hex}", rdzv_backend="c10d",
+                                  rdzv_endpoint="localhost:0", max_restarts=0, start_method="spawn",
+                                  logs_specs=DefaultLogsSpecs(log_dir=logs))
+            elastic_launch(config, work)(spec)
     except BaseException as exc:  # noqa: BLE001 - the run's end says what it was
         outcome["error"] = exc
 
@@ -268,7 +284,17 @@ def _wake(listener: Listener, authkey: bytes) -> None:
 
 def _kill(pid: int) -> None:
     with contextlib.suppress(OSError):  # ended already
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows has no SIGKILL
+
+
+def _killed(error: BaseException | None, told: set[int], processes: int) -> str | None:
+    """The rank the launcher saw killed by a signal, having told nothing, in one line; None if none was."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+
+    if not isinstance(error, ChildFailedError):
+        return None
+    rank, failure = error.get_first_failure()
+    return _launch_failure(error, processes) if failure.exitcode < 0 and rank not in told else None
 
 
 def _launch_failure(error: BaseException | None, processes: int) -> str:

@@ -521,5 +521,7 @@ def _hint_for(exc: BaseException, run: Any) -> str:
     text = str(exc)
     if "between 0 and 1" in text:
         return tr("BCELoss takes probabilities: add a Sigmoid before the Output, or use BCEWithLogitsLoss")
+    if type(exc).__module__.startswith(("torch._dynamo", "torch._inductor")):  # training.compile's own failure
+        return tr("torch.compile failed: train without it (training.compile: false)")
     return tr("See the details for where it happened")
 

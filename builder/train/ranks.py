@@ -36,6 +36,7 @@ from builder.train.batches import TensorBatches, data_loader
 from builder.train.engine import Trainer, _fits_on_device
 from builder.train.events import EpochEnd, Failed, Finished, Started, Step
 from builder.train.metrics import Evaluation
+from builder.train.setup import prepare
 
 SEND_SECONDS = 0.1  # rank 0 sends its steps in bunches this far apart: one read of the device per bunch
 
@@ -62,6 +63,8 @@ def work(spec: dict[str, Any]) -> None:
         raise SystemExit(1) from None
     try:
         ended = report(trainer, link, rank)
+    except (OSError, EOFError):  # the launcher is gone (killed): nobody to train for
+        raise SystemExit(1) from None
     finally:
         dist.destroy_process_group()
     if isinstance(ended, Failed):
@@ -69,8 +72,6 @@ def work(spec: dict[str, Any]) -> None:
 
 
 def _rank_trainer(spec: dict[str, Any], rank: int, world: int, link: Connection) -> RankTrainer:
-    from builder.train.setup import prepare  # torch's data sources load here, after the process group's set-up
-
     local = int(os.environ.get("LOCAL_RANK", rank))
     if spec["device"] == "cuda":
         torch.cuda.set_device(local)
@@ -245,11 +246,11 @@ def report(trainer: RankTrainer, link: Connection, rank: int) -> Any:
         if isinstance(event, Step):
             pending.append(event)
             if time.monotonic() - last >= SEND_SECONDS:
-                _send_steps(link, pending)
+                _send_steps(link, pending, trainer.world)
                 pending, last = [], time.monotonic()
             continue
         if pending:
-            _send_steps(link, pending)
+            _send_steps(link, pending, trainer.world)
             pending, last = [], time.monotonic()
         _send_event(trainer, link, event)
     return event
@@ -284,9 +285,10 @@ def _per_process(event: Started, trainer: RankTrainer) -> Started:
     return replace(event, device=device, samples_text=samples)
 
 
-def _send_steps(link: Connection, steps: list[Step]) -> None:
-    """The steps with their values read from the device in one go."""
+def _send_steps(link: Connection, steps: list[Step], world: int) -> None:
+    """The steps with their values read from the device in one go, and the samples every process learnt from
+    in them (the shares are equal, the last batches too): the window's samples/s is the run's."""
     names = list(steps[0].values)
     table = torch.stack([torch.stack([s.values[n] for n in names]) for s in steps]).float().cpu().tolist()
-    send(link, ("steps", [(s.epoch, s.step, s.steps, s.samples, dict(zip(names, row)), s.lr)
+    send(link, ("steps", [(s.epoch, s.step, s.steps, s.samples * world, dict(zip(names, row)), s.lr)
                           for s, row in zip(steps, table)]))

@@ -58,7 +58,7 @@ def setting_problems(project: Project, folder: str) -> list[str]:
         problems.append(tr("{key}: {problem}", key="training.tensorboard", problem=reason))
     try:
         taken = project.resolve(folder).exists() and not project.resolve(folder).is_dir()
-    except OSError:  # a name the file system refuses to even look up: writing will say why
+    except (OSError, ValueError):  # a name the file system refuses to even look up: writing will say why
         taken = False
     if taken:
         problems.append(tr("training.tensorboard: {path} exists and is not a folder", path=project.resolve(folder)))
@@ -92,7 +92,7 @@ def run_folder(root: Path, model: str, started: float) -> Path:
 class Watched:
     """What of a run goes into its log besides the events."""
 
-    models: dict[str, tuple[nn.Module, dict[str, nn.Module]]]  # model name -> (module, node id -> layer)
+    layers: dict[str, dict[str, nn.Module]]  # model name -> node id -> the layer made for it
     graph: nn.Module  # traced once, with `example`
     example: torch.Tensor
     inputs: torch.Tensor | None  # a few samples of the data (N, C, H, W), when they are images
@@ -110,11 +110,11 @@ def watched(trainer: Any) -> Watched:
         modules = (trainer.generator, trainer.discriminator)
         samples = [run.data.dataset[i][0] for i in range(min(IMAGES, len(run.data.dataset)))]
         chain = GAN({run.code.class_names[n]: m for n, m in zip(names, modules)})
-        return Watched({n: (m, hooked_layers(m, run.code, n)) for n, m in zip(names, modules)}, chain,
+        return Watched({n: hooked_layers(m, run.code, n) for n, m in zip(names, modules)}, chain,
                        trainer.fixed_z[:1], _images(samples), trainer.sample)
     samples = [run.data.dataset[int(i)][0] for i in run.split.train[:IMAGES]]
     model = trainer.model
-    return Watched({run.model_name: (model, hooked_layers(model, run.code, run.model_name))}, model,
+    return Watched({run.model_name: hooked_layers(model, run.code, run.model_name)}, model,
                    samples[0].unsqueeze(0).to(trainer.device), _images(samples), None)
 
 
@@ -235,8 +235,8 @@ class TensorBoardLog:
 
     def _histograms(self, step: int, gradients: bool) -> None:
         """Each layer's weights (and their last gradients), named by its node; a GAN's by model, then node."""
-        several = len(self._watched.models) > 1
-        for model_name, (_module, layers) in self._watched.models.items():
+        several = len(self._watched.layers) > 1
+        for model_name, layers in self._watched.layers.items():
             for node, layer in layers.items():
                 for name, parameter in layer.named_parameters():
                     tag = f"{model_name}/{node}/{name}" if several else f"{node}/{name}"

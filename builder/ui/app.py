@@ -86,6 +86,7 @@ def run_app(path: str | None = None, language: str | None = None) -> int:
     from builder.ui.language import apply_language, chosen_language
     from builder.ui.main_window import MainWindow
     from builder.ui.startup_report import VARIABLE, report_startup
+    from builder.ui.torch_loader import TorchLoader
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NN Builder")
@@ -100,7 +101,7 @@ def run_app(path: str | None = None, language: str | None = None) -> int:
             print(f"builder: {exc}", file=sys.stderr)
             return 2
         # PyTorch loads once the window has painted: editing needs none of it (see torch_loader.py).
-        window = MainWindow(Document(project), settings=settings, torch_in_background=True)
+        window = MainWindow(Document(project), settings=settings, torch_loader=TorchLoader(background=True))
         if os.environ.get(VARIABLE):
             report_startup(window, os.environ[VARIABLE])
         window.show()

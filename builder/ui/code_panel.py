@@ -94,7 +94,9 @@ class CodePanel(QWidget):
             self._set("\n".join(lines))
             return
         try:
-            code = generate_code(self.session.document.project, [self.session.model])
+            # The session's check of the model on its own (not as a use entered): no need to check it again.
+            checked = {report.model.name: report} if not self.session.trail else None
+            code = generate_code(self.session.document.project, [self.session.model], checked=checked)
         except CompileError as exc:  # checked above; kept for a model changed in between
             self._set("# " + str(exc).replace("\n", "\n# "))
             return

@@ -66,9 +66,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, document: Document | None = None, settings: QSettings | None = None,
                  autosaver: Autosaver | None = None, autosave_ms: int = 60_000,
-                 torch_in_background: bool = False) -> None:
-        """`torch_in_background`: open without PyTorch, which loads once the window has painted (the app's
-        start); the training part, the code and the import of PyTorch code come in as it has loaded."""
+                 torch_loader: TorchLoader | None = None) -> None:
+        """`torch_loader`: one in the background opens the window without PyTorch, which loads once the window
+        has painted (the app's start); the training part, the code and the import of PyTorch code come in as it
+        has loaded. Without one, they come in at once."""
         super().__init__()
         self.document = document or Document(new_project())
         self.settings = settings or QSettings("NN Builder", "NN Builder")
@@ -85,7 +86,8 @@ class MainWindow(QMainWindow):
         self.restart_requested = False  # closed to start again (View → Language): the app opens the project anew
         self._painted = False
         self._menu_anchor: QAction | None = None  # the Help menu's, once it is there
-        self.torch = TorchLoader(torch_in_background, parent=self)
+        self.torch = torch_loader or TorchLoader()
+        self.torch.setParent(self)
         self.training: TrainingUI | None = None  # with PyTorch: at once, or once loaded in the background
         self.importer: ImportUI | None = None
         self.session = Session(self.document)

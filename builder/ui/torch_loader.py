@@ -37,7 +37,8 @@ class TorchLoader(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.modules = modules
-        self.state = WAITING if background else LOADED
+        imported = all(name in sys.modules for name in modules)  # a window opened before this one loaded them
+        self.state = WAITING if background and not imported else LOADED
         self.error = ""  # why the import failed, once it has
         self._waiting: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
@@ -54,12 +55,8 @@ class TorchLoader(QObject):
         return tr("Loading PyTorch…")
 
     def start(self) -> None:
-        """Import the modules on a thread (at once when they are imported already); once only."""
+        """Import the modules on a thread; once only."""
         if self.state != WAITING:
-            return
-        if all(name in sys.modules for name in self.modules):  # a window opened before this one loaded them
-            self.state = LOADING
-            self._finish()
             return
         self.state = LOADING
         self._thread = threading.Thread(target=self._import, name="load-torch", daemon=True)

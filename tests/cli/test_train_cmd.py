@@ -198,3 +198,24 @@ def test_tensorboard_without_the_package_says_how_to_install_it(tmp_path, capsys
     assert capsys.readouterr().err.splitlines() == [
         '--tensorboard: TensorBoard logs need the tensorboard package: pip install "nn-builder[tensorboard]"']
     assert not (tmp_path / "logs").exists() and not (tmp_path / "shapes-training").exists()
+
+
+def test_train_says_what_it_read_and_a_second_run_reads_images_from_the_cache(tmp_path, capsys, monkeypatch):
+    from PIL import Image
+    from projects import cnn
+
+    from builder.train.data import image_cache
+
+    monkeypatch.setattr(image_cache, "CACHE_FROM", 1)  # the cache, for a folder small enough for a test
+    for label, shade in (("a", 40), ("b", 200)):
+        (tmp_path / "imgs" / label).mkdir(parents=True)
+        for i in range(12):
+            Image.new("L", (16, 16), color=shade + i).save(tmp_path / "imgs" / label / f"{i}.png")
+    path = saved(tmp_path, shapes_project(cnn(classes=2), data={"source": {"kind": "image_folder", "path": "imgs"}},
+                                          training={"epochs": 1}))
+    assert main(["train", str(path)]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("image folder imgs/: 24 images in 2 classes, read as 1×16×16; decoded 24 images in ")
+    assert first.endswith(", kept in .builder-cache/images/ for the next run")
+    assert main(["train", str(path)]) == 0
+    assert "; read 24 images from the cache in " in capsys.readouterr().err.splitlines()[0]

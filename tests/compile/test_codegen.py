@@ -168,3 +168,16 @@ def test_pooling_written_before_dilation_and_ceil_mode_existed_is_unchanged():
     assert "self.pool = nn.MaxPool2d(kernel_size=2)\n" in source
     assert "self.avg = nn.AvgPool2d(kernel_size=2, padding=1)\n" in source
     assert generate_code(project(chain("Net", [1, 8, 8], defaults))).source == source
+
+
+def test_a_check_already_made_is_used_as_it_is_and_one_of_another_graph_is_not():
+    from builder.blocks.check import check_model
+
+    net = project(nets.lenet())
+    graph = net.models[0]
+    report = check_model(graph, net)
+    assert generate_code(net, [graph.name], checked={graph.name: report}).source == generate_code(net).source
+    stale = check_model(graph.copy(), net)  # a check of another graph object (an older copy): checked again
+    graph.nodes[-2].params["out_features"] = 7
+    source = generate_code(net, [graph.name], checked={graph.name: stale}).source
+    assert "nn.Linear(84, 7)" in source

@@ -82,3 +82,13 @@ def test_a_schedule_kind_that_is_not_text_is_a_problem_not_a_crash():
 def test_unknown_keys_show_on_one_printable_line():
     (problem,) = problems(training={"a\nb\x1b": 1})
     assert problem.startswith("training.a\\nb\\x1b: unknown key 'a\\nb\\x1b'; valid keys: mode")
+
+
+def test_speed_settings_default_to_what_won_on_the_bench_and_refuse_bad_values():
+    t = parse_settings(Project()).training
+    assert (t.channels_last, t.compile, t.threads) == (True, False, None)
+    t = parse_settings(Project(training={"channels_last": False, "compile": True, "threads": 2})).training
+    assert (t.channels_last, t.compile, t.threads) == (False, True, 2)
+    found = problems(training={"threads": 0, "compile": "yes"})
+    assert any(p.startswith("training.threads: must be at least 1, got 0") for p in found), found
+    assert any(p.startswith("training.compile:") for p in found), found

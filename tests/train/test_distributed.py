@@ -34,6 +34,7 @@ def test_the_processes_events_come_back_and_a_stop_ends_them_all(tmp_path):
     steps = [e for e in events if isinstance(e, Step)]
     assert [s.step for s in steps[:started.steps_per_epoch]] == list(range(1, started.steps_per_epoch + 1))
     assert all(isinstance(s.loss, torch.Tensor) and math.isfinite(s.loss_value) for s in steps)
+    assert sum(s.samples for s in steps if s.epoch == 1) == 90  # a step counts what both processes learnt from
 
     assert isinstance(last, Finished) and last.reason == "stopped" and 1 <= last.epochs_done < 200, last
     assert [r.epoch for r in trainer.history] == list(range(1, last.epochs_done + 1))
@@ -72,6 +73,21 @@ def test_a_rank_that_fails_ends_the_run_with_its_message(tmp_path):
     assert not launches_alive()
 
 
+def test_a_rank_killed_mid_run_is_named_as_the_cause():
+    """The kernel's out-of-memory killer, say: the killed rank tells nothing, the other fails for want of it."""
+    import os
+    import signal
+
+    trainer = DistributedTrainer(prepare_run(shapes_project(samples=120, training={"epochs": 200})), 2)
+    killed = False
+    for event in trainer:
+        if isinstance(event, Step) and 1 in trainer.pids and not killed:
+            os.kill(trainer.pids[1], signal.SIGKILL)
+            killed = True
+    assert isinstance(event, Failed) and event.message == "process 1 of 2 was killed by SIGKILL", event
+    assert not launches_alive()
+
+
 def test_the_first_failure_is_the_one_told():
     """A rank that fails leaves the others failing too (their peer is gone): the earliest is the cause."""
     trainer = DistributedTrainer(prepare_run(shapes_project(samples=20)), 2)
@@ -79,6 +95,17 @@ def test_the_first_failure_is_the_one_told():
                                (4.0, 1, Failed("nan", "the loss became nan at epoch 1, step 3", "lower it"))], None)
     assert isinstance(told, Failed) and told.kind == "nan" and told.hint == "lower it"
     assert told.message == "process 1 of 2: the loss became nan at epoch 1, step 3"
+
+
+def test_a_rank_killed_without_a_word_is_the_cause():
+    """Killed by a signal (the kernel's out-of-memory killer, say), a rank tells nothing; the others then fail for
+    want of it, and what they say is not the cause."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+    trainer = DistributedTrainer(prepare_run(shapes_project(samples=20)), 2)
+    error = ChildFailedError("work", {1: ProcessFailure(1, 4242, -9, "/nonexistent/error.json")})
+    told = trainer._end(None, [(5.0, 0, Failed("error", "RuntimeError: Connection closed by peer", ""))], error)
+    assert isinstance(told, Failed) and told.message == "process 1 of 2 was killed by SIGKILL"
 
 
 def test_how_many_processes_and_what_cannot_have_several():

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from graphs import chain
 from projects import autoencoder, cnn, shapes_project
 
 from builder.train.engine import Trainer
@@ -219,3 +220,53 @@ def test_every_loss_trains_on_a_task_it_fits(loss):
     assert isinstance(events[-1], Finished), events[-1]
     records = [e.record for e in events if isinstance(e, EpochEnd)]
     assert records[-1]["train_loss"] < records[0]["train_loss"] or records[-1]["val_loss"] < records[0]["val_loss"]
+
+
+def epoch_losses(project, **trainer_options):
+    trainer, events = events_of(project, **trainer_options)
+    assert isinstance(events[-1], Finished), events[-1]
+    return trainer, [e.record["train_loss"] for e in events if isinstance(e, EpochEnd)]
+
+
+def test_channels_last_trains_an_image_model_in_nhwc_as_it_would_in_nchw():
+    fast, fast_losses = epoch_losses(shapes_project(model=cnn(channels=3), samples=256))
+    plain, plain_losses = epoch_losses(shapes_project(model=cnn(channels=3), samples=256,
+                                                      training={"channels_last": False}))
+    assert fast.model.conv2.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not plain.model.conv2.weight.is_contiguous(memory_format=torch.channels_last)
+    assert fast_losses == pytest.approx(plain_losses, rel=1e-3)  # other kernels, the same arithmetic
+    kept = fast.trained().state["conv2.weight"]
+    assert kept.is_contiguous()  # weights leave in the usual order: safetensors takes no other
+
+
+def test_threads_setting_holds_during_the_run_and_is_put_back():
+    before = torch.get_num_threads()
+    trainer = Trainer(prepare(shapes_project(samples=100, training={"epochs": 1, "threads": 1})))
+    during = {torch.get_num_threads() for event in trainer if isinstance(event, Step)}
+    assert during == {1} and torch.get_num_threads() == before
+
+
+def test_compile_trains_the_same_model_with_the_same_weight_names():
+    mlp = chain("Mlp", [1, 8, 8], [("flat", "Flatten"), ("fc1", "Linear", {"out_features": 8}), ("act", "ReLU"),
+                                   ("fc2", "Linear", {"out_features": 4})])
+    project = shapes_project(model=mlp, samples=96, training={"epochs": 1, "compile": True})
+    compiled_run, compiled_losses = epoch_losses(project)
+    project.training = {**project.training, "compile": False}
+    _plain, plain_losses = epoch_losses(project)
+    assert compiled_losses == pytest.approx(plain_losses, rel=1e-4)
+    assert set(compiled_run.trained().state) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
+
+
+def test_a_compile_that_fails_ends_the_run_with_a_hint_to_train_without_it(monkeypatch):
+    import torch._dynamo
+    import torch._inductor.config as inductor
+
+    torch._dynamo.reset()
+    monkeypatch.setattr(inductor, "fx_graph_cache", False)  # so that nothing compiled before is taken from a cache
+    monkeypatch.setattr(inductor.cpp, "cxx", ("/nonexistent/c++",))  # as on a machine without a C++ compiler
+    mlp = chain("Mlp", [1, 8, 8], [("flat", "Flatten"), ("fc", "Linear", {"out_features": 4})])
+    _trainer, events = events_of(shapes_project(model=mlp, samples=64, training={"epochs": 1, "compile": True}))
+    torch._dynamo.reset()
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.epoch == 1, failed
+    assert "training.compile: false" in failed.hint

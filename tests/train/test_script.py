@@ -135,13 +135,26 @@ def synthetic_classification(tmp_path):
     return shapes_project(samples=64, training={"epochs": 1, "device": "cpu"}, path=tmp_path / "shapes.json")
 
 
+def image_folder_classification(tmp_path):
+    from PIL import Image
+    from projects import cnn
+
+    for label, shade in (("a", 40), ("b", 200)):
+        (tmp_path / "imgs" / label).mkdir(parents=True)
+        for i in range(4):
+            Image.new("L", (16, 16), color=shade + i).save(tmp_path / "imgs" / label / f"{i}.png")
+    return shapes_project(cnn(classes=2), data={"source": {"kind": "image_folder", "path": "imgs"}},
+                          training={"epochs": 1, "device": "cpu"}, path=tmp_path / "imgs.json")
+
+
 def test_the_template_is_lint_clean_code_that_runs_nothing_on_import():
     assert callable(template.main)  # imported above, with no model.py anywhere: had it started training, it failed
     path = Path(template.__file__)
     ruff_check(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
 
 
-@pytest.mark.parametrize("make_project", [synthetic_classification, npz_regression])
+@pytest.mark.parametrize("make_project", [synthetic_classification, npz_regression,
+                                          image_folder_classification])
 def test_the_written_script_compiles_and_is_lint_clean(tmp_path, make_project):
     source = training_script(prepare(make_project(tmp_path)))
     compile(source, "train.py", "exec")

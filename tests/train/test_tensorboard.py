@@ -203,3 +203,14 @@ def test_gradients_a_skipped_float16_step_left_infinite_are_binned_without_them(
     assert isinstance(events[-1], Finished) and events[-1].reason == "completed"
     (last,) = read_log(tensorboard.log_of(trainer).folder).Histograms("fc/weight.grad")
     assert last.histogram_value.num == trainer.model.fc.weight.numel() - 1
+
+
+def test_a_resumed_run_logs_into_a_new_folder_where_the_first_left_off(tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    list(new_trainer(prepare_run(example(tmp_path / "logs", epochs=1)), checkpoint=checkpoint))
+    trainer = new_trainer(prepare_run(example(tmp_path / "logs", epochs=2)), checkpoint=checkpoint, resume=True)
+    list(trainer)
+    assert len(list((tmp_path / "logs").iterdir())) == 2
+    written = read_log(tensorboard.log_of(trainer).folder)
+    assert [s for s, _v in scalars(written, "step/loss")] == [4, 5, 6]  # steps 1-3 are the first run's
+    assert scalars(written, "epoch/val_loss") == [(2, pytest.approx(trainer.history[-1]["val_loss"], rel=1e-6))]

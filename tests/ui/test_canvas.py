@@ -322,3 +322,13 @@ def test_an_edit_repaints_only_the_blocks_whose_labels_changed_and_their_tooltip
     assert pool2.has_error and message in pool2.toolTip()
     window.editor.set_param("pool2", "kernel_size", 2)
     assert not pool2.has_error and message not in pool2.toolTip()
+
+
+def test_a_block_moved_far_away_can_still_be_scrolled_to(window):
+    from builder.core.commands import move_nodes
+
+    window.document.execute(move_nodes(window.document, "ShapesNet", {"scores": (600.0, 80_000.0)}))
+    item = window.scene.nodes["scores"]
+    window.view.centerOn(item)  # a laid-out graph of 2,000 blocks is this long
+    shown = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert shown.contains(item.sceneBoundingRect().center())

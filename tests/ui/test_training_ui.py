@@ -230,6 +230,28 @@ def test_preview_shows_samples_with_labels(qtbot, make_window):
     qtbot.waitUntil(lambda: ui._preview is None, timeout=10_000)
 
 
+def test_a_run_on_two_processes_shows_as_a_run_on_one(qtbot, make_window, monkeypatch):
+    """What "all N GPUs" starts (distributed.py), here two processes on the CPU: the worker relays rank 0's
+    events, so the plots, the results and the run's record fill as for one process."""
+    import builder.train.start as start
+
+    monkeypatch.setattr(start, "processes_for", lambda device: 2)  # as cuda:all on a machine with two GPUs
+    window = quick_window(make_window)
+    ui = window.training
+    with qtbot.waitSignal(ui.controller.running_changed, timeout=5000):
+        ui.train_action.trigger()
+    with qtbot.waitSignal(ui.controller.finished, timeout=240_000) as finished:
+        pass
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=30_000)
+    assert finished.args[0].reason == "completed" and finished.args[0].epochs_done == 2
+    assert ui.plots.point_count() == 2 * 5  # each process: 160 of the 320 training samples, in batches of 32
+    assert sum(map(sum, ui.results.confusion.matrix)) == 80  # the whole validation split, added up over both
+    assert ui.results.samples.predictions.epoch == 2
+    run = window.document.project.runs[-1]
+    assert run["outcome"] == "completed" and len(run["epochs"]) == 2 and run.get("weights")
+    assert window.dialogs.errors == []
+
+
 def test_devices_listed_are_the_ones_present(make_window):
     window = quick_window(make_window)
     labels = [window.training.panel.device.itemText(i) for i in range(window.training.panel.device.count())]

@@ -5,10 +5,11 @@ converted to the Input's channels and resized to its height and width. Small fol
 decoded up front, so a broken file is reported before training starts; large ones are read
 file by file as batches need them.
 
-Many files are read by a few worker processes, each given a chunk of a few thousand files and giving back one
-uint8 array: one task per file spends its time on locks and pickling, and threads wait on each other for the
-interpreter while they open small images. A folder of a few thousand files is read in this process, where
-starting workers would cost more than it saves.
+Many files are read by a few worker processes, each given a chunk of files and giving back one uint8 array: one
+task per file spends its time on locks and pickling, and threads wait on each other for the interpreter while
+they open small images. The first files are read here and timed, and workers are started only when they would
+save more time than starting them costs, so a small folder is read in this process. The decoded pixels of a
+folder are kept for the next run by image_cache.py, which stands in front of decode_files (`reader`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -124,7 +127,8 @@ def load(request: SourceRequest, reader: Reader | None = None) -> LoadedData:
     if labels is not None:
         y = torch.tensor(labels, dtype=torch.int64)
     elif targets is not None:
-        target_pixels, target_failures = read(targets, request.path("targets"), target_mode, target_size, root)
+        target_pixels, target_failures = read(dataset.targets, request.path("targets"), target_mode, target_size,
+                                              root)  # the readable inputs' targets
         if target_failures:
             raise DataError(next(iter(target_failures.values())))
         y = _to_tensor(target_pixels)
@@ -194,7 +198,8 @@ class ImageFiles(Dataset):
                           self.target_mode, self.target_size)
 
 
-PARALLEL_FROM = 4000  # files; fewer are read in this process (starting workers would take longer)
+PROBE = 200  # files read here first, to time one: workers are started only when they would save time
+START_SECONDS = {"fork": 0.05, "forkserver": 2.0, "spawn": 4.0}  # about what starting workers costs, each way
 CHUNK_BYTES = 16 * 1024**2  # decoded pixels per chunk a worker reads and sends back at most
 MAX_WORKERS = 8
 
@@ -238,34 +243,46 @@ def _messages(failed: list[int], files: list[Path], read, out: np.ndarray | None
 
 def _in_chunks(files: list[Path], mode: str | None, size: Shape, out: np.ndarray | None) -> list[int]:
     """Decode every file into `out` (mode None: check its header only); the indices of those that failed.
-    Chunks go to worker processes when there are many files and more than one core."""
+    The first few are read here and timed; the rest go to worker processes, in chunks, when that saves time."""
     names = [str(path) for path in files]  # what a worker needs, and cheaper to send than Paths
+    began = time.perf_counter()
+    failed = _read_here(names, 0, min(PROBE, len(names)), mode, size, out)
+    rest = len(names) - PROBE
+    workers = max(1, min(MAX_WORKERS, _cores(), math.ceil(rest / 16)))
+    if rest > 0 and workers > 1:
+        method = _start_method()
+        spent = (time.perf_counter() - began) / PROBE * rest
+        if spent * (1 - 1 / workers) > START_SECONDS[method]:
+            try:
+                return failed + _read_in_workers(names, mode, size, out, workers, method)
+            except BrokenProcessPool:
+                pass  # a worker was killed (out of memory, say): read them here, where a failure is reported
+            except OSError:
+                pass  # no processes to be had (a limit on them, no /dev/shm): read them here
+    return failed + _read_here(names, PROBE, len(names), mode, size, out)
+
+
+def _read_here(names: list[str], start: int, stop: int, mode: str | None, size: Shape,
+               out: np.ndarray | None) -> list[int]:
+    view = out[start:stop] if out is not None else None
+    return [start + i for i in _read_chunk((names[start:stop], mode, size), view)[1]]
+
+
+def _read_in_workers(names: list[str], mode: str | None, size: Shape, out: np.ndarray | None, workers: int,
+                     method: str) -> list[int]:
+    """The files after the probe, in chunks (a few per worker, for balance), gathered in order into `out`."""
     per_file = max(1, out[0].nbytes) if out is not None and len(out) else 1024
-    workers = max(1, min(MAX_WORKERS, _cores(), math.ceil(len(files) / 16)))
-    chunk = max(16, min(CHUNK_BYTES // per_file, math.ceil(len(files) / (workers * 4))))
-    starts = range(0, len(files), chunk)
-    if len(files) >= PARALLEL_FROM and workers > 1:
-        try:
-            with ProcessPoolExecutor(workers, mp_context=_process_context()) as pool:
-                results = pool.map(_read_chunk, [(names[s:s + chunk], mode, size) for s in starts])
-                return _gather(starts, results, out)
-        except BrokenProcessPool:
-            pass  # a worker was killed (out of memory, say): read them here, where a failure is reported
-        except OSError:
-            pass  # no processes to be had (a limit on them, no /dev/shm): read them here
+    chunk = max(16, min(CHUNK_BYTES // per_file, math.ceil((len(names) - PROBE) / (workers * 4))))
+    starts = range(PROBE, len(names), chunk)
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])  # imported once in the server, not in every worker
     failed: list[int] = []
-    for s in starts:
-        view = out[s:s + chunk] if out is not None else None
-        failed.extend(s + i for i in _read_chunk((names[s:s + chunk], mode, size), view)[1])
-    return failed
-
-
-def _gather(starts: range, results, out: np.ndarray | None) -> list[int]:
-    failed: list[int] = []
-    for s, (pixels, bad) in zip(starts, results):
-        if out is not None:
-            out[s:s + len(pixels)] = pixels
-        failed.extend(s + i for i in bad)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for s, (pixels, bad) in zip(starts, pool.map(_read_chunk, [(names[s:s + chunk], mode, size) for s in starts])):
+            if out is not None:
+                out[s:s + len(pixels)] = pixels
+            failed.extend(s + i for i in bad)
     return failed
 
 
@@ -295,10 +312,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _process_context():
-    # Linux forks: a worker starts in milliseconds with everything imported. Elsewhere forking a process that
-    # runs threads (the window, torch) is unsafe, so workers start afresh.
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+def _start_method() -> str:
+    """Fork (a worker starts in milliseconds, everything imported) where nothing else runs that the fork could
+    catch halfway: Linux, from the main thread, no other threads. From the window's threads, and on macOS (whose
+    system libraries do not survive a fork), workers are forked from a fresh server process; on Windows, spawned."""
+    alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+    if sys.platform.startswith("linux") and alone:
+        return "fork"
+    return "spawn" if sys.platform == "win32" else "forkserver"
 
 
 def check_image(path: Path, root: Path) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent
 
 from builder.blocks.check import ModelReport
+from builder.blocks.registry import BLOCKS
 from builder.core.document import (
     EDGE_ADDED,
     EDGE_REMOVED,
@@ -29,6 +30,7 @@ from builder.ui.canvas.edge_item import EdgeItem
 from builder.ui.canvas.node_item import PORT_HIT, ModuleLook, NodeItem, distance
 
 GRID = 20
+SCENE_ROOM = 5_000  # scene px kept free around the farthest block, to drop or move blocks into
 
 
 class GraphScene(QGraphicsScene):
@@ -38,6 +40,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.health: list = []  # layer-health warnings of the latest run (Problems with their model), as badges
+        self._shown: dict[str, tuple] = {}  # node -> (item, info, problems, wired ports) it was last given
         self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move a lot
         session.document.changed.connect(self._on_change)
@@ -49,6 +52,7 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self._shown = {}
         if not self.session.model:
             return
         graph = self.session.document.model(self.session.model)
@@ -68,6 +72,14 @@ class GraphScene(QGraphicsScene):
         item = NodeItem(node, self._look(node.type))
         self.nodes[node.id] = item
         self.addItem(item)
+        self._reach(item)
+
+    def _reach(self, item: NodeItem) -> None:
+        """Grow the scene to hold the block with room around it: a laid-out graph of 2,000 blocks is
+        80,000 px long, and the view cannot scroll past the scene's edge."""
+        room = item.sceneBoundingRect().adjusted(-SCENE_ROOM, -SCENE_ROOM, SCENE_ROOM, SCENE_ROOM)
+        if not self.sceneRect().contains(room):
+            self.setSceneRect(self.sceneRect().united(room))
 
     def _add_edge(self, edge: Edge) -> None:
         source, target = self.nodes.get(edge.src), self.nodes.get(edge.dst)
@@ -94,6 +106,7 @@ class GraphScene(QGraphicsScene):
             pos = (node.ui or {}).get("pos")
             if isinstance(pos, list) and len(pos) == 2 and item.pos() != QPointF(*pos):
                 item.setPos(QPointF(*pos))
+                self._reach(item)
         elif change.kind == EDGE_ADDED:
             self._add_edge(change.edge)
         elif change.kind == EDGE_REMOVED:
@@ -105,12 +118,13 @@ class GraphScene(QGraphicsScene):
     def _on_checked(self, report: ModelReport | None) -> None:
         if report is None:
             return
-        for item in self.nodes.values():  # a module's ports or parameters may have changed inside it
-            if item.module is not None or item.spec is None:
+        for node in report.model.nodes:  # a module's ports or parameters may have changed inside it
+            item = self.nodes.get(node.id)
+            if item is not None and BLOCKS.get(node.type) is None:
                 look = self._look(item.node.type)
                 if look != item.module:
                     item.set_node(item.node, look)
-        wired = {n: 0 for n in self.nodes}
+        wired = dict.fromkeys(self.nodes, 0)
         for edge in report.model.edges:
             if edge.dst in wired:
                 wired[edge.dst] = max(wired[edge.dst], edge.port + 1)
@@ -119,8 +133,16 @@ class GraphScene(QGraphicsScene):
         for problem in [*report.problems, *health]:
             for node in (problem.node, *problem.related):
                 by_node.setdefault(node, []).append(problem)
+        shown = {}
         for node_id, item in self.nodes.items():
-            item.set_report(report.infos.get(node_id), by_node.get(node_id, []), wired[node_id])
+            now = (item, report.infos.get(node_id), by_node.get(node_id, []), wired[node_id])
+            before = self._shown.get(node_id)
+            # Only the blocks whose labels change are told (a check made again from the last one hands the
+            # others the same info objects): thousands of blocks, most of them unchanged after an edit.
+            if before is None or before[0] is not item or before[1] is not now[1] or before[2:] != now[2:]:
+                item.set_report(*now[1:])
+            shown[node_id] = now
+        self._shown = shown
 
     def show_health(self, problems: list) -> None:
         """Layer-health warnings as badges on their nodes (with the check's own problems)."""

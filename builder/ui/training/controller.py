@@ -23,7 +23,7 @@ from builder.train.events import EpochEnd, EpochRecord, Failed, Finished, Health
 from builder.train.history import run_record
 from builder.train.relay import Answer, StepBatch
 from builder.train.trained import TrainedModel
-from builder.ui.training.worker import TrainingWorker
+from builder.ui.training.worker import TrainingWorker, leave_threads_to_training
 
 
 class TrainingController(QObject):
@@ -39,6 +39,7 @@ class TrainingController(QObject):
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        leave_threads_to_training()  # before the window computes anything with torch: see worker.py
         self.document = document
         self.thread: QThread | None = None
         self.worker: TrainingWorker | None = None

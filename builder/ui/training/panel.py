@@ -34,7 +34,8 @@ from builder.train.schedules import SCHEDULES
 from builder.ui.param_editors import ComboBox
 from builder.ui.param_form import ParamForm
 
-DEVICE_HELP = N_("Where training runs: auto picks a CUDA GPU when there is one.")
+DEVICE_HELP = N_("Where training runs: auto picks a CUDA GPU when there is one. With several GPUs, \"all\" trains "
+                 "on every one, a process each (DistributedDataParallel); the batch size is then per process.")
 CHOSEN_BY_MENU = ("model", "device", "generator", "discriminator")  # a menu of what is there, not a typed value
 
 

@@ -2,6 +2,13 @@
 
 It does nothing but relay: every message (Started, StepBatch, EpochEnd, a showcase, Finished, Failed)
 goes out on one signal, in order, for the controller in the GUI thread to hand on.
+
+Threads: torch computes in parallel on an OpenMP team (libgomp) that each computing thread keeps as long as it
+lives. With more team threads in the process than cores, libgomp has every team, the training's too, sleep
+between two parallel regions instead of waiting on the core: each of the ~35 regions of a small CNN's step
+then pays a wake-up, and the run took 1.4× as long as headless (bench/ui_responsiveness.py). The GUI thread
+lives as long as the app, so it gives its parallelism to training (`leave_threads_to_training`) before it
+computes anything; the run's thread takes the threads a headless run has.
 """
 
 from __future__ import annotations
@@ -15,6 +22,28 @@ from PySide6.QtCore import QObject, Signal, Slot
 from builder.core.project import Project
 
 HEALTH_EVERY = 20  # steps between the layer-health samples the window shows (under 1% slower: bench/health_bench.py)
+
+_training_threads: int | None = None  # torch's intra-op threads for a run, as a headless run has them
+
+
+def leave_threads_to_training() -> None:
+    """Once, on the GUI thread, before it computes with torch: from then on it computes on one thread (never starting
+    an OpenMP team of its own), and each run on as many as torch chose for the process. Other threads started
+    later compute on one thread unless they ask for more, as the worker does."""
+    global _training_threads
+    if _training_threads is not None:
+        return
+    import torch
+
+    # Read first: torch sets a thread's count up on its first use, from the process-wide count, which would
+    # undo a set_num_threads made before.
+    _training_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+
+def training_threads() -> int | None:
+    """How many threads a run computes on (None: the GUI thread has not given its own up, nothing to restore)."""
+    return _training_threads
 
 
 class TrainingWorker(QObject):
@@ -58,6 +87,10 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def _work(self) -> None:
+        if _training_threads is not None:  # this thread's own setting: the GUI thread's stays at one
+            import torch
+
+            torch.set_num_threads(_training_threads)
         from builder.train.relay import Relay
         from builder.train.setup import SetupError
         from builder.train.start import new_trainer, prepare_run

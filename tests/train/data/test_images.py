@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -113,7 +116,7 @@ def test_large_folders_are_read_lazily_by_default(tmp_path, digits, monkeypatch)
 
 
 def test_many_files_are_decoded_in_order(tmp_path):
-    for i in range(70):  # enough to use the thread pool
+    for i in range(70):  # several chunks
         save(tmp_path / "many" / f"c{i % 3}" / f"{i:03}.png", np.full((8, 8), i, dtype=np.uint8))
     data = load_source(request(tmp_path, {"path": "many"}))
     x, y = data.tensors
@@ -271,12 +274,18 @@ def mixed(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("in_memory", [True, False])
-def test_worker_processes_read_exactly_what_this_process_reads(mixed, monkeypatch, in_memory):
+def workers_for_any_folder(monkeypatch, cores=2):
+    monkeypatch.setattr(images, "PROBE", 10)  # 10 files read here, the rest by workers...
+    monkeypatch.setattr(images, "START_SECONDS", dict.fromkeys(images.START_SECONDS, 0.0))  # ...however few
+    monkeypatch.setattr(images, "_cores", lambda: cores)  # even on a one-core machine
+
+
+@pytest.mark.parametrize(("in_memory", "method"), [(True, "fork"), (False, "fork"), (True, "forkserver")])
+def test_worker_processes_read_exactly_what_this_process_reads(mixed, monkeypatch, in_memory, method):
     req = request(mixed, {"path": "mixed"}, input_shape=(3, 8, 8), in_memory=in_memory, skip_unreadable=True)
     sequential = load_source(req)
-    monkeypatch.setattr(images, "PARALLEL_FROM", 2)  # workers for any folder
-    monkeypatch.setattr(images, "_cores", lambda: 3)  # even on a one-core machine
+    workers_for_any_folder(monkeypatch, cores=3)
+    monkeypatch.setattr(images, "_start_method", lambda: method)  # forkserver: the window's way
     monkeypatch.setattr(images, "CHUNK_BYTES", 8 * 8 * 3 * 7)  # many chunks of 7 files, gathered in order
     parallel = load_source(req)
     assert parallel.files == sequential.files and len(parallel.dataset) == 300
@@ -290,8 +299,7 @@ def test_worker_processes_read_exactly_what_this_process_reads(mixed, monkeypatc
 
 
 def test_worker_processes_name_every_bad_file(mixed, monkeypatch):
-    monkeypatch.setattr(images, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(images, "_cores", lambda: 2)
+    workers_for_any_folder(monkeypatch)
     message = error_of(request(mixed, {"path": "mixed"}))
     assert message.startswith("mixed/: 2 files cannot be read as images: mixed/c1/broken.png: cannot be read as an "
                               "image: not a format Pillow knows; mixed/c2/empty.png: cannot be read as an image: the "
@@ -302,8 +310,38 @@ def test_without_worker_processes_the_folder_is_read_here(mixed, monkeypatch):
     def no_processes(*_args, **_kwargs):
         raise OSError(38, "Function not implemented")  # as where a sandbox allows no new processes
 
-    monkeypatch.setattr(images, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(images, "_cores", lambda: 2)
+    workers_for_any_folder(monkeypatch)
     monkeypatch.setattr(images, "ProcessPoolExecutor", no_processes)
     data = load_source(request(mixed, {"path": "mixed"}, skip_unreadable=True))
     assert len(data.dataset) == 300 and data.tensors[0].shape == (300, 1, 8, 8)
+
+
+def test_a_small_folder_starts_no_workers(mixed, monkeypatch):
+    def no_processes(*_args, **_kwargs):
+        raise AssertionError("started workers for a folder that reads faster without them")
+
+    monkeypatch.setattr(images, "_cores", lambda: 8)
+    monkeypatch.setattr(images, "ProcessPoolExecutor", no_processes)
+    assert len(load_source(request(mixed, {"path": "mixed"}, skip_unreadable=True)).dataset) == 300
+
+
+def test_workers_are_never_forked_from_another_thread():
+    # The window reads data from its threads, and forking a process that runs other threads (Qt's) can leave the
+    # child stuck on a lock one of them held.
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(images._start_method()))
+    thread.start()
+    thread.join()
+    assert seen == ["spawn" if sys.platform == "win32" else "forkserver"]
+
+
+def test_skip_unreadable_leaves_out_the_targets_of_the_inputs_left_out(tmp_path):
+    for name in ("a", "b", "c"):
+        save(tmp_path / "photos" / f"{name}.png", grey(ord(name)))
+        save(tmp_path / "masks" / f"{name}.png", grey(ord(name) + 100, h=4, w=4))
+    (tmp_path / "photos" / "b.png").write_bytes(b"broken")
+    req = request(tmp_path, {"path": "photos", "targets": "masks"}, task="regression", output_shape=(1, 4, 4),
+                  skip_unreadable=True)
+    x, y = load_source(req).tensors
+    assert x.shape == (2, 1, 8, 8) and y.shape == (2, 1, 4, 4)
+    assert torch.equal(y[1, 0], torch.from_numpy(grey(ord("c") + 100, h=4, w=4)).float() / 255)
