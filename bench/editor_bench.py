@@ -6,8 +6,8 @@ the edit checked, every view told, and the event loop through what that posted, 
 repaints the blocks that changed and are in view; the bench checks that the edited one was). One edit at the
 Input (every shape changes), one near the end (two labels change); targets under 50 ms for 500 nodes and under
 150 ms for 2,000. Each edit is also timed with the session's check made in full every time (as before issue
-16), in the same window and run: `speed-up` is that time over this one; and the bare full check of the graph
-is printed, the least an edit cost before. Between edits the window is left to go idle (the code view
+16; all else as now), in the same window and run: `speed-up` is that time over this one; and the bare full
+check of the graph is printed, the least an edit cost before. Between edits the window is left to go idle (the code view
 regenerates 120 ms after the last edit while visible): that regeneration is timed apart.
 Run: QT_QPA_PLATFORM=offscreen nice .venv/bin/python bench/editor_bench.py [runs]
 """

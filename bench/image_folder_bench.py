@@ -6,7 +6,8 @@ Prints, best and median of N runs, each as a ratio to the first (the baseline, i
 - app, first read: image_folder as training reads it, the cache emptied before each run (decode, then keep);
 - app, cached: the same folder again, from the cache (target: under 2 s);
 - app, no cache: BUILDER_IMAGE_CACHE_MB=0, the decoding alone.
-Then the peak memory of each read, in a fresh process each (ru_maxrss less the process's size before it).
+Each also with its processor time (this process's and its workers'), which says what a read costs where wall
+time cannot (a busy machine). Then the peak memory of each read, in a fresh process each (VmHWM growth).
 Run: nice .venv/bin/python bench/image_folder_bench.py [--count 60000] [--folder DIR] [--repeats 3]
 """
 

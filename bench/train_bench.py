@@ -37,6 +37,9 @@ from builder.train.setup import Run, prepare
 print = functools.partial(print, flush=True)  # noqa: A001 - each line as soon as it is measured
 
 
+clock = time.perf_counter  # --clock process: CPU time of this process, for one thread on a busy machine
+
+
 @dataclass(frozen=True)
 class Levers:
     """How the hand-written loop runs; the defaults are the idiomatic loop."""
@@ -59,11 +62,11 @@ def prepared(samples: int, epochs: int, batch: int, **training) -> Run:
 
 
 def engine(run: Run) -> float:
-    start = time.perf_counter()
+    start = clock()
     for event in Trainer(run):
         if isinstance(event, Failed):
             raise SystemExit(f"the engine failed: {event}")
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def hand_written(run: Run, levers: Levers = Levers()) -> float:
@@ -91,7 +94,7 @@ def _hand_written(run: Run, levers: Levers) -> float:
         train = DataLoader(TensorDataset(train_x, train_y), batch_size=batch, shuffle=True, generator=generator)
         val = DataLoader(TensorDataset(val_x, val_y), batch_size=batch)
     fmt = torch.channels_last if levers.channels_last else torch.contiguous_format
-    start = time.perf_counter()
+    start = clock()
     torch.manual_seed(training.seed)
     model = run.model_class().to(memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), lr=training.lr, fused=levers.fused, foreach=levers.foreach)
@@ -112,7 +115,7 @@ def _hand_written(run: Run, levers: Levers) -> float:
         with no_grad():
             for inputs, labels in val:
                 correct += (model(inputs.contiguous(memory_format=fmt)).argmax(1) == labels).sum().item()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def timed(runs: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
@@ -140,13 +143,15 @@ LEVERS = {  # name: the loop with the lever pulled, measured against the idiomat
 }
 
 
-def levers(run: Run, repeats: int) -> None:
+def levers(run: Run, repeats: int, compile_too: bool) -> None:
     runs = {"idiomatic": lambda: hand_written(run)}
     runs.update({name: (lambda lv=lv: hand_written(run, lv)) for name, lv in LEVERS.items()})
     times = timed(runs, repeats)
     print(f"levers, each alone on the hand-written loop, {run.settings.training.epochs} epochs (best / median):")
     for name in LEVERS:
         print(line(name, times[name], times["idiomatic"]))
+    if not compile_too:
+        return
     compiled = [hand_written(run, Levers(compile=True)) for _ in range(max(repeats // 2, 1))]
     print(line("torch.compile (compile time in)", compiled, times["idiomatic"],
                f"   first {compiled[0]:.1f} s"))
@@ -172,13 +177,13 @@ def headline(samples: int, epochs: int, batch: int, repeats: int) -> Run:
     return run
 
 
-def long_run(samples: int, epochs: int, batch: int, repeats: int) -> None:
+def long_run(samples: int, epochs: int, batch: int, repeats: int, compile_too: bool) -> None:
     """The engine over `epochs` epochs with each setting at its default and flipped: what chose the defaults."""
     default = prepared(samples, epochs, batch)
     t = default.settings.training
     flipped = {f"channels_last {not t.channels_last}": {"channels_last": not t.channels_last},
                "threads 1": {"threads": 1},
-               f"compile {not t.compile}": {"compile": not t.compile}}
+               **({f"compile {not t.compile}": {"compile": not t.compile}} if compile_too else {})}
     runs = {"default": lambda: engine(default), "hand-written": lambda: hand_written(default)}
     for name, change in flipped.items():
         run = replace(default, settings=replace(default.settings, training=replace(t, **change)))
@@ -209,14 +214,22 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for every run (default: torch's, one per core); on a machine shared with "
                              "other work, 1 keeps the figures from drowning in the threads' waiting on each other")
+    parser.add_argument("--clock", choices=("wall", "process"), default="wall",
+                        help="process: this process's CPU time instead of the wall clock; with --threads 1 it hardly "
+                             "feels other work on the machine (with more threads it counts their waiting too)")
+    parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile (minutes on a small CPU)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.clock == "process":
+        global clock
+        clock = time.process_time
+    print(f"clock: {args.clock}")
     run = headline(args.samples, args.epochs, args.batch, args.repeats)
     if not args.no_levers:
-        levers(run, args.repeats)
+        levers(run, args.repeats, not args.no_compile)
     if args.long_epochs:
-        long_run(args.samples, args.long_epochs, args.batch, args.long_repeats)
+        long_run(args.samples, args.long_epochs, args.batch, args.long_repeats, not args.no_compile)
 
 
 if __name__ == "__main__":

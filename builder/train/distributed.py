@@ -222,10 +222,12 @@ class DistributedTrainer:
 
     def _close(self, launch: threading.Thread, accept: threading.Thread, listener: tuple[Listener, bytes],
                arrivals: queue.SimpleQueue) -> None:
-        """Every process gone before the iterator ends: asked to stop, then, after GRACE_SECONDS, killed."""
+        """Every process gone before the iterator ends: asked to stop, then, after GRACE_SECONDS, killed; killed at
+        once when a stop was asked for already (Ctrl-C twice: abort)."""
         if launch.is_alive():
+            aborting = self._stop.is_set()
             self._stop.set()
-            deadline = time.monotonic() + GRACE_SECONDS
+            deadline = time.monotonic() + (0 if aborting else GRACE_SECONDS)
             while launch.is_alive() and time.monotonic() < deadline:
                 self._welcome(arrivals)
                 self._tell_all("stop")

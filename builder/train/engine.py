@@ -14,6 +14,7 @@ exception.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 import traceback
@@ -430,6 +431,11 @@ def check_finite(pending: list[torch.Tensor], last_step: int) -> None:
     """Raise NonFiniteLoss naming the first bad step among the losses gathered since the last check
     (one read of the device for all of them)."""
     if not pending:
+        return
+    if len(pending) == 1 and pending[0].device.type == "cpu":  # the CPU's every-step check: one read, no stack
+        value = float(pending.pop())
+        if not math.isfinite(value):
+            raise NonFiniteLoss(last_step, value)
         return
     losses = torch.stack(pending)
     first = last_step - len(pending) + 1

@@ -120,7 +120,7 @@ class RankTrainer(Trainer):
         if self._asked % self.check_every:
             return False
         self._hear_launcher()
-        flag = torch.tensor([1.0 if self._stop.is_set() else 0.0], device=self._collective_device)
+        flag = torch.tensor([1.0 if self._stop.is_set() else 0.0], device=self.device)
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         if flag.item():
             self._stop.set()
@@ -137,17 +137,13 @@ class RankTrainer(Trainer):
         except (EOFError, OSError):
             self._stop.set()
 
-    @property
-    def _collective_device(self) -> torch.device:
-        return self.device if self.device.type == "cuda" else torch.device("cpu")
-
     def _agreed_mean(self, value: float) -> float:
-        total = torch.tensor([value], dtype=torch.float64, device=self._collective_device)
+        total = torch.tensor([value], dtype=torch.float64, device=self.device)
         dist.all_reduce(total)
         return float(total.item()) / self.world
 
     def evaluate(self, batches: Any) -> Evaluation:
-        return reduce_evaluation(super().evaluate(batches), self._collective_device)
+        return reduce_evaluation(super().evaluate(batches), self.device)
 
     def _save_checkpoint(self, epoch: int, shuffle: torch.Generator, parts: dict[str, Any]) -> None:
         if self.rank == 0:  # every rank holds the same weights and states: one writes them

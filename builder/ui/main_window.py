@@ -212,7 +212,9 @@ class MainWindow(QMainWindow):
         """Default sizes, once every dock (the training ones too) is in place."""
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 410], Qt.Orientation.Horizontal)
         self.resizeDocks([self.inspector_dock, self.code_dock], [470, 270], Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock], [250], Qt.Orientation.Vertical)  # results readable at this size
+        # Results readable at this size, and Try It's page fits: the same before and after the training pages come in
+        # (in the background, after the first paint), so the canvas does not jump then.
+        self.resizeDocks([self.problems_dock], [300], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)

@@ -268,5 +268,5 @@ def test_a_compile_that_fails_ends_the_run_with_a_hint_to_train_without_it(monke
     _trainer, events = events_of(shapes_project(model=mlp, samples=64, training={"epochs": 1, "compile": True}))
     torch._dynamo.reset()
     failed = events[-1]
-    assert isinstance(failed, Failed) and failed.epoch == 1, failed
+    assert isinstance(failed, Failed) and "C++ compiler" in failed.message and "\n" not in failed.message, failed
     assert "training.compile: false" in failed.hint

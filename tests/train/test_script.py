@@ -17,7 +17,7 @@ import builder.train.script_template as template
 from builder.core.project import Project
 from builder.train.engine import Trainer
 from builder.train.events import EpochEnd
-from builder.train.script import training_script, write_training_script
+from builder.train.script import settings_of, training_script, write_training_script
 from builder.train.setup import prepare
 
 
@@ -201,3 +201,11 @@ def test_a_checkpoint_save_killed_halfway_leaves_the_previous_checkpoint(tmp_pat
         script.main()
     assert torch.load(tmp_path / "out" / "checkpoint.pt", weights_only=True)["epoch"] == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checkpoint.pt", "metrics.csv"]  # no leftovers
+
+
+def test_the_script_takes_the_engines_speed_settings(tmp_path):
+    images = settings_of(prepare(synthetic_classification(tmp_path)))
+    assert (images["CHANNELS_LAST"], images["COMPILE"], images["THREADS"]) == (True, False, None)
+    assert settings_of(prepare(npz_regression(tmp_path)))["CHANNELS_LAST"] is False  # vectors: nothing to gain
+    off = shapes_project(samples=64, training={"channels_last": False, "compile": True, "threads": 3})
+    assert [settings_of(prepare(off))[k] for k in ("CHANNELS_LAST", "COMPILE", "THREADS")] == [False, True, 3]

@@ -36,6 +36,7 @@ class TrainingController(QObject):
     health = Signal(object)  # Health: a layer-health sample and its warnings
     answered = Signal(object)  # relay.Answer: what a question asked of the running trainer found
     failed = Signal(object)  # Failed, or the list of problems found before training
+    data_read = Signal(str)  # what the run read, and how: LoadedData.description
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +129,7 @@ class TrainingController(QObject):
         self.thread.started.connect(self.worker.work)
         self.worker.relayed.connect(self._on_message)
         self.worker.refused.connect(self.failed)
+        self.worker.data_read.connect(self.data_read)
         self.worker.done.connect(self._on_done)
         self.thread.start()
         self.running_changed.emit(True)

@@ -57,6 +57,7 @@ class TrainingUI(QObject):
         self._build_menu()
         self._connect()
         self._preview: PreviewLoader | None = None
+        self._data_read = ""  # the latest run's LoadedData.description, shown with its start
         self._warm: threading.Thread | None = None
         self._on_reset()  # the project the window opened with: its kept weights, its readiness
 
@@ -124,6 +125,7 @@ class TrainingUI(QObject):
         c = self.controller
         c.running_changed.connect(self._on_running)
         c.started.connect(self._on_started)
+        c.data_read.connect(self._on_data_read)
         c.steps.connect(self._on_steps)
         c.epoch_ended.connect(self._on_epoch)
         c.showcase.connect(self._on_showcase)
@@ -247,6 +249,12 @@ class TrainingUI(QObject):
         if not running:
             self.update_readiness()
 
+    def _on_data_read(self, description: str) -> None:
+        # Shown until the run starts, then with its description: how the data was read (a large image folder
+        # from the cache, or decoded and how long it took) is what a learner waits on before the first step.
+        self._data_read = description
+        self.window.status(description, 15000)
+
     def _on_started(self, event: Started) -> None:
         self.health.clear()
         self.window.show_health([])
@@ -257,8 +265,9 @@ class TrainingUI(QObject):
         self.progress_state.started(event)
         self._show_progress()
         warnings = "; ".join(str(w) for w in event.warnings)
-        self.window.status(tr("{description} — warning: {warnings}", description=event.describe(), warnings=warnings)
-                           if warnings else event.describe(), 15000)
+        described = " — ".join(text for text in (event.describe(), self._data_read) if text)
+        self.window.status(tr("{description} — warning: {warnings}", description=described, warnings=warnings)
+                           if warnings else described, 15000)
 
     def _on_steps(self, batch: Any) -> None:
         self.plots.add_steps(batch)

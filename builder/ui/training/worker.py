@@ -49,6 +49,7 @@ def training_threads() -> int | None:
 class TrainingWorker(QObject):
     relayed = Signal(object)  # each message of train.relay.Relay, in order
     refused = Signal(object)  # the problems found before training: a list, one line each
+    data_read = Signal(str)  # what was read, and how (LoadedData.description): "...; read 60,000 images from the cache"
     done = Signal()  # always the last signal
 
     def __init__(self, project: Project, multiprocessing_context: str = "spawn") -> None:
@@ -103,6 +104,7 @@ class TrainingWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - whatever it is, the window must hear of it
             self.refused.emit([f"{type(exc).__name__}: {exc}"])
             return
+        self.data_read.emit(run.data.description)
         self.trainer = new_trainer(run, multiprocessing_context=self.multiprocessing_context, health_every=HEALTH_EVERY)
         self.relay = Relay(self.trainer)
         if self._stop.is_set():
