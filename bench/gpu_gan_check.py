@@ -109,7 +109,7 @@ def main() -> None:
         write_training_script(gan.prepare_gan(made), folder)
         result = subprocess.run([sys.executable, "train.py", "--out", "out"], cwd=folder, capture_output=True,
                                 text=True, timeout=600)
-        check(result.returncode == 0, "train.py with MIXED_PRECISION on CUDA runs: " + result.stderr[-300:])
+        check(result.returncode == 0, f"train.py with MIXED_PRECISION on {DEVICE} runs: " + result.stderr[-300:])
         script = [row[1:5] for row in torch.load(folder / "out" / "checkpoint.pt", weights_only=True)["history"]]
         worst = max(abs(a - b) / max(abs(b), 1e-8) for rs, ra in zip(script, app) for a, b in zip(rs, ra))
         print(f"         train.py vs app, largest relative difference {worst:.2e}")

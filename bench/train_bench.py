@@ -184,7 +184,7 @@ def long_run(samples: int, epochs: int, batch: int, repeats: int, compile_too: b
     flipped = {f"channels_last {not t.channels_last}": {"channels_last": not t.channels_last},
                "threads 1": {"threads": 1},
                **({f"compile {not t.compile}": {"compile": not t.compile}} if compile_too else {})}
-    runs = {"default": lambda: engine(default), "hand-written": lambda: hand_written(default)}
+    runs = {"default": lambda: engine(default), "hand-written loop instead": lambda: hand_written(default)}
     for name, change in flipped.items():
         run = replace(default, settings=replace(default.settings, training=replace(t, **change)))
         runs[name] = lambda run=run, compiled="compile" in name: _engine_fresh(run, compiled)

@@ -67,7 +67,7 @@ class CodePanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
-        self._timer.timeout.connect(self.update_code)
+        self._timer.timeout.connect(self._on_timer)
         session.checked.connect(lambda _report: self._timer.start())
         self.copy_button.clicked.connect(self.copy)
         self.update_code()
@@ -75,6 +75,12 @@ class CodePanel(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self._timer.start()
+
+    def _on_timer(self) -> None:
+        """A hidden panel (its dock closed, or behind another tab) is regenerated when shown, not after each edit:
+        the code of a model of thousands of blocks takes a good part of a second."""
+        if self.isVisible():
+            self.update_code()
 
     def update_code(self) -> None:
         if self.torch is not None and not self.torch.ready:

@@ -59,6 +59,19 @@ def test_steps_go_out_in_batches_by_time_with_global_numbers_and_every_series():
     assert batches[0].samples == 24 and batches[1].step == 4 and batches[1].steps == 4
 
 
+def test_the_display_hears_ten_times_a_second_however_fast_the_steps_come():
+    clock = Clock()
+    events = [started(steps=2000), *(Step(1, i, 2000, 8, {"loss": torch.tensor(1.0)}, 0.1) for i in range(1, 2001))]
+
+    def tick(_event):
+        clock.now += 0.001  # 1,000 steps a second for 2 s
+
+    out = list(Relay(Scripted(events, tick), clock=clock))
+    batches = [m for m in out if isinstance(m, StepBatch)]
+    assert len(batches) <= 21  # one each RELAY_SECONDS (0.1 s), the last steps flushed at the end
+    assert [n for b in batches for n in b.numbers] == list(range(1, 2001))  # every step, once, in order
+
+
 def test_each_epoch_end_is_followed_by_a_showcase_and_pending_steps_go_first():
     record = EpochRecord(1, {"train_loss": 1.0}, 0.1, 1.0)
     events = [started(), step(1, 1, loss=0.5), EpochEnd(record, True), Finished("completed", "", 1, 1, (record,))]

@@ -410,3 +410,19 @@ def test_the_tensorboard_folder_set_in_the_panel_gets_a_log_of_each_run(qtbot, m
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
     (run,) = (tmp_path / "logs").iterdir()  # relative to the project's folder
     assert run.name.endswith("_ShapesNet") and any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
+
+
+def test_the_status_bar_says_what_data_the_run_read(qtbot, make_window):
+    window = quick_window(make_window, epochs=1)
+    ui = window.training
+    with qtbot.waitSignal(ui.controller.data_read, timeout=60_000) as read:
+        ui.train_action.trigger()
+    assert read.args[0] == "synthetic shapes: 400 images 1×28×28, 4 classes"
+    assert window.statusBar().currentMessage() == read.args[0]
+    with qtbot.waitSignal(ui.controller.started, timeout=60_000):
+        pass
+    message = window.statusBar().currentMessage()
+    assert message.startswith("training ") and message.endswith(f" — {read.args[0]}")
+    with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: not ui.controller.running, timeout=10_000)
