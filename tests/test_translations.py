@@ -67,7 +67,8 @@ ENGLISH_ON_PURPOSE = (
     ("builder/cli/__init__.py", ""), ("builder/compile/codegen.py", ""), ("builder/core/i18n.py", ""),
     ("builder/core/project.py", "f'models["), ("builder/core/project.py", "f'{where}.nodes["),
     ("builder/train/data/base.py", "'LoadedData needs"), ("builder/train/script.py", ""),
-    ("builder/train/script_template.py", ""), ("builder/ui/inside_panel.py", "f'{self.stats.text()}"),
+    ("builder/train/script_template.py", ""), ("builder/train/gan_script_template.py", ""),
+    ("builder/train/script_gan.py", ""), ("builder/ui/inside_panel.py", "f'{self.stats.text()}"),
 )
 
 

@@ -131,7 +131,7 @@ def test_early_stopping_keeps_the_best_epochs_weights(monkeypatch):
 
     losses = iter([3.0, 1.0, 2.0, 4.0, 5.0, 6.0])  # best at epoch 2, then two epochs worse
 
-    def scripted(model, batches, objective, device, stop=None):
+    def scripted(model, batches, objective, device, stop=None, memory_format=None):
         return Evaluation(next(losses), 10, 0.5)
 
     monkeypatch.setattr(engine, "evaluate", scripted)

@@ -436,8 +436,9 @@ def test_resume_from_a_damaged_checkpoint_fails_cleanly_and_touches_nothing(tmp_
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     capsys.readouterr()
     assert main(["train", str(project), "--out", str(out), "--epochs", "2", "--resume"]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"{checkpoint}: " in err and expected in err, err
+    data_line, failure = capsys.readouterr().err.splitlines()  # what was read, then one line for the failure
+    assert data_line.startswith("synthetic shapes:"), data_line
+    assert f"{checkpoint}: " in failure and expected in failure, failure
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not (tmp_path / "SENTINEL").exists()
 
