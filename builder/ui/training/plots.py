@@ -3,8 +3,10 @@ epoch, its scores in [0, 1] (validation accuracy; D(x) and D(G(z))), its learnin
 
 The curves are made from `Started.series`, so a supervised run and a GAN fill the same four plots
 without the widget knowing which it is. Points go into growing numpy buffers; the curves are redrawn
-by a timer at about 20 Hz, never per point, with peak downsampling and clip-to-view so a million
-steps stay smooth. Earlier runs can be overlaid as faint dashed curves.
+at most 20 times a second, never per point, with peak downsampling and clip-to-view so a million
+steps stay smooth. The redraw timer runs only when points have come: an idle plot never wakes the GUI
+thread, which during a run shares the cores (and the GIL) with training. Earlier runs can be overlaid as
+faint dashed curves.
 """
 
 from __future__ import annotations
@@ -90,10 +92,10 @@ class LivePlots(QWidget):
         self._step_limit = 0.0
         self._loss_limit = 0.0
         self._overlays: list[tuple[Any, Any]] = []
-        self.timer = QTimer(self)
+        self.timer = QTimer(self)  # started by points arriving (_schedule), once per redraw
+        self.timer.setSingleShot(True)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self.redraw)
-        self.timer.start()
         self.configure(())
 
     def _plot(self, col: int) -> pg.PlotItem:
@@ -156,6 +158,7 @@ class LivePlots(QWidget):
             self.buffers[("raw", name)].extend(batch.numbers, ys)
             self.buffers[("smooth", name)].extend(batch.numbers, smooth)
             self._dirty |= {("raw", name), ("smooth", name)}
+        self._schedule()
 
     def add_epoch(self, record: EpochRecord) -> None:
         for item in self.series:
@@ -163,6 +166,7 @@ class LivePlots(QWidget):
             if value is not None:
                 self.buffers[("epoch", item.name)].extend([record.epoch], [value])
                 self._dirty.add(("epoch", item.name))
+        self._schedule()
 
     def points(self, kind: str, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A curve's points as received (kind: "raw", "smooth" or "epoch")."""
@@ -175,6 +179,11 @@ class LivePlots(QWidget):
         return self.buffers[("raw", first)].size if first else 0
 
     # -- drawing --------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """A redraw within 50 ms, however many points come meanwhile."""
+        if self._dirty and not self.timer.isActive():
+            self.timer.start()
 
     def redraw(self) -> None:
         if not self._dirty or not self.isVisible():
@@ -218,6 +227,7 @@ class LivePlots(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self._dirty = set(self.buffers)  # catch up with what arrived while hidden
+        self._schedule()
 
     def set_overlays(self, runs: list[dict[str, Any]]) -> None:
         """Earlier runs as faint dashed curves next to the current one, each in the plots its own series name
