@@ -77,7 +77,7 @@ def _redo(report: ModelReport, changed: list[int]) -> None:
 def _same_frame(state: CheckState, model: ModelGraph) -> bool:
     """The same nodes (ids, in the same places), the same wires and the same declared parameters as checked.
     Wires are frozen and only ever inserted or removed, so the same objects in the same places are the same
-    wiring; a node may have been replaced by an edit (found by the caller), but not moved or renamed."""
+    wiring; a node may have been replaced by an edit (found in recheck), but not moved or renamed."""
     if len(model.nodes) != len(state.nodes) or len(model.edges) != len(state.edges):
         return False
     if model.params != state.params or any(a is not b for a, b in zip(model.edges, state.edges)):
