@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -39,6 +41,22 @@ def leave_threads_to_training() -> None:
     # undo a set_num_threads made before.
     _training_threads = torch.get_num_threads()
     torch.set_num_threads(1)
+
+
+@contextmanager
+def _run_threads() -> Iterator[None]:
+    """The run's thread computes on the run's threads (its own setting: the GUI thread's stays at one); after it,
+    threads started later are back to one, as the GUI thread left them."""
+    if _training_threads is None:
+        yield
+        return
+    import torch
+
+    torch.set_num_threads(_training_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(1)
 
 
 def training_threads() -> int | None:
@@ -83,15 +101,12 @@ class TrainingWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            self._work()
+            with _run_threads():
+                self._work()
         finally:
             self.done.emit()
 
     def _work(self) -> None:
-        if _training_threads is not None:  # this thread's own setting: the GUI thread's stays at one
-            import torch
-
-            torch.set_num_threads(_training_threads)
         from builder.train.relay import Relay
         from builder.train.setup import SetupError
         from builder.train.start import new_trainer, prepare_run
