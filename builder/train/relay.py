@@ -20,7 +20,9 @@ import torch
 
 from builder.train.events import EpochEnd, Started, Step
 
-RELAY_SECONDS = 0.1  # 10 relays a second: smooth to watch, little work for the GUI thread
+# 5 relays a second: as often as the window redraws its plots (ui/training/plots.py REDRAW_MS), so each relay is
+# drawn and none is only work for the GUI thread, which shares the cores (and the GIL) with training.
+RELAY_SECONDS = 0.2
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.autosaver = autosaver or Autosaver(recovery_folder())
         self.dialogs = Dialogs(self)
         self._undo_keys = DocumentUndoKeys(self)  # Ctrl+Z reaches the document from a committed field too
-        QApplication.instance().installEventFilter(self._undo_keys)
+        self._undo_keys.install(QApplication.instance())
         self._close_guard: Callable[[], bool] | None = None
         self._shut_downs: list[Callable[[], None]] = []  # run as the window closes (joining threads)
         self._before_saves: list[Callable[[Path, Path | None], None]] = []  # (new path, old path): files beside it

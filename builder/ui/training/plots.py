@@ -3,10 +3,13 @@ epoch, its scores in [0, 1] (validation accuracy; D(x) and D(G(z))), its learnin
 
 The curves are made from `Started.series`, so a supervised run and a GAN fill the same four plots
 without the widget knowing which it is. Points go into growing numpy buffers; the curves are redrawn
-at most 20 times a second, never per point, with peak downsampling and clip-to-view so a million
+at most 5 times a second, never per point, with peak downsampling and clip-to-view so a million
 steps stay smooth. The redraw timer runs only when points have come: an idle plot never wakes the GUI
 thread, which during a run shares the cores (and the GIL) with training. Earlier runs can be overlaid as
 faint dashed curves.
+
+A run says how many epochs and steps it will take (Started), so the x axes are set once from those, not
+rescaled to each new point: a changed axis is drawn again, which is most of what a redraw of a plot costs.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from builder.train.events import EPOCH_LOSS, LEARNING_RATE, SCORE, STEP_LOSS, Ep
 from builder.train.relay import StepBatch
 from builder.ui import theme
 
+# Live enough to watch, and each redraw paints on the GUI thread, which shares the cores with training.
+REDRAW_MS = 200
 SMOOTHING = 0.95  # exponential moving average of the step values
 PLOTS = (STEP_LOSS, EPOCH_LOSS, SCORE, LEARNING_RATE)  # left to right
+EPOCH_PLOTS = (EPOCH_LOSS, SCORE, LEARNING_RATE)  # x: the epoch
 OVERLAY_COLORS = ["#c792ea", "#f78c6c", "#82aaff", "#c3e88d", "#ffcb6b"]
 # A plot's title before a run names its series: the plot's key, for people.
 PLOT_TITLES = {STEP_LOSS: N_("step loss"), EPOCH_LOSS: N_("epoch loss"), SCORE: N_("score"),
@@ -92,9 +98,11 @@ class LivePlots(QWidget):
         self._step_limit = 0.0
         self._loss_limit = 0.0
         self._overlays: list[tuple[Any, Any]] = []
+        self._epochs = 0  # the run's epochs (0: not known, the epoch plots' x follows their points)
+        self._overlay_epochs = 0  # the most epochs of an overlaid run
         self.timer = QTimer(self)  # started by points arriving (_schedule), once per redraw
         self.timer.setSingleShot(True)
-        self.timer.setInterval(50)
+        self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
         self.configure(())
 
@@ -108,9 +116,9 @@ class LivePlots(QWidget):
 
     # -- what the run reports -------------------------------------------------------------------
 
-    def configure(self, series: tuple[Series, ...]) -> None:
+    def configure(self, series: tuple[Series, ...], epochs: int = 0, steps_per_epoch: int = 0) -> None:
         """A new run: one curve per declared series (two for a step series: raw and smoothed), titles from
-        their labels, and empty buffers."""
+        their labels, and empty buffers; x axes over the run's epochs and steps where it says them."""
         for plot in self.plots.values():
             plot.clear()
         for legend in self._legends:
@@ -120,6 +128,9 @@ class LivePlots(QWidget):
         self._overlays = []
         self.series, self.curves, self.buffers, self._ema = series, {}, {}, {}
         self._step_limit = self._loss_limit = 0.0
+        self._epochs, self._overlay_epochs = epochs, 0
+        self._step_limit = float(epochs * steps_per_epoch)  # the step plot's x: the whole run from the start
+        self._set_epoch_range()
         for key, plot in self.plots.items():
             members = [s for s in series if s.plot == key]
             legend = plot.addLegend(offset=(-4, 4), labelTextSize="7.5pt") if len(members) > 1 else None
@@ -181,7 +192,7 @@ class LivePlots(QWidget):
     # -- drawing --------------------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        """A redraw within 50 ms, however many points come meanwhile."""
+        """A redraw within REDRAW_MS, however many points come meanwhile."""
         if self._dirty and not self.timer.isActive():
             self.timer.start()
 
@@ -196,6 +207,16 @@ class LivePlots(QWidget):
         if ("epoch", "lr") in self._dirty:
             self._label_rates()
         self._dirty = set()
+
+    def _set_epoch_range(self) -> None:
+        """The epoch plots' x: epoch 1 to the last the run (or an overlaid run) reaches; without a known count,
+        their points'."""
+        last = max(self._epochs, self._overlay_epochs)
+        for key in EPOCH_PLOTS:
+            if self._epochs:
+                self.plots[key].setXRange(0.5, last + 0.5, padding=0)  # turns x's auto-range off
+            else:
+                self.plots[key].enableAutoRange(x=True)
 
     def _label_rates(self) -> None:
         """The learning rates reached, and no other ticks: a log axis over a small range draws a crowd of
@@ -235,9 +256,12 @@ class LivePlots(QWidget):
         for plot, item in self._overlays:
             plot.removeItem(item)
         self._overlays = []
+        self._overlay_epochs = 0
         for index, run in enumerate(runs):
             pen = pg.mkPen(OVERLAY_COLORS[index % len(OVERLAY_COLORS)], width=1.5, style=Qt.PenStyle.DashLine)
             epochs = [e for e in run.get("epochs") or [] if isinstance(e, dict)]
+            numbers = [e["epoch"] for e in epochs if isinstance(e.get("epoch"), int)]
+            self._overlay_epochs = max([self._overlay_epochs, *numbers])
             for name, plot in _epoch_plots(run, self.series):
                 points = [(e["epoch"], e[name]) for e in epochs if isinstance(e.get(name), (int, float))]
                 if points:
@@ -245,6 +269,7 @@ class LivePlots(QWidget):
             steps = [s for s in run.get("steps") or [] if isinstance(s, list) and len(s) == 2]
             if steps:
                 self._overlay(self.plots[STEP_LOSS], steps, pen)
+        self._set_epoch_range()
 
     def _overlay(self, plot: pg.PlotItem, points: list, pen: Any) -> None:
         item = plot.plot([p[0] for p in points], [p[1] for p in points], pen=pen)

@@ -13,7 +13,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QProgressBar
 
@@ -35,6 +35,11 @@ from builder.ui.training.preview import PreviewLoader
 from builder.ui.training.results import PredictionGrid, ResultsView
 from builder.ui.training.runs import RunsPanel
 from builder.ui.try_ui import TryUI
+
+# Steps come five times a second (train/relay.py); the progress bar shows them at most this often. Each show
+# repaints the bar at once (QProgressBar.setValue does not wait for the next frame), on the GUI thread that
+# shares the cores with training.
+PROGRESS_MS = 500
 
 READ_ONLY_BANNER = N_("Training in progress: the graph is read-only. You can pan, zoom, and read the code and plots.")
 
@@ -90,6 +95,10 @@ class TrainingUI(QObject):
         bar.addWidget(self.progress)
         bar.addSeparator()
         bar.addWidget(self.why)
+        self._progress_timer = QTimer(self)  # a step's progress is shown when it fires: see PROGRESS_MS
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._show_progress()
 
     def _build_pages(self) -> None:
@@ -235,10 +244,17 @@ class TrainingUI(QObject):
         self._show_progress()
 
     def _show_progress(self) -> None:
+        """The progress as it is now (every change but a step's is shown at once: starting, stopping, the end)."""
+        self._progress_timer.stop()
         state = self.progress_state
         self.progress.setMaximum(state.maximum)
         self.progress.setValue(state.value)
         self.progress.setFormat(state.text)
+
+    def _show_progress_soon(self) -> None:
+        """A step's progress, within PROGRESS_MS, however many steps come meanwhile (the latest is shown)."""
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
 
     def _on_running(self, running: bool) -> None:
         self.window.set_read_only(running, tr(READ_ONLY_BANNER))
@@ -258,7 +274,7 @@ class TrainingUI(QObject):
     def _on_started(self, event: Started) -> None:
         self.health.clear()
         self.window.show_health([])
-        self.plots.configure(event.series)
+        self.plots.configure(event.series, event.epochs, event.steps_per_epoch)
         self.results.set_classification(event.classes is not None)
         self.results.confusion.show_matrix([], None, [])
         self.generated.reset()
@@ -272,7 +288,7 @@ class TrainingUI(QObject):
     def _on_steps(self, batch: Any) -> None:
         self.plots.add_steps(batch)
         self.progress_state.advance(batch)
-        self._show_progress()
+        self._show_progress_soon()
 
     def _on_epoch(self, event: EpochEnd) -> None:
         self.plots.add_epoch(event.record)
