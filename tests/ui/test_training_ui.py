@@ -419,8 +419,7 @@ def test_the_status_bar_says_what_data_the_run_read(qtbot, make_window):
         ui.train_action.trigger()
     assert read.args[0] == "synthetic shapes: 400 images 1×28×28, 4 classes"
     assert window.statusBar().currentMessage().endswith(read.args[0])  # alone, or already after "training ..."
-    with qtbot.waitSignal(ui.controller.started, timeout=60_000):
-        pass
+    qtbot.waitUntil(lambda: ui.controller.run_started is not None, timeout=60_000)  # Started may have come already
     message = window.statusBar().currentMessage()
     assert message.startswith("training ") and message.endswith(f" — {read.args[0]}")
     with qtbot.waitSignal(ui.controller.finished, timeout=60_000):
