@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,8 +18,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def settle(app, seconds: float = 0.3) -> None:
     """Let layouts and deferred re-layouts (docks, tab bars) finish before the picture is taken."""
-    import time
-
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents()
@@ -76,7 +75,6 @@ def main() -> None:
     window.view.frame()
     settle(app)
     if args.train_epochs:
-        import time
 
         ui = window.training
         epochs = []
